@@ -1,0 +1,217 @@
+//! Structures (shared types, requests and responses) and their builders.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Ctx, deprecated, doc, inner_doc, member_docs, summary};
+use crate::ir::{JsonPayload, Member, Structure, Type};
+
+/// A file holding one shared structure.
+pub(crate) fn structure_file(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
+    let module_docs = inner_doc(&format!("The [`{}`] structure.", s.rust_name));
+    let imports = ctx.type_imports(&s.members, &[&s.rust_name]);
+    let body = structure(ctx, s);
+    quote! {
+        #module_docs
+        #imports
+        #body
+    }
+}
+
+/// A structure, its builder and their `Debug` impls.
+pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = format_ident!("{}", s.rust_name);
+    let builder = format_ident!("{}", s.builder_name);
+    let mut docs = s.docs.clone();
+    if s.spec_name != s.rust_name && !s.spec_name.ends_with("Request") && !s.spec_name.ends_with("Response") {
+        docs.push_str(&format!("\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.", s.spec_name));
+    }
+    docs.push_str(&format!("\n\nBuild one with [`{}::builder`].", s.rust_name));
+    let docs = doc(&docs);
+    let deprecated_attr = deprecated(s.deprecated.as_deref());
+
+    let eq = if s.eq { quote!(Eq,) } else { quote!() };
+    let derive_debug = if s.has_sensitive() { quote!() } else { quote!(Debug,) };
+    let fields = s.members.iter().map(|m| field(ctx, m));
+
+    let builder_fields = s.members.iter().map(|m| {
+        let field = format_ident!("{}", m.field);
+        let ty = ctx.value_type(&m.ty);
+        quote!(#field: Option<#ty>,)
+    });
+    let setters = s.members.iter().map(|m| setters(ctx, s, m));
+    let build_fields = s.members.iter().map(|m| {
+        let field = format_ident!("{}", m.field);
+        if m.optional {
+            quote!(#field: self.#field,)
+        } else {
+            let type_name = &s.rust_name;
+            let wire = &m.wire_name;
+            quote!(#field: self.#field.ok_or(#rt::BuildError::MissingMember { structure: #type_name, member: #wire })?,)
+        }
+    });
+    let builder_doc = doc(&format!(
+        "Builder for [`{0}`]; [`build`](Self::build) checks that required members are set.",
+        s.rust_name
+    ));
+    let build_doc = doc(&format!(
+        "Builds the [`{}`], or names the first required member that is not set.",
+        s.rust_name
+    ));
+    let builder_fn_doc = doc(&format!("Starts building a [`{}`].", s.rust_name));
+    let debug_impls = if s.has_sensitive() {
+        let value_debug = debug_impl(&name, &s.rust_name, &s.members, false);
+        let builder_debug = debug_impl(&builder, &s.builder_name, &s.members, true);
+        quote!(#value_debug #builder_debug)
+    } else {
+        quote!()
+    };
+
+    quote! {
+        #docs
+        #deprecated_attr
+        #[derive(Clone, #derive_debug PartialEq, #eq serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            #builder_fn_doc
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+        }
+
+        #builder_doc
+        #[derive(Clone, #derive_debug Default)]
+        pub struct #builder {
+            #(#builder_fields)*
+        }
+
+        impl #builder {
+            #(#setters)*
+
+            #build_doc
+            pub fn build(self) -> Result<#name, #rt::BuildError> {
+                Ok(#name {
+                    #(#build_fields)*
+                })
+            }
+        }
+
+        #debug_impls
+    }
+}
+
+fn field(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let docs = doc(&member_docs(m));
+    let deprecated_attr = deprecated(m.deprecated.as_deref());
+    let field = format_ident!("{}", m.field);
+    let ty = ctx.field_type(m);
+    let wire = &m.wire_name;
+    let json_with = match (&m.ty, m.optional) {
+        (Type::Json(_), false) => Some(ctx.runtime_str("json_string")),
+        (Type::Json(_), true) => Some(ctx.runtime_str("json_string::option")),
+        _ => None,
+    };
+    let serde = match (m.optional, json_with) {
+        (false, None) => quote!(#[serde(rename = #wire)]),
+        (false, Some(with)) => quote!(#[serde(rename = #wire, with = #with)]),
+        (true, None) => quote! {
+            #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
+        },
+        (true, Some(with)) => quote! {
+            #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none", with = #with)]
+        },
+    };
+    quote! {
+        #docs
+        #deprecated_attr
+        #serde
+        pub #field: #ty,
+    }
+}
+
+/// The two setters of a member: `name(value)` and `set_name(Option<value>)`.
+fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
+    let field = format_ident!("{}", m.field);
+    let set_field = format_ident!("{}", m.setter_option);
+    let ty = ctx.value_type(&m.ty);
+    let deprecated_attr = deprecated(m.deprecated.as_deref());
+    let (param, convert) = setter_param(ctx, &m.ty);
+    let set_doc = doc(&format!("Sets [`{}::{}`]: {}", s.rust_name, m.field, summary(&m.docs)));
+    let set_option_doc = doc(&format!("Sets or clears [`{}::{}`].", s.rust_name, m.field));
+    quote! {
+        #set_doc
+        #deprecated_attr
+        pub fn #field(mut self, value: #param) -> Self {
+            self.#field = Some(#convert);
+            self
+        }
+
+        #set_option_doc
+        #deprecated_attr
+        pub fn #set_field(mut self, value: Option<#ty>) -> Self {
+            self.#field = value;
+            self
+        }
+    }
+}
+
+/// The parameter type of a setter and the expression that turns `value` into the field's type.
+fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
+    match ty {
+        Type::String | Type::DateTime => (quote!(impl Into<String>), quote!(value.into())),
+        Type::Json(JsonPayload::Any) => (quote!(impl Into<serde_json::Value>), quote!(value.into())),
+        Type::Json(JsonPayload::StringMap) => (
+            quote! {
+                impl IntoIterator<
+                    Item = (impl Into<String>, impl Into<String>),
+                >
+            },
+            quote!(value.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+        ),
+        Type::Enum(_) => {
+            let ty = ctx.value_type(ty);
+            (quote!(impl Into<#ty>), quote!(value.into()))
+        }
+        Type::List(inner) => {
+            let (item, convert_item) = match inner.as_ref() {
+                Type::String | Type::DateTime => (quote!(impl Into<String>), true),
+                other => (ctx.value_type(other), false),
+            };
+            let convert = if convert_item {
+                quote!(value.into_iter().map(Into::into).collect())
+            } else {
+                quote!(value.into_iter().collect())
+            };
+            (quote!(impl IntoIterator<Item = #item>), convert)
+        }
+        Type::Int64 | Type::UInt64 | Type::Float | Type::Bool | Type::Structure(_) => (ctx.value_type(ty), quote!(value)),
+    }
+}
+
+/// A `Debug` impl that prints sensitive members as redacted.
+fn debug_impl(type_ident: &proc_macro2::Ident, type_name: &str, members: &[Member], all_optional: bool) -> TokenStream {
+    let fields = members.iter().map(|m| {
+        let field = format_ident!("{}", m.field);
+        let label = &m.field;
+        let optional = all_optional || m.optional;
+        match (m.sensitive, optional) {
+            (false, _) => quote!(.field(#label, &self.#field)),
+            (true, false) => quote!(.field(#label, &"** redacted **")),
+            (true, true) => quote!(.field(#label, &self.#field.as_ref().map(|_| "** redacted **"))),
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #type_ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#type_name)
+                    #(#fields)*
+                    .finish()
+            }
+        }
+    }
+}

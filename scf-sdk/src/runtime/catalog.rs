@@ -1,0 +1,362 @@
+//! Descriptors: the API description as static data, emitted by the generator into
+//! `catalog.rs`. They let the runtime, the emulator and the CLI handle every action generically.
+//!
+//! Descriptors are built with `const fn` constructors and modifiers, so generated statics stay short
+//! and new fields can be added without breaking generated code.
+
+/// A service: identity, endpoints and regions.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ServiceInfo {
+    /// Short name, used in hosts and in the signing scope (`scf`).
+    pub name: &'static str,
+    /// Product name.
+    pub title: &'static str,
+    /// API version (`2018-04-16`).
+    pub version: &'static str,
+    /// Default host (`scf.tencentcloudapi.com`).
+    pub endpoint: &'static str,
+    /// Host for a given region, with `{region}` in place of the region id.
+    pub regional_endpoint: &'static str,
+    /// Ids of the regions where the service is available.
+    pub regions: &'static [&'static str],
+}
+
+impl ServiceInfo {
+    /// A service description.
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        version: &'static str,
+        endpoint: &'static str,
+        regional_endpoint: &'static str,
+        regions: &'static [&'static str],
+    ) -> Self {
+        Self { name, title, version, endpoint, regional_endpoint, regions }
+    }
+
+    /// The host serving `region` (`scf.ap-guangzhou.tencentcloudapi.com`).
+    pub fn regional_host(&self, region: &str) -> String {
+        self.regional_endpoint.replace("{region}", region)
+    }
+}
+
+/// An action: its members and the error codes it may return.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ActionDescriptor {
+    /// The service the action belongs to.
+    pub service: &'static ServiceInfo,
+    /// Wire name (`InvokeFunction`).
+    pub name: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+    /// Input members.
+    pub input: &'static [MemberDescriptor],
+    /// Output members, `RequestId` included.
+    pub output: &'static [MemberDescriptor],
+    /// The codes listed for this action (the common codes apply as well).
+    pub errors: &'static [&'static str],
+    /// No per-action list is published; every code of the service may apply.
+    pub service_wide_errors: bool,
+    /// Repeating the call has no further effect.
+    pub idempotent: bool,
+    /// Why the action should no longer be used, if so.
+    pub deprecated: Option<&'static str>,
+}
+
+impl ActionDescriptor {
+    /// An action that is not idempotent, not deprecated, with listed error codes.
+    pub const fn new(
+        service: &'static ServiceInfo,
+        name: &'static str,
+        docs: &'static str,
+        input: &'static [MemberDescriptor],
+        output: &'static [MemberDescriptor],
+        errors: &'static [&'static str],
+    ) -> Self {
+        Self { service, name, docs, input, output, errors, service_wide_errors: false, idempotent: false, deprecated: None }
+    }
+
+    /// Marks the action idempotent.
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Marks the action's error codes as the service-wide list.
+    pub const fn service_wide_errors(mut self) -> Self {
+        self.service_wide_errors = true;
+        self
+    }
+
+    /// Marks the action deprecated.
+    pub const fn deprecated(mut self, reason: &'static str) -> Self {
+        self.deprecated = Some(reason);
+        self
+    }
+
+    /// The input member with this wire name.
+    pub fn input_member(&self, name: &str) -> Option<&'static MemberDescriptor> {
+        self.input.iter().find(|m| m.name == name)
+    }
+}
+
+/// A member of a structure, a request or a response.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct MemberDescriptor {
+    /// Wire name (`FunctionName`).
+    pub name: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+    /// The member's type; JSON-carrying members are `String` here, see [`json`](Self::json).
+    pub ty: TypeDescriptor,
+    /// Input: must be sent. Output: always returned.
+    pub required: bool,
+    /// Output: may be `null`.
+    pub nullable: bool,
+    /// The value the service assumes when the member is absent.
+    pub default: Option<Literal>,
+    /// Set for a string member whose content is JSON.
+    pub json: Option<JsonPayload>,
+    /// Documented limits.
+    pub limits: Limits,
+    /// The value may carry user data or secrets.
+    pub sensitive: bool,
+    /// Why the member should no longer be used, if so.
+    pub deprecated: Option<&'static str>,
+    /// An example value as written on the wire.
+    pub example: Option<&'static str>,
+}
+
+impl MemberDescriptor {
+    /// An optional member with no limits.
+    pub const fn new(name: &'static str, docs: &'static str, ty: TypeDescriptor) -> Self {
+        Self {
+            name,
+            docs,
+            ty,
+            required: false,
+            nullable: false,
+            default: None,
+            json: None,
+            limits: Limits::NONE,
+            sensitive: false,
+            deprecated: None,
+            example: None,
+        }
+    }
+
+    /// Marks the member required.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Marks the member as possibly `null` in output.
+    pub const fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// Sets the default value.
+    pub const fn default(mut self, value: Literal) -> Self {
+        self.default = Some(value);
+        self
+    }
+
+    /// Marks the member as JSON carried in a string.
+    pub const fn json(mut self, payload: JsonPayload) -> Self {
+        self.json = Some(payload);
+        self
+    }
+
+    /// Sets the minimum UTF-8 length.
+    pub const fn min_bytes(mut self, value: u64) -> Self {
+        self.limits.min_bytes = Some(value);
+        self
+    }
+
+    /// Sets the maximum UTF-8 length.
+    pub const fn max_bytes(mut self, value: u64) -> Self {
+        self.limits.max_bytes = Some(value);
+        self
+    }
+
+    /// Sets the lower bound of a number.
+    pub const fn min(mut self, value: f64) -> Self {
+        self.limits.min = Some(value);
+        self
+    }
+
+    /// Sets the upper bound of a number.
+    pub const fn max(mut self, value: f64) -> Self {
+        self.limits.max = Some(value);
+        self
+    }
+
+    /// Sets the maximum number of list items.
+    pub const fn max_items(mut self, value: u64) -> Self {
+        self.limits.max_items = Some(value);
+        self
+    }
+
+    /// Marks the member sensitive.
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Marks the member deprecated.
+    pub const fn deprecated(mut self, reason: &'static str) -> Self {
+        self.deprecated = Some(reason);
+        self
+    }
+
+    /// Sets the example value.
+    pub const fn example(mut self, value: &'static str) -> Self {
+        self.example = Some(value);
+        self
+    }
+}
+
+/// Documented limits of a member.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Minimum UTF-8 length of a string.
+    pub min_bytes: Option<u64>,
+    /// Maximum UTF-8 length of a string (of its JSON text for JSON-carrying members).
+    pub max_bytes: Option<u64>,
+    /// Lower bound of a number.
+    pub min: Option<f64>,
+    /// Upper bound of a number.
+    pub max: Option<f64>,
+    /// Maximum number of items of a list.
+    pub max_items: Option<u64>,
+}
+
+impl Limits {
+    /// No limits.
+    pub const NONE: Limits = Limits { min_bytes: None, max_bytes: None, min: None, max: None, max_items: None };
+}
+
+/// The type of a member.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum TypeDescriptor {
+    /// A string.
+    String,
+    /// A signed 64-bit integer.
+    Int64,
+    /// An unsigned 64-bit integer.
+    UInt64,
+    /// A 64-bit float.
+    Float,
+    /// A boolean.
+    Bool,
+    /// A date-time string.
+    DateTime,
+    /// A string from a closed set.
+    Enum(&'static EnumDescriptor),
+    /// A structure.
+    Structure(&'static StructDescriptor),
+    /// A list.
+    List(&'static TypeDescriptor),
+}
+
+/// What a JSON-carrying string member holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonPayload {
+    /// Any JSON value.
+    Any,
+    /// A JSON object whose values are strings.
+    StringMap,
+}
+
+/// A default value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Literal {
+    /// A string (also enum values and date-times).
+    Str(&'static str),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// A structure.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct StructDescriptor {
+    /// Name in the API (`Result`).
+    pub name: &'static str,
+    /// Name of the generated Rust type (`ResultValue`).
+    pub rust_name: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+    /// Members.
+    pub members: &'static [MemberDescriptor],
+}
+
+impl StructDescriptor {
+    /// A structure description.
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        docs: &'static str,
+        members: &'static [MemberDescriptor],
+    ) -> Self {
+        Self { name, rust_name, docs, members }
+    }
+}
+
+/// An enum.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct EnumDescriptor {
+    /// Name in the API.
+    pub name: &'static str,
+    /// Name of the generated Rust type.
+    pub rust_name: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+    /// The allowed values.
+    pub values: &'static [EnumValueDescriptor],
+}
+
+impl EnumDescriptor {
+    /// An enum description.
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        docs: &'static str,
+        values: &'static [EnumValueDescriptor],
+    ) -> Self {
+        Self { name, rust_name, docs, values }
+    }
+}
+
+/// One allowed value of an enum.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct EnumValueDescriptor {
+    /// The value on the wire.
+    pub value: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+}
+
+impl EnumValueDescriptor {
+    /// A value description.
+    pub const fn new(value: &'static str, docs: &'static str) -> Self {
+        Self { value, docs }
+    }
+}
