@@ -62,11 +62,11 @@ const RESERVED_SUFFIX: &str = "Value";
 
 /// Rust keywords of the 2024 edition, strict and reserved.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// The Rust name of a spec structure or enum.
@@ -144,7 +144,11 @@ pub fn variant_name(value: &str) -> String {
 }
 
 fn escape_keyword(name: String) -> String {
-    if KEYWORDS.contains(&name.as_str()) { name + "_" } else { name }
+    if KEYWORDS.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
 }
 
 /// Whether `name` can be used as given for a type: an ASCII identifier starting with an uppercase
@@ -192,8 +196,14 @@ mod tests {
     #[test]
     fn variants_use_non_alphanumerics_as_word_breaks() {
         assert_eq!(variant_name("ap-shanghai-fsi"), "ApShanghaiFsi");
-        assert_eq!(variant_name("ResourceNotFound.Function"), "ResourceNotFoundFunction");
-        assert_eq!(variant_name("RequestLimitExceeded.IPLimitExceeded"), "RequestLimitExceededIpLimitExceeded");
+        assert_eq!(
+            variant_name("ResourceNotFound.Function"),
+            "ResourceNotFoundFunction"
+        );
+        assert_eq!(
+            variant_name("RequestLimitExceeded.IPLimitExceeded"),
+            "RequestLimitExceededIpLimitExceeded"
+        );
         assert_eq!(variant_name("Python3.9"), "Python39");
         assert_eq!(variant_name("$LATEST"), "Latest");
         assert_eq!(variant_name("None"), "None");

@@ -16,7 +16,13 @@ struct Variant {
 }
 
 /// The common part of every string enum: definition, `as_str`, `KNOWN`, parsing, `Display`, serde.
-fn string_enum(ctx: &Ctx<'_>, name: &Ident, docs: &str, what: &str, variants: &[Variant]) -> TokenStream {
+fn string_enum(
+    ctx: &Ctx<'_>,
+    name: &Ident,
+    docs: &str,
+    what: &str,
+    variants: &[Variant],
+) -> TokenStream {
     let rt = &ctx.rt;
     let docs = doc(docs);
     let unknown_doc = doc(&format!(
@@ -30,7 +36,12 @@ fn string_enum(ctx: &Ctx<'_>, name: &Ident, docs: &str, what: &str, variants: &[
     });
     let idents: Vec<&Ident> = variants.iter().map(|v| &v.ident).collect();
     let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
-    let known_doc = doc(&format!("Every {} this version of the SDK knows, in the API description's order.", what.to_lowercase().trim_start_matches("a ").trim_start_matches("an ")));
+    let known_doc = doc(&format!(
+        "Every {} this version of the SDK knows, in the API description's order.",
+        what.to_lowercase()
+            .trim_start_matches("a ")
+            .trim_start_matches("an ")
+    ));
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,11 +109,18 @@ pub(crate) fn value_enum(ctx: &Ctx<'_>, e: &ir::Enum) -> TokenStream {
     let variants: Vec<Variant> = e
         .values
         .iter()
-        .map(|v| Variant { wire: v.value.clone(), ident: format_ident!("{}", v.variant), docs: format!("`{}`: {}", v.value, v.docs) })
+        .map(|v| Variant {
+            wire: v.value.clone(),
+            ident: format_ident!("{}", v.variant),
+            docs: format!("`{}`: {}", v.value, v.docs),
+        })
         .collect();
     let mut docs = e.docs.clone();
     if e.spec_name != e.rust_name {
-        docs.push_str(&format!("\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.", e.spec_name));
+        docs.push_str(&format!(
+            "\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.",
+            e.spec_name
+        ));
     }
     let module_docs = inner_doc(&format!("The [`{}`] enum.", e.rust_name));
     let body = string_enum(ctx, &name, &docs, "A value", &variants);
@@ -118,7 +136,11 @@ pub(crate) fn region(ctx: &Ctx<'_>) -> TokenStream {
     let variants: Vec<Variant> = s
         .regions
         .iter()
-        .map(|r| Variant { wire: r.id.clone(), ident: format_ident!("{}", r.variant), docs: format!("{} (`{}`).", r.name, r.id) })
+        .map(|r| Variant {
+            wire: r.id.clone(),
+            ident: format_ident!("{}", r.variant),
+            docs: format!("{} (`{}`).", r.name, r.id),
+        })
         .collect();
     let docs = format!(
         "A region where {} is available.\n\nParses from and displays as the region id (`{}`); a region \
@@ -157,12 +179,25 @@ pub(crate) fn service_error_codes(ctx: &Ctx<'_>) -> TokenStream {
          Each action also has an enum of just the codes it may return (for example \
          [`{example}`]({generated}::actions::{example})); it converts into this one.",
         s.title,
-        example = s.actions.first().map(|a| a.errors.type_name()).unwrap_or("ErrorCode"),
+        example = s
+            .actions
+            .first()
+            .map(|a| a.errors.type_name())
+            .unwrap_or("ErrorCode"),
         generated = ctx.options.generated_path,
     );
-    let body = string_enum(ctx, &name, &docs, "An error code", &code_variants(s, &indexes));
+    let body = string_enum(
+        ctx,
+        &name,
+        &docs,
+        "An error code",
+        &code_variants(s, &indexes),
+    );
     let codes = &s.error_codes;
-    let idents: Vec<Ident> = codes.iter().map(|c| format_ident!("{}", c.variant)).collect();
+    let idents: Vec<Ident> = codes
+        .iter()
+        .map(|c| format_ident!("{}", c.variant))
+        .collect();
     let descriptions = codes.iter().map(|c| &c.docs);
     let retry_arms = codes.iter().zip(&idents).filter_map(|(c, ident)| {
         let class = match c.retry? {
@@ -171,7 +206,11 @@ pub(crate) fn service_error_codes(ctx: &Ctx<'_>) -> TokenStream {
         };
         Some(quote!(Self::#ident => Some(#class),))
     });
-    let common = codes.iter().zip(&idents).filter(|(c, _)| c.common).map(|(_, ident)| ident);
+    let common = codes
+        .iter()
+        .zip(&idents)
+        .filter(|(c, _)| c.common)
+        .map(|(_, ident)| ident);
     quote! {
         //! The service-wide [`ErrorCode`] enum.
         #body
@@ -232,14 +271,22 @@ pub(crate) fn action_error_codes(ctx: &Ctx<'_>, action: &ir::Action) -> TokenStr
                 pub type #name = #generated::ErrorCode;
             }
         }
-        ActionErrorCodes::Own { type_name, codes, .. } => {
+        ActionErrorCodes::Own {
+            type_name, codes, ..
+        } => {
             let name = format_ident!("{}", type_name);
             let docs = format!(
                 "Error codes that `{}` may return: its own and the API's common codes.\n\nConverts into the \
                  service-wide [`ErrorCode`]({}::ErrorCode), which describes each code.",
                 action.name, ctx.options.generated_path,
             );
-            let body = string_enum(ctx, &name, &docs, "An error code", &code_variants(ctx.service, codes));
+            let body = string_enum(
+                ctx,
+                &name,
+                &docs,
+                "An error code",
+                &code_variants(ctx.service, codes),
+            );
             quote! {
                 #body
 
@@ -272,7 +319,11 @@ fn code_variants(service: &ir::Service, indexes: &[usize]) -> Vec<Variant> {
         .iter()
         .map(|&i| {
             let c = &service.error_codes[i];
-            Variant { wire: c.code.clone(), ident: format_ident!("{}", c.variant), docs: format!("`{}`: {}", c.code, c.docs) }
+            Variant {
+                wire: c.code.clone(),
+                ident: format_ident!("{}", c.variant),
+                docs: format!("`{}`: {}", c.code, c.docs),
+            }
         })
         .collect()
 }

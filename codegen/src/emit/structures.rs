@@ -24,15 +24,25 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
     let name = format_ident!("{}", s.rust_name);
     let builder = format_ident!("{}", s.builder_name);
     let mut docs = s.docs.clone();
-    if s.spec_name != s.rust_name && !s.spec_name.ends_with("Request") && !s.spec_name.ends_with("Response") {
-        docs.push_str(&format!("\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.", s.spec_name));
+    if s.spec_name != s.rust_name
+        && !s.spec_name.ends_with("Request")
+        && !s.spec_name.ends_with("Response")
+    {
+        docs.push_str(&format!(
+            "\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.",
+            s.spec_name
+        ));
     }
     docs.push_str(&format!("\n\nBuild one with [`{}::builder`].", s.rust_name));
     let docs = doc(&docs);
     let deprecated_attr = deprecated(s.deprecated.as_deref());
 
     let eq = if s.eq { quote!(Eq,) } else { quote!() };
-    let derive_debug = if s.has_sensitive() { quote!() } else { quote!(Debug,) };
+    let derive_debug = if s.has_sensitive() {
+        quote!()
+    } else {
+        quote!(Debug,)
+    };
     let fields = s.members.iter().map(|m| field(ctx, m));
 
     let builder_fields = s.members.iter().map(|m| {
@@ -59,7 +69,7 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
         "Builds the [`{}`], or names the first required member that is not set.",
         s.rust_name
     ));
-    let builder_fn_doc = doc(&format!("Starts building a [`{}`].", s.rust_name));
+    let builder_fn_doc = doc(&format!("Returns a builder for [`{}`].", s.rust_name));
     let debug_impls = if s.has_sensitive() {
         let value_debug = debug_impl(&name, &s.rust_name, &s.members, false);
         let builder_debug = debug_impl(&builder, &s.builder_name, &s.members, true);
@@ -141,7 +151,12 @@ fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
     let ty = ctx.value_type(&m.ty);
     let deprecated_attr = deprecated(m.deprecated.as_deref());
     let (param, convert) = setter_param(ctx, &m.ty);
-    let set_doc = doc(&format!("Sets [`{}::{}`]: {}", s.rust_name, m.field, summary(&m.docs)));
+    let set_doc = doc(&format!(
+        "Sets [`{}::{}`]: {}",
+        s.rust_name,
+        m.field,
+        summary(&m.docs)
+    ));
     let set_option_doc = doc(&format!("Sets or clears [`{}::{}`].", s.rust_name, m.field));
     quote! {
         #set_doc
@@ -164,14 +179,21 @@ fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
 fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
     match ty {
         Type::String | Type::DateTime => (quote!(impl Into<String>), quote!(value.into())),
-        Type::Json(JsonPayload::Any) => (quote!(impl Into<serde_json::Value>), quote!(value.into())),
+        Type::Json(JsonPayload::Any) => {
+            (quote!(impl Into<serde_json::Value>), quote!(value.into()))
+        }
         Type::Json(JsonPayload::StringMap) => (
             quote! {
                 impl IntoIterator<
                     Item = (impl Into<String>, impl Into<String>),
                 >
             },
-            quote!(value.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+            quote!(
+                value
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect()
+            ),
         ),
         Type::Enum(_) => {
             let ty = ctx.value_type(ty);
@@ -189,12 +211,19 @@ fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
             };
             (quote!(impl IntoIterator<Item = #item>), convert)
         }
-        Type::Int64 | Type::UInt64 | Type::Float | Type::Bool | Type::Structure(_) => (ctx.value_type(ty), quote!(value)),
+        Type::Int64 | Type::UInt64 | Type::Float | Type::Bool | Type::Structure(_) => {
+            (ctx.value_type(ty), quote!(value))
+        }
     }
 }
 
 /// A `Debug` impl that prints sensitive members as redacted.
-fn debug_impl(type_ident: &proc_macro2::Ident, type_name: &str, members: &[Member], all_optional: bool) -> TokenStream {
+fn debug_impl(
+    type_ident: &proc_macro2::Ident,
+    type_name: &str,
+    members: &[Member],
+    all_optional: bool,
+) -> TokenStream {
     let fields = members.iter().map(|m| {
         let field = format_ident!("{}", m.field);
         let label = &m.field;

@@ -32,7 +32,14 @@ impl ServiceInfo {
         regional_endpoint: &'static str,
         regions: &'static [&'static str],
     ) -> Self {
-        Self { name, title, version, endpoint, regional_endpoint, regions }
+        Self {
+            name,
+            title,
+            version,
+            endpoint,
+            regional_endpoint,
+            regions,
+        }
     }
 
     /// The host serving `region` (`scf.ap-guangzhou.tencentcloudapi.com`).
@@ -75,7 +82,17 @@ impl ActionDescriptor {
         output: &'static [MemberDescriptor],
         errors: &'static [&'static str],
     ) -> Self {
-        Self { service, name, docs, input, output, errors, service_wide_errors: false, idempotent: false, deprecated: None }
+        Self {
+            service,
+            name,
+            docs,
+            input,
+            output,
+            errors,
+            service_wide_errors: false,
+            idempotent: false,
+            deprecated: None,
+        }
     }
 
     /// Marks the action idempotent.
@@ -239,7 +256,13 @@ pub struct Limits {
 
 impl Limits {
     /// No limits.
-    pub const NONE: Limits = Limits { min_bytes: None, max_bytes: None, min: None, max: None, max_items: None };
+    pub const NONE: Limits = Limits {
+        min_bytes: None,
+        max_bytes: None,
+        min: None,
+        max: None,
+        max_items: None,
+    };
 }
 
 /// The type of a member.
@@ -314,7 +337,12 @@ impl StructDescriptor {
         docs: &'static str,
         members: &'static [MemberDescriptor],
     ) -> Self {
-        Self { name, rust_name, docs, members }
+        Self {
+            name,
+            rust_name,
+            docs,
+            members,
+        }
     }
 }
 
@@ -340,7 +368,12 @@ impl EnumDescriptor {
         docs: &'static str,
         values: &'static [EnumValueDescriptor],
     ) -> Self {
-        Self { name, rust_name, docs, values }
+        Self {
+            name,
+            rust_name,
+            docs,
+            values,
+        }
     }
 }
 

@@ -12,7 +12,7 @@ mod unknown;
 pub use action::{Action, ActionErrorCode, ActionVisitor, RetryClass};
 pub use build::BuildError;
 pub use catalog::{
-    ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal, MemberDescriptor,
-    ServiceInfo, StructDescriptor, TypeDescriptor,
+    ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal,
+    MemberDescriptor, ServiceInfo, StructDescriptor, TypeDescriptor,
 };
 pub use unknown::UnknownValue;

@@ -57,7 +57,7 @@ pub struct InvokeFunctionRequest {
 }
 
 impl InvokeFunctionRequest {
-    /// Starts building a [`InvokeFunctionRequest`].
+    /// Returns a builder for [`InvokeFunctionRequest`].
     pub fn builder() -> InvokeFunctionRequestBuilder {
         InvokeFunctionRequestBuilder::default()
     }
@@ -214,7 +214,7 @@ pub struct InvokeFunctionResponse {
 }
 
 impl InvokeFunctionResponse {
-    /// Starts building a [`InvokeFunctionResponse`].
+    /// Returns a builder for [`InvokeFunctionResponse`].
     pub fn builder() -> InvokeFunctionResponseBuilder {
         InvokeFunctionResponseBuilder::default()
     }

@@ -38,7 +38,7 @@ pub struct ResultValue {
 }
 
 impl ResultValue {
-    /// Starts building a [`ResultValue`].
+    /// Returns a builder for [`ResultValue`].
     pub fn builder() -> ResultValueBuilder {
         ResultValueBuilder::default()
     }
