@@ -1,5 +1,6 @@
 //! One test per kind of spec mistake: each asserts the JSON path and the message, and that nothing
 //! is generated. Every test starts from a small valid spec and breaks one thing.
+#![allow(clippy::unwrap_used)] // Tests fail by panicking; helpers outside #[test] fns unwrap too.
 
 use codegen::{Error, Options, SpecError};
 use serde_json::{Value, json};

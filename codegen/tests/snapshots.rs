@@ -3,6 +3,7 @@
 //!
 //! The fixture's output is also compiled (crate `tests/fixture-sdk`), and the real spec's output is
 //! the committed `scf-sdk/src/generated/`, kept in step by `cargo xtask codegen --check`.
+#![allow(clippy::unwrap_used)] // Tests fail by panicking; helpers outside #[test] fns unwrap too.
 
 use std::path::Path;
 

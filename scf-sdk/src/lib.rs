@@ -8,8 +8,27 @@
 //!
 //! Everything except [`runtime`] is generated from `api-spec/scf/2018-04-16.json` by
 //! `cargo xtask codegen`.
+//!
+//! ```
+//! use scf_sdk::actions::InvokeFunctionRequest;
+//! use scf_sdk::types::LogType;
+//!
+//! let request = InvokeFunctionRequest::builder()
+//!     .function_name("hello")
+//!     .event(serde_json::json!({ "key": "value" }))
+//!     .log_type(LogType::Tail)
+//!     .build()?; // names the missing member if `function_name` was not set
+//!
+//! // Exactly the wire JSON: `Event` is JSON carried in a string.
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"FunctionName":"hello","Event":"{\"key\":\"value\"}","LogType":"Tail"}"#
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
+#[rustfmt::skip] // Formatted by the generator (prettyplease); `cargo xtask codegen --check` guards it.
 mod generated;
 pub mod runtime;
 

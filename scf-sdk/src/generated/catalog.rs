@@ -145,38 +145,38 @@ pub mod types {
         &[
             rt::MemberDescriptor::new(
                     "Log",
-                    "The log the invocation wrote (with `LogType` `Tail`); empty for asynchronous invocations.",
+                    "The invocation's log (its last 4 KB) when `LogType` is `Tail`; empty otherwise and for asynchronous invocations.",
                     rt::TypeDescriptor::String,
                 )
                 .required(),
             rt::MemberDescriptor::new(
                     "RetMsg",
-                    "The function's return value, usually JSON; empty for asynchronous invocations.",
+                    "What the function returned, usually JSON text; empty for asynchronous invocations.",
                     rt::TypeDescriptor::String,
                 )
                 .required()
                 .sensitive(),
             rt::MemberDescriptor::new(
                     "ErrMsg",
-                    "The error the function raised, if any; empty for asynchronous invocations.",
+                    "The error message when the function failed; empty otherwise and for asynchronous invocations.",
                     rt::TypeDescriptor::String,
                 )
                 .required(),
             rt::MemberDescriptor::new(
                     "MemUsage",
-                    "Memory used by the invocation, in bytes; empty for asynchronous invocations.",
+                    "Memory used by the invocation, in bytes. Asynchronous invocations report no usage.",
                     rt::TypeDescriptor::Int64,
                 )
                 .required(),
             rt::MemberDescriptor::new(
                     "Duration",
-                    "How long the function ran, in milliseconds; empty for asynchronous invocations.",
+                    "How long the function ran, in milliseconds. Asynchronous invocations report no duration.",
                     rt::TypeDescriptor::Float,
                 )
                 .required(),
             rt::MemberDescriptor::new(
                     "BillDuration",
-                    "The billed duration, in milliseconds; empty for asynchronous invocations.",
+                    "The billed duration, in milliseconds. Asynchronous invocations report no duration.",
                     rt::TypeDescriptor::Int64,
                 )
                 .required(),

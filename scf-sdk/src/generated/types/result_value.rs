@@ -10,22 +10,22 @@
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ResultValue {
-    /// The log the invocation wrote (with `LogType` `Tail`); empty for asynchronous invocations.
+    /// The invocation's log (its last 4 KB) when `LogType` is `Tail`; empty otherwise and for asynchronous invocations.
     #[serde(rename = "Log")]
     pub log: String,
-    /// The function's return value, usually JSON; empty for asynchronous invocations.
+    /// What the function returned, usually JSON text; empty for asynchronous invocations.
     #[serde(rename = "RetMsg")]
     pub ret_msg: String,
-    /// The error the function raised, if any; empty for asynchronous invocations.
+    /// The error message when the function failed; empty otherwise and for asynchronous invocations.
     #[serde(rename = "ErrMsg")]
     pub err_msg: String,
-    /// Memory used by the invocation, in bytes; empty for asynchronous invocations.
+    /// Memory used by the invocation, in bytes. Asynchronous invocations report no usage.
     #[serde(rename = "MemUsage")]
     pub mem_usage: i64,
-    /// How long the function ran, in milliseconds; empty for asynchronous invocations.
+    /// How long the function ran, in milliseconds. Asynchronous invocations report no duration.
     #[serde(rename = "Duration")]
     pub duration: f64,
-    /// The billed duration, in milliseconds; empty for asynchronous invocations.
+    /// The billed duration, in milliseconds. Asynchronous invocations report no duration.
     #[serde(rename = "BillDuration")]
     pub bill_duration: i64,
     /// The ID of this invocation.
@@ -58,7 +58,7 @@ pub struct ResultValueBuilder {
 }
 
 impl ResultValueBuilder {
-    /// Sets [`ResultValue::log`]: The log the invocation wrote (with `LogType` `Tail`); empty for asynchronous invocations.
+    /// Sets [`ResultValue::log`]: The invocation's log (its last 4 KB) when `LogType` is `Tail`; empty otherwise and for asynchronous invocations.
     pub fn log(mut self, value: impl Into<String>) -> Self {
         self.log = Some(value.into());
         self
@@ -70,7 +70,7 @@ impl ResultValueBuilder {
         self
     }
 
-    /// Sets [`ResultValue::ret_msg`]: The function's return value, usually JSON; empty for asynchronous invocations.
+    /// Sets [`ResultValue::ret_msg`]: What the function returned, usually JSON text; empty for asynchronous invocations.
     pub fn ret_msg(mut self, value: impl Into<String>) -> Self {
         self.ret_msg = Some(value.into());
         self
@@ -82,7 +82,7 @@ impl ResultValueBuilder {
         self
     }
 
-    /// Sets [`ResultValue::err_msg`]: The error the function raised, if any; empty for asynchronous invocations.
+    /// Sets [`ResultValue::err_msg`]: The error message when the function failed; empty otherwise and for asynchronous invocations.
     pub fn err_msg(mut self, value: impl Into<String>) -> Self {
         self.err_msg = Some(value.into());
         self
@@ -94,7 +94,7 @@ impl ResultValueBuilder {
         self
     }
 
-    /// Sets [`ResultValue::mem_usage`]: Memory used by the invocation, in bytes; empty for asynchronous invocations.
+    /// Sets [`ResultValue::mem_usage`]: Memory used by the invocation, in bytes.
     pub fn mem_usage(mut self, value: i64) -> Self {
         self.mem_usage = Some(value);
         self
@@ -106,7 +106,7 @@ impl ResultValueBuilder {
         self
     }
 
-    /// Sets [`ResultValue::duration`]: How long the function ran, in milliseconds; empty for asynchronous invocations.
+    /// Sets [`ResultValue::duration`]: How long the function ran, in milliseconds.
     pub fn duration(mut self, value: f64) -> Self {
         self.duration = Some(value);
         self
@@ -118,7 +118,7 @@ impl ResultValueBuilder {
         self
     }
 
-    /// Sets [`ResultValue::bill_duration`]: The billed duration, in milliseconds; empty for asynchronous invocations.
+    /// Sets [`ResultValue::bill_duration`]: The billed duration, in milliseconds.
     pub fn bill_duration(mut self, value: i64) -> Self {
         self.bill_duration = Some(value);
         self
