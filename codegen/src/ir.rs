@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::naming;
 use crate::spec::{self, ActionErrors, Spec};
-pub use crate::spec::{JsonPayload, RetryClass};
+pub use crate::spec::{JsonPayload, RetryClass, StringFormat};
 use crate::validate::REQUEST_ID;
 
 /// A whole service, ready to emit.
@@ -100,6 +100,7 @@ pub struct Member {
     pub nullable: bool,
     pub default: Option<serde_json::Value>,
     pub limits: Limits,
+    pub format: Option<StringFormat>,
     pub sensitive: bool,
     pub deprecated: Option<String>,
     pub example: Option<String>,
@@ -250,6 +251,7 @@ pub fn lower(spec: &Spec) -> Service {
                 nullable: false,
                 default: None,
                 limits: Limits::default(),
+                format: None,
                 sensitive: false,
                 deprecated: None,
                 example: None,
@@ -427,6 +429,7 @@ fn lower_member(m: &spec::Member, output: bool, types: &BTreeMap<&str, TypeKind>
             max: m.max,
             max_items: m.max_items,
         },
+        format: m.format,
         sensitive: m.sensitive,
         deprecated: m.deprecated.clone(),
         example: m.example.clone(),

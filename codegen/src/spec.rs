@@ -166,6 +166,8 @@ pub struct Member {
     pub max_bytes: Option<u64>,
     /// Lower bound of a string's UTF-8 length.
     pub min_bytes: Option<u64>,
+    /// A rule the characters of a string follow.
+    pub format: Option<StringFormat>,
     /// Lower bound of a number.
     pub min: Option<f64>,
     /// Upper bound of a number.
@@ -179,6 +181,15 @@ pub struct Member {
     pub deprecated: Option<String>,
     /// An example value, as written on the wire.
     pub example: Option<String>,
+}
+
+/// A rule for the characters of a string member, checked before a request is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StringFormat {
+    /// A resource name: starts with an ASCII letter; ASCII letters, digits, `-` and `_`; does not end
+    /// with `-` or `_` (function, namespace and alias names).
+    Name,
 }
 
 /// What a JSON-carrying string member holds.

@@ -492,6 +492,12 @@ impl<'a> Checker<'a> {
                 format!("member `{name}`: `max_bytes` applies only to a single `string` member"),
             );
         }
+        if m.format.is_some() && (!is_string || m.json.is_some()) {
+            self.error(
+                format!("{path}.format"),
+                format!("member `{name}`: `format` applies only to a single plain `string` member"),
+            );
+        }
         if m.min_bytes.is_some() && !is_string {
             self.error(
                 format!("{path}.min_bytes"),

@@ -61,6 +61,7 @@ fn fixture_file_set() {
             "actions/mod.rs",
             "actions/old_action.rs",
             "catalog.rs",
+            "client.rs",
             "error_codes.rs",
             "mod.rs",
             "region.rs",

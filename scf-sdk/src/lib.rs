@@ -30,6 +30,7 @@
 
 #[rustfmt::skip] // Formatted by the generator (prettyplease); `cargo xtask codegen --check` guards it.
 mod generated;
+mod invoke;
 pub mod runtime;
 
-pub use generated::{ErrorCode, Region, actions, catalog, types};
+pub use generated::{Client, ErrorCode, Region, actions, catalog, types};

@@ -1,1 +1,5 @@
-//! Integration tests of scf-rs live in `tests/tests/`; this library holds what they share.
+//! What the integration tests in `tests/tests/` share: a test server that speaks Tencent Cloud API
+//! 3.0 and verifies TC3 signatures on its own (it never calls the SDK's signer).
+
+pub mod server;
+pub mod tc3;

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Ctx, doc};
-use crate::ir::{self, JsonPayload, Member, Type};
+use crate::ir::{self, JsonPayload, Member, StringFormat, Type};
 use crate::naming;
 
 pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
@@ -203,6 +203,12 @@ fn member_descriptor(m: &Member, types: &TokenStream) -> TokenStream {
     }
     if let Some(v) = limits.max_items.map(unsuffixed) {
         modifiers.push(quote!(.max_items(#v)));
+    }
+    if let Some(format) = m.format {
+        let format = match format {
+            StringFormat::Name => quote!(#rt::StringFormat::Name),
+        };
+        modifiers.push(quote!(.format(#format)));
     }
     if m.sensitive {
         modifiers.push(quote!(.sensitive()));

@@ -8,13 +8,14 @@
 
 mod actions;
 mod catalog;
+mod client;
 mod enums;
 mod structures;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{JsonPayload, Member, Service, Type};
+use crate::ir::{JsonPayload, Member, Service, StringFormat, Type};
 
 /// Where the generated code lives and what it refers to.
 #[derive(Debug, Clone)]
@@ -58,6 +59,7 @@ pub fn emit(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, 
         ("region.rs".into(), enums::region(&ctx)),
         ("error_codes.rs".into(), enums::service_error_codes(&ctx)),
         ("catalog.rs".into(), catalog::catalog(&ctx)),
+        ("client.rs".into(), client::client(&ctx)),
     ];
 
     let mut type_modules = Vec::new();
@@ -193,10 +195,12 @@ fn root_module(ctx: &Ctx<'_>) -> TokenStream {
 
         pub mod actions;
         pub mod catalog;
+        mod client;
         mod error_codes;
         mod region;
         pub mod types;
 
+        pub use client::Client;
         pub use error_codes::ErrorCode;
         pub use region::Region;
     }
@@ -352,6 +356,12 @@ pub(crate) fn member_docs(m: &Member) -> String {
     }
     if let Some(max) = limits.max_items {
         facts.push(format!("At most {max} items."));
+    }
+    if let Some(StringFormat::Name) = m.format {
+        facts.push(
+            "Starts with a letter; letters, digits, `-` and `_`; does not end with `-` or `_`."
+                .to_owned(),
+        );
     }
     if let Type::Json(_) = m.ty {
         facts.push("Sent as a string of JSON.".to_owned());

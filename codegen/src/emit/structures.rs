@@ -10,7 +10,7 @@ use crate::ir::{JsonPayload, Member, Structure, Type};
 pub(crate) fn structure_file(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
     let module_docs = inner_doc(&format!("The [`{}`] structure.", s.rust_name));
     let imports = ctx.type_imports(&s.members, &[&s.rust_name]);
-    let body = structure(ctx, s);
+    let body = structure(ctx, s, None);
     quote! {
         #module_docs
         #imports
@@ -18,16 +18,27 @@ pub(crate) fn structure_file(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
     }
 }
 
+/// What a request's builder needs to send itself.
+pub(crate) struct Sendable<'a> {
+    pub response: &'a str,
+    pub error_code: &'a str,
+}
+
 /// A structure, its builder and their `Debug` impls.
-pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
+///
+/// A request's builder (`sendable`) carries a client type parameter: `()` when built on its own,
+/// the runtime's `ApiClient` when it comes from the service client, which adds `send()`. One set of
+/// setters serves both.
+pub(crate) fn structure(
+    ctx: &Ctx<'_>,
+    s: &Structure,
+    sendable: Option<Sendable<'_>>,
+) -> TokenStream {
     let rt = &ctx.rt;
     let name = format_ident!("{}", s.rust_name);
     let builder = format_ident!("{}", s.builder_name);
     let mut docs = s.docs.clone();
-    if s.spec_name != s.rust_name
-        && !s.spec_name.ends_with("Request")
-        && !s.spec_name.ends_with("Response")
-    {
+    if s.spec_name != s.rust_name && sendable.is_none() && !s.spec_name.ends_with("Response") {
         docs.push_str(&format!(
             "\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.",
             s.spec_name
@@ -45,6 +56,16 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
     };
     let fields = s.members.iter().map(|m| field(ctx, m));
 
+    let (client_param, client_field, client_generic, impl_generic) = if sendable.is_some() {
+        (
+            quote!(<C = ()>),
+            quote!(client: C,),
+            quote!(<C>),
+            quote!(<C>),
+        )
+    } else {
+        (quote!(), quote!(), quote!(), quote!())
+    };
     let builder_fields = s.members.iter().map(|m| {
         let field = format_ident!("{}", m.field);
         let ty = ctx.value_type(&m.ty);
@@ -71,12 +92,43 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
     ));
     let builder_fn_doc = doc(&format!("Returns a builder for [`{}`].", s.rust_name));
     let debug_impls = if s.has_sensitive() {
-        let value_debug = debug_impl(&name, &s.rust_name, &s.members, false);
-        let builder_debug = debug_impl(&builder, &s.builder_name, &s.members, true);
+        let value_debug = debug_impl(&name, &quote!(), &s.rust_name, &s.members, false);
+        let builder_debug = debug_impl(&builder, &impl_generic, &s.builder_name, &s.members, true);
         quote!(#value_debug #builder_debug)
     } else {
         quote!()
     };
+    let send = sendable.map(|sendable| {
+        let response = format_ident!("{}", sendable.response);
+        let error_code = format_ident!("{}", sendable.error_code);
+        let moved = s.members.iter().map(|m| format_ident!("{}", m.field));
+        let with_client_doc = doc(
+            "Attaches a client, so that the request can be sent with `send`. The service client's method for this \
+             action returns a builder with its client already attached.",
+        );
+        let send_doc = doc(&format!(
+            "Builds the [`{}`] and sends it: validated against the documented limits, signed, retried as the \
+             client's policy allows.",
+            s.rust_name
+        ));
+        quote! {
+            impl<C> #builder<C> {
+                #with_client_doc
+                pub fn with_client<D>(self, client: D) -> #builder<D> {
+                    #builder { client, #(#moved: self.#moved,)* }
+                }
+            }
+
+            impl #builder<#rt::ApiClient> {
+                #send_doc
+                pub async fn send(self) -> Result<#response, #rt::Error<#error_code>> {
+                    let client = self.client.clone();
+                    let request = self.build()?;
+                    client.call(&request).await
+                }
+            }
+        }
+    });
 
     quote! {
         #docs
@@ -96,11 +148,13 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
 
         #builder_doc
         #[derive(Clone, #derive_debug Default)]
-        pub struct #builder {
+        #[must_use]
+        pub struct #builder #client_param {
+            #client_field
             #(#builder_fields)*
         }
 
-        impl #builder {
+        impl #impl_generic #builder #client_generic {
             #(#setters)*
 
             #build_doc
@@ -110,6 +164,8 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
                 })
             }
         }
+
+        #send
 
         #debug_impls
     }
@@ -217,9 +273,10 @@ fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
     }
 }
 
-/// A `Debug` impl that prints sensitive members as redacted.
+/// A `Debug` impl that prints sensitive members as redacted (and leaves out a builder's client).
 fn debug_impl(
     type_ident: &proc_macro2::Ident,
+    generics: &TokenStream,
     type_name: &str,
     members: &[Member],
     all_optional: bool,
@@ -235,11 +292,11 @@ fn debug_impl(
         }
     });
     quote! {
-        impl std::fmt::Debug for #type_ident {
+        impl #generics std::fmt::Debug for #type_ident #generics {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(#type_name)
                     #(#fields)*
-                    .finish()
+                    .finish_non_exhaustive()
             }
         }
     }

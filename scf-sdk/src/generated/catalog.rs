@@ -58,6 +58,9 @@ pub static INVOKE_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
                 rt::TypeDescriptor::String,
             )
             .required()
+            .min_bytes(2)
+            .max_bytes(60)
+            .format(rt::StringFormat::Name)
             .example("helloworld"),
         rt::MemberDescriptor::new(
                 "Qualifier",

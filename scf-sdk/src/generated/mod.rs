@@ -9,10 +9,12 @@
 pub mod actions;
 pub mod catalog;
 
+mod client;
 mod error_codes;
 mod region;
 
 pub mod types;
 
+pub use client::Client;
 pub use error_codes::ErrorCode;
 pub use region::Region;

@@ -139,6 +139,8 @@ pub struct MemberDescriptor {
     pub json: Option<JsonPayload>,
     /// Documented limits.
     pub limits: Limits,
+    /// A rule the characters of a string follow.
+    pub format: Option<StringFormat>,
     /// The value may carry user data or secrets.
     pub sensitive: bool,
     /// Why the member should no longer be used, if so.
@@ -159,6 +161,7 @@ impl MemberDescriptor {
             default: None,
             json: None,
             limits: Limits::NONE,
+            format: None,
             sensitive: false,
             deprecated: None,
             example: None,
@@ -216,6 +219,12 @@ impl MemberDescriptor {
     /// Sets the maximum number of list items.
     pub const fn max_items(mut self, value: u64) -> Self {
         self.limits.max_items = Some(value);
+        self
+    }
+
+    /// Sets the character rule.
+    pub const fn format(mut self, format: StringFormat) -> Self {
+        self.format = Some(format);
         self
     }
 
@@ -287,6 +296,39 @@ pub enum TypeDescriptor {
     Structure(&'static StructDescriptor),
     /// A list.
     List(&'static TypeDescriptor),
+}
+
+/// A rule for the characters of a string member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StringFormat {
+    /// A resource name: starts with an ASCII letter; ASCII letters, digits, `-` and `_`; does not
+    /// end with `-` or `_`.
+    Name,
+}
+
+impl StringFormat {
+    /// Whether `value` follows the rule.
+    pub fn matches(self, value: &str) -> bool {
+        match self {
+            StringFormat::Name => {
+                value.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && !value.ends_with(['-', '_'])
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            }
+        }
+    }
+
+    /// The rule in words, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StringFormat::Name => {
+                "must start with a letter, contain only letters, digits, `-` and `_`, and not end with `-` or `_`"
+            }
+        }
+    }
 }
 
 /// What a JSON-carrying string member holds.

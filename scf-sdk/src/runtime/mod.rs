@@ -1,18 +1,52 @@
 //! The hand-written runtime that generated code builds on.
 //!
-//! Nothing here names an SCF action: the runtime knows the shape of any Tencent Cloud API 3.0
-//! service ([`Action`], [`ActionDescriptor`]) and the generated code fills it in.
+//! Nothing here names an SCF action: the runtime is a client for any Tencent Cloud API 3.0 action
+//! ([`ApiClient::call`]), described by the generated catalogue ([`Action`], [`ActionDescriptor`]).
+//!
+//! - [`sign`]: TC3-HMAC-SHA256, stage by stage;
+//! - [`credentials`]: where credentials come from;
+//! - [`Config`]: region, endpoint, language, timeouts, retries;
+//! - [`Transport`]: sending requests (`reqwest` by default);
+//! - [`RetryPolicy`] and [`Clock`]: what is retried and how long to wait;
+//! - [`Error`]: what a failed call tells you.
 
 mod action;
 mod build;
 mod catalog;
+mod client;
+mod config;
+pub mod credentials;
+mod encode;
+mod env;
+mod error;
 pub mod json_string;
+mod profile;
+mod retry;
+pub mod sign;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+mod transport;
 mod unknown;
+mod validate;
 
 pub use action::{Action, ActionErrorCode, ActionVisitor, RetryClass};
 pub use build::BuildError;
 pub use catalog::{
     ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal,
-    MemberDescriptor, ServiceInfo, StructDescriptor, TypeDescriptor,
+    MemberDescriptor, ServiceInfo, StringFormat, StructDescriptor, TypeDescriptor,
+};
+pub use client::ApiClient;
+pub use config::{Config, ConfigBuilder, Language};
+pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use env::Environment;
+pub use error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
+pub use retry::{Clock, Resend, RetryPolicy, SleepFuture, SystemClock};
+pub use transport::{
+    HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind, TransportFuture, TransportSettings,
 };
 pub use unknown::UnknownValue;
+pub use validate::{validate_input, validate_members};
+
+/// How the SDK names itself in `User-Agent` and `X-TC-RequestClient`.
+pub const USER_AGENT: &str = concat!("scf-rs/", env!("CARGO_PKG_VERSION"));

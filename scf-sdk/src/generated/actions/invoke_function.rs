@@ -16,7 +16,7 @@ use crate::generated::types::{LogType, ResultValue};
 pub struct InvokeFunctionRequest {
     /// Name of the function to invoke.
     ///
-    /// Example: `helloworld`.
+    /// Length: 2 to 60 bytes. Starts with a letter; letters, digits, `-` and `_`; does not end with `-` or `_`. Example: `helloworld`.
     #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Version number or alias of the function to invoke.
@@ -65,7 +65,9 @@ impl InvokeFunctionRequest {
 
 /// Builder for [`InvokeFunctionRequest`]; [`build`](Self::build) checks that required members are set.
 #[derive(Clone, Default)]
-pub struct InvokeFunctionRequestBuilder {
+#[must_use]
+pub struct InvokeFunctionRequestBuilder<C = ()> {
+    client: C,
     function_name: Option<String>,
     qualifier: Option<String>,
     event: Option<serde_json::Value>,
@@ -74,7 +76,7 @@ pub struct InvokeFunctionRequestBuilder {
     routing_key: Option<std::collections::BTreeMap<String, String>>,
 }
 
-impl InvokeFunctionRequestBuilder {
+impl<C> InvokeFunctionRequestBuilder<C> {
     /// Sets [`InvokeFunctionRequest::function_name`]: Name of the function to invoke.
     pub fn function_name(mut self, value: impl Into<String>) -> Self {
         self.function_name = Some(value.into());
@@ -173,6 +175,32 @@ impl InvokeFunctionRequestBuilder {
     }
 }
 
+impl<C> InvokeFunctionRequestBuilder<C> {
+    /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
+    pub fn with_client<D>(self, client: D) -> InvokeFunctionRequestBuilder<D> {
+        InvokeFunctionRequestBuilder {
+            client,
+            function_name: self.function_name,
+            qualifier: self.qualifier,
+            event: self.event,
+            log_type: self.log_type,
+            namespace: self.namespace,
+            routing_key: self.routing_key,
+        }
+    }
+}
+
+impl InvokeFunctionRequestBuilder<crate::runtime::ApiClient> {
+    /// Builds the [`InvokeFunctionRequest`] and sends it: validated against the documented limits, signed, retried as the client's policy allows.
+    pub async fn send(
+        self,
+    ) -> Result<InvokeFunctionResponse, crate::runtime::Error<InvokeFunctionErrorCode>> {
+        let client = self.client.clone();
+        let request = self.build()?;
+        client.call(&request).await
+    }
+}
+
 impl std::fmt::Debug for InvokeFunctionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeFunctionRequest")
@@ -182,11 +210,11 @@ impl std::fmt::Debug for InvokeFunctionRequest {
             .field("log_type", &self.log_type)
             .field("namespace", &self.namespace)
             .field("routing_key", &self.routing_key)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
-impl std::fmt::Debug for InvokeFunctionRequestBuilder {
+impl<C> std::fmt::Debug for InvokeFunctionRequestBuilder<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeFunctionRequestBuilder")
             .field("function_name", &self.function_name)
@@ -195,7 +223,7 @@ impl std::fmt::Debug for InvokeFunctionRequestBuilder {
             .field("log_type", &self.log_type)
             .field("namespace", &self.namespace)
             .field("routing_key", &self.routing_key)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -222,6 +250,7 @@ impl InvokeFunctionResponse {
 
 /// Builder for [`InvokeFunctionResponse`]; [`build`](Self::build) checks that required members are set.
 #[derive(Clone, Debug, Default)]
+#[must_use]
 pub struct InvokeFunctionResponseBuilder {
     result: Option<ResultValue>,
     request_id: Option<String>,
@@ -604,6 +633,12 @@ impl std::str::FromStr for InvokeFunctionErrorCode {
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for InvokeFunctionErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

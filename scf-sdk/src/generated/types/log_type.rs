@@ -46,6 +46,12 @@ impl std::str::FromStr for LogType {
     }
 }
 
+impl AsRef<str> for LogType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl std::fmt::Display for LogType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -46,6 +46,7 @@ impl ResultValue {
 
 /// Builder for [`ResultValue`]; [`build`](Self::build) checks that required members are set.
 #[derive(Clone, Default)]
+#[must_use]
 pub struct ResultValueBuilder {
     log: Option<String>,
     ret_msg: Option<String>,
@@ -217,7 +218,7 @@ impl std::fmt::Debug for ResultValue {
             .field("bill_duration", &self.bill_duration)
             .field("function_request_id", &self.function_request_id)
             .field("invoke_result", &self.invoke_result)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,6 +233,6 @@ impl std::fmt::Debug for ResultValueBuilder {
             .field("bill_duration", &self.bill_duration)
             .field("function_request_id", &self.function_request_id)
             .field("invoke_result", &self.invoke_result)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

@@ -1,0 +1,432 @@
+//! [`ApiClient`]: calls any action described by the catalogue — validates, encodes, signs, sends,
+//! retries and decodes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Instant, UNIX_EPOCH};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use tracing::Instrument as _;
+
+use super::action::{Action, ActionErrorCode};
+use super::config::Config;
+use super::encode::{self, Encoded};
+use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
+use super::retry::{Decision, Failure};
+use super::sign::{self, SignableRequest, SigningParams};
+use super::transport::{
+    HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportSettings,
+};
+use super::validate;
+
+/// A client for Tencent Cloud API 3.0 actions. Cheap to clone: clones share the configuration and
+/// the connection pool.
+///
+/// Service crates wrap it with one method per action (`scf_sdk::Client::invoke_function`); use it
+/// directly to call an action by its request type with [`call`](Self::call).
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl ApiClient {
+    /// A client for `config`. Fails if an endpoint URL is unusable or TLS cannot be set up.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.check_endpoint_urls()?;
+        let transport: Arc<dyn Transport> = match &config.transport {
+            Some(transport) => transport.clone(),
+            None => Arc::new(
+                ReqwestTransport::new(TransportSettings {
+                    connect_timeout: config.connect_timeout,
+                    timeout: config.timeout,
+                    max_response_bytes: config.max_response_bytes,
+                })
+                .map_err(|e| ConfigError::new(e.to_string()))?,
+            ),
+        };
+        Ok(Self {
+            inner: Arc::new(Inner { config, transport }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Calls the action `A` with `request`.
+    pub async fn call<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
+        let descriptor = A::DESCRIPTOR;
+        let config = &self.inner.config;
+        let span = tracing::info_span!(
+            "tencentcloud.call",
+            service = descriptor.service.name,
+            action = descriptor.name,
+            region = config.region.as_deref().unwrap_or(""),
+            request_id = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.call_inner::<A>(request).instrument(span).await
+    }
+
+    async fn call_inner<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
+        let started = Instant::now();
+        let descriptor = A::DESCRIPTOR;
+        let service = descriptor.service;
+        let config = &self.inner.config;
+
+        let region = config.region.as_deref().ok_or_else(|| {
+            Error::Config(ConfigError::new(format!(
+                "no region: set one with the config builder's `region`, the TENCENTCLOUD_REGION variable or a tccli profile (e.g. `{}`)",
+                service.regions.first().copied().unwrap_or("ap-guangzhou")
+            )))
+        })?;
+        let endpoint = config.endpoint(service, region).map_err(Error::Config)?;
+
+        let params = serde_json::to_value(request).map_err(|e| {
+            ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))
+        })?;
+        validate::validate_input(descriptor, &params)?;
+        let Encoded {
+            body,
+            query,
+            content_type,
+        } = encode::encode(config.method, &params)?;
+        drop(params);
+        // Hash the payload once; every attempt is signed afresh, with its own timestamp.
+        let payload_hash = match (config.unsigned_payload, config.method) {
+            (true, _) => sign::hash_payload(sign::UNSIGNED_PAYLOAD.as_bytes()),
+            (false, HttpMethod::Get) => sign::hash_payload(b""),
+            (false, HttpMethod::Post) => sign::hash_payload(&body),
+        };
+        let url = if query.is_empty() {
+            endpoint.base_url.clone()
+        } else {
+            format!("{}?{query}", endpoint.base_url)
+        };
+
+        let credentials = config
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(Error::Credentials)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let timestamp = config
+                .clock
+                .now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let authorization = sign::sign(
+                &SignableRequest {
+                    method: config.method.as_str(),
+                    query: &query,
+                    content_type,
+                    host: &endpoint.host,
+                    payload_hash: &payload_hash,
+                },
+                &SigningParams {
+                    secret_id: credentials.secret_id(),
+                    secret_key: credentials.secret_key(),
+                    service: service.name,
+                    timestamp,
+                },
+            );
+            let mut headers = vec![
+                ("Host", endpoint.host.clone()),
+                ("Content-Type", content_type.to_owned()),
+                ("Authorization", authorization),
+                ("X-TC-Action", descriptor.name.to_owned()),
+                ("X-TC-Version", service.version.to_owned()),
+                ("X-TC-Timestamp", timestamp.to_string()),
+                ("X-TC-Region", region.to_owned()),
+                ("X-TC-RequestClient", super::USER_AGENT.to_owned()),
+            ];
+            if let Some(token) = credentials.token() {
+                headers.push(("X-TC-Token", token.to_owned()));
+            }
+            if let Some(language) = config.language {
+                headers.push(("X-TC-Language", language.as_str().to_owned()));
+            }
+            if config.unsigned_payload {
+                headers.push(("X-TC-Content-SHA256", sign::UNSIGNED_PAYLOAD.to_owned()));
+            }
+            let request = HttpRequest {
+                method: config.method,
+                url: url.clone(),
+                headers,
+                body: body.clone(),
+            };
+
+            let result = match self.inner.transport.send(request).await {
+                Ok(response) => decode::<A::Response, A::ErrorCode>(&response),
+                Err(error) => Err(Error::Transport(error)),
+            };
+            let span = tracing::Span::current();
+            if let Some(id) = match &result {
+                Ok((_, id)) => Some(id.as_str()),
+                Err(error) => error.request_id(),
+            } {
+                span.record("request_id", id);
+            }
+            let error = match result {
+                Ok((response, _)) => {
+                    span.record("attempts", attempt);
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    tracing::debug!(attempt, "call succeeded");
+                    return Ok(response);
+                }
+                Err(error) => error,
+            };
+            let failure = match &error {
+                Error::Transport(e) => Failure::Transport(e),
+                Error::Service(e) => Failure::Code(e.code.retry_class()),
+                Error::Response(e) if e.reason.starts_with("HTTP") => Failure::Status(e.status),
+                _ => Failure::Final,
+            };
+            match config
+                .retry
+                .decide(&failure, attempt, descriptor.idempotent)
+            {
+                Decision::Retry { reason, delay } => {
+                    tracing::info!(attempt, reason, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    config.clock.sleep(delay).await;
+                }
+                Decision::Stop { reason } => {
+                    span.record("attempts", attempt);
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    tracing::debug!(attempt, reason, error = %error, "not retrying");
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "Response", borrow)]
+    response: &'a RawValue,
+}
+
+/// The parts of `Response` every answer has.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(rename = "Error")]
+    error: Option<ErrorBody>,
+    #[serde(rename = "RequestId")]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "Code")]
+    code: String,
+    #[serde(rename = "Message", default)]
+    message: String,
+}
+
+/// Decodes an API 3.0 answer: the action's output and its request id, or the error it reports.
+/// Never panics, whatever the body holds.
+pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
+    response: &HttpResponse,
+) -> Result<(R, String), Error<C>> {
+    let status = response.status;
+    let body = &response.body[..];
+    let bad = |reason: String| Error::Response(ResponseError::new(status, reason, body));
+    let http = |what: &str| {
+        if status == 200 {
+            what.to_owned()
+        } else {
+            format!("HTTP {status}, and the body is {what}")
+        }
+    };
+    let text = std::str::from_utf8(body).map_err(|_| bad(http("not UTF-8 text")))?;
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
+        bad(http(&if e.is_eof() {
+            "cut short (incomplete JSON)".to_owned()
+        } else if e.is_data() {
+            "JSON without a `Response` object".to_owned()
+        } else {
+            format!("not JSON ({e})")
+        }))
+    })?;
+    let head: Head = serde_json::from_str(envelope.response.get()).map_err(|e| {
+        bad(http(&format!(
+            "an API answer with malformed `Error` or `RequestId` ({e})"
+        )))
+    })?;
+    let with_id = |mut error: ResponseError| {
+        error.request_id = head.request_id.clone();
+        Error::Response(error)
+    };
+    if let Some(error) = head.error {
+        return Err(Error::Service(ServiceError {
+            code: C::from(error.code.as_str()),
+            message: error.message,
+            request_id: head.request_id.unwrap_or_default(),
+            http_status: status,
+        }));
+    }
+    if status != 200 {
+        return Err(with_id(ResponseError::new(
+            status,
+            format!("HTTP {status}"),
+            body,
+        )));
+    }
+    let Some(request_id) = head.request_id.clone() else {
+        return Err(with_id(ResponseError::new(
+            status,
+            "the answer has no `RequestId`",
+            body,
+        )));
+    };
+    let output = serde_json::from_str::<R>(envelope.response.get()).map_err(|e| {
+        with_id(ResponseError::new(
+            status,
+            format!("the answer does not match the action's output: {e}"),
+            body,
+        ))
+    })?;
+    Ok((output, request_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::runtime::action::RetryClass;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Code(String);
+    impl From<&str> for Code {
+        fn from(code: &str) -> Self {
+            Code(code.to_owned())
+        }
+    }
+    impl fmt::Display for Code {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl ActionErrorCode for Code {
+        fn as_str(&self) -> &str {
+            &self.0
+        }
+        fn description(&self) -> Option<&'static str> {
+            None
+        }
+        fn retry_class(&self) -> Option<RetryClass> {
+            None
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Output {
+        #[serde(rename = "Value")]
+        value: u32,
+    }
+
+    fn decode_body(status: u16, body: &str) -> Result<(Output, String), Error<Code>> {
+        decode(&HttpResponse {
+            status,
+            body: body.as_bytes().to_vec().into(),
+        })
+    }
+
+    fn reason(result: Result<(Output, String), Error<Code>>) -> String {
+        match result {
+            Err(Error::Response(e)) => e.reason,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn success_and_service_errors() {
+        let (output, id) = decode_body(
+            200,
+            r#"{"Response":{"Value":7,"RequestId":"r1","Extra":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!((output.value, id.as_str()), (7, "r1"));
+        let error = decode_body(
+            200,
+            r#"{"Response":{"Error":{"Code":"A.B","Message":"m"},"RequestId":"r2"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "A.B: m (request id r2)");
+        // An error envelope counts whatever the status.
+        assert!(matches!(
+            decode_body(
+                500,
+                r#"{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r"}}"#
+            ),
+            Err(Error::Service(_))
+        ));
+    }
+
+    #[test]
+    fn every_kind_of_bad_body_is_a_response_error() {
+        assert_eq!(
+            reason(decode_body(502, "<html>Bad Gateway</html>")),
+            "HTTP 502, and the body is not JSON (expected value at line 1 column 1)"
+        );
+        assert_eq!(
+            reason(decode_body(200, r#"{"Response":{"Value":7,"Req"#)),
+            "cut short (incomplete JSON)"
+        );
+        assert_eq!(
+            reason(decode_body(200, r#"{"Result":1}"#)),
+            "JSON without a `Response` object"
+        );
+        assert_eq!(
+            reason(decode_body(200, r#"{"Response":{"Value":7}}"#)),
+            "the answer has no `RequestId`"
+        );
+        assert!(
+            reason(decode_body(200, r#"{"Response":{"RequestId":"r"}}"#))
+                .contains("missing field `Value`")
+        );
+        assert!(
+            reason(decode_body(
+                200,
+                r#"{"Response":{"Value":"x","RequestId":"r"}}"#
+            ))
+            .contains("invalid type")
+        );
+        assert_eq!(
+            reason(decode_body(503, r#"{"Response":{"RequestId":"r"}}"#)),
+            "HTTP 503"
+        );
+        assert_eq!(reason(decode_body(200, "")), "cut short (incomplete JSON)");
+        let invalid_utf8 = decode::<Output, Code>(&HttpResponse {
+            status: 200,
+            body: vec![0xff, 0xfe].into(),
+        });
+        assert_eq!(reason(invalid_utf8), "not UTF-8 text");
+        let value: Result<(Value, String), Error<Code>> = decode(&HttpResponse {
+            status: 200,
+            body: b"null".to_vec().into(),
+        });
+        assert!(value.is_err());
+    }
+}

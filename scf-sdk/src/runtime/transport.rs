@@ -1,0 +1,323 @@
+//! Sending a signed request and reading the answer.
+//!
+//! [`Transport`] is deliberately small — one method from request to response — so tests and users
+//! can plug in a replay or in-memory transport; [`ReqwestTransport`] is the real one: one pooled
+//! `reqwest` client per SDK client, reused across calls, with a cap on the response size.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// An HTTP method the API accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HttpMethod {
+    /// JSON body (the default, and the only method for requests over 32 KB).
+    #[default]
+    Post,
+    /// Parameters in the query string; requests up to 32 KB.
+    Get,
+}
+
+impl HttpMethod {
+    /// `POST` or `GET`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Post => "POST",
+            HttpMethod::Get => "GET",
+        }
+    }
+}
+
+/// A request ready to send: signed, with every header set.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: HttpMethod,
+    /// The full URL, query string included.
+    pub url: String,
+    /// Headers to send, `Host` among them.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body (empty for GET). Cheap to clone, so retries do not copy it.
+    pub body: Bytes,
+}
+
+impl fmt::Debug for HttpRequest {
+    /// Shows the URL and header names only: values may carry the signature and the session token,
+    /// and the body may carry user data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What came back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// What kind of failure it was.
+    pub kind: TransportErrorKind,
+    /// Whether the request may have reached the service. `false` only when it certainly did not
+    /// (the connection was never made): only then is re-sending a non-idempotent request safe.
+    pub maybe_sent: bool,
+    /// Details from the HTTP stack.
+    pub message: String,
+}
+
+/// The kinds of [`TransportError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, DNS, unreachable).
+    Connect,
+    /// The connect or request timeout expired.
+    Timeout,
+    /// The TLS handshake failed.
+    Tls,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// The response body was larger than the configured limit.
+    ResponseTooLarge,
+}
+
+impl TransportError {
+    /// A new error.
+    pub fn new(kind: TransportErrorKind, maybe_sent: bool, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            maybe_sent,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Tls => "TLS handshake failed",
+            TransportErrorKind::Io => "connection failed",
+            TransportErrorKind::ResponseTooLarge => "response too large",
+        };
+        write!(f, "{kind}: {}", self.message)?;
+        if self.maybe_sent && self.kind != TransportErrorKind::ResponseTooLarge {
+            f.write_str(" (the request may have reached the service)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// The future a [`Transport`] returns.
+pub type TransportFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
+
+/// Sends requests. Implement it to replay recorded answers or to route requests elsewhere.
+pub trait Transport: fmt::Debug + Send + Sync {
+    /// Sends `request` and returns the whole response.
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
+}
+
+/// The default transport: a pooled `reqwest` client.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_response_bytes: usize,
+}
+
+/// Settings of [`ReqwestTransport`].
+#[derive(Debug, Clone, Copy)]
+pub struct TransportSettings {
+    /// Limit on establishing a connection.
+    pub connect_timeout: Duration,
+    /// Limit on a whole request, from sending to the last byte of the response.
+    pub timeout: Duration,
+    /// Responses with a larger body fail with [`TransportErrorKind::ResponseTooLarge`].
+    pub max_response_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// A transport with its own connection pool.
+    pub fn new(settings: TransportSettings) -> Result<Self, TransportError> {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .user_agent(super::USER_AGENT)
+            // The API never redirects; a redirect would change the signed host.
+            .redirect(reqwest::redirect::Policy::none());
+        let builder = tls::configure(builder)?;
+        let client = builder.build().map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Tls,
+                false,
+                format!("cannot set up the HTTP client: {e}"),
+            )
+        })?;
+        Ok(Self {
+            client,
+            max_response_bytes: settings.max_response_bytes,
+        })
+    }
+
+    async fn send_inner(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = match request.method {
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Get => reqwest::Method::GET,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            // reqwest derives `Host` from the URL, exactly as signed.
+            if !name.eq_ignore_ascii_case("host") {
+                builder = builder.header(*name, value);
+            }
+        }
+        let mut response = builder.body(request.body).send().await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let limit = self.max_response_bytes;
+        let too_large = |size: String| {
+            TransportError::new(
+                TransportErrorKind::ResponseTooLarge,
+                true,
+                format!("the body is {size} bytes; the limit is {limit} bytes (HTTP {status})"),
+            )
+        };
+        if let Some(length) = response.content_length()
+            && length > limit as u64
+        {
+            return Err(too_large(length.to_string()));
+        }
+        let mut body =
+            Vec::with_capacity(response.content_length().map_or(8 * 1024, |l| l as usize));
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(format!("more than {limit}")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            body: body.into(),
+        })
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(self.send_inner(request))
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    // Walk the source chain for the most specific message (reqwest's own is often just
+    // "error sending request").
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let tls = message.contains("certificate") || message.contains("tls") || message.contains("TLS");
+    if error.is_connect() {
+        let kind = if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if tls {
+            TransportErrorKind::Tls
+        } else {
+            TransportErrorKind::Connect
+        };
+        TransportError::new(kind, false, message)
+    } else if error.is_timeout() {
+        TransportError::new(TransportErrorKind::Timeout, true, message)
+    } else {
+        TransportError::new(TransportErrorKind::Io, true, message)
+    }
+}
+
+#[cfg(feature = "rustls")]
+mod tls {
+    use std::sync::Arc;
+
+    use super::{TransportError, TransportErrorKind};
+
+    /// rustls with the `ring` provider and the operating system's certificate store. The
+    /// configuration is built here rather than installed process-wide, so it never conflicts with
+    /// another crypto provider the application chose.
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, TransportError> {
+        let fail = |e: &dyn std::fmt::Display| {
+            TransportError::new(
+                TransportErrorKind::Tls,
+                false,
+                format!("cannot set up TLS: {e}"),
+            )
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier =
+            rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| fail(&e))?;
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| fail(&e))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+}
+
+#[cfg(not(feature = "rustls"))]
+mod tls {
+    use super::TransportError;
+
+    /// The platform TLS library (feature `native-tls`), or plain HTTP only when no TLS feature is on.
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, TransportError> {
+        Ok(builder)
+    }
+}

@@ -1,0 +1,152 @@
+//! `scf-sdk/examples/invoke_function.rs` as a user runs it: a real process, configured only by the
+//! environment, against the signature-verifying test server.
+#![allow(clippy::unwrap_used)] // Tests fail by panicking; helpers outside #[test] fns unwrap too.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use scf_tests::server::{SECRET_ID, SECRET_KEY, TestServer};
+
+/// Builds the example (a no-op when `cargo test --workspace` already did) and returns its path.
+fn example_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "scf-sdk",
+            "--example",
+            "invoke_function",
+            "--message-format=json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "invoke_function")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .expect("cargo reports the example's executable")
+}
+
+async fn run(server: &TestServer, secret_key: &str, region: &str, args: &[&str]) -> Output {
+    let binary = example_binary();
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .args(args)
+        .env_clear()
+        .env("HOME", std::env::temp_dir().join("scf-tests-no-home"))
+        .env("TENCENTCLOUD_ENDPOINT_URL_SCF", server.url())
+        .env("TENCENTCLOUD_REGION", region)
+        .env("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", secret_key);
+    command.output().await.unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn invokes_a_function_and_prints_the_response() {
+    let server = TestServer::start().await;
+    let event_file =
+        std::env::temp_dir().join(format!("scf-tests-event-{}.json", std::process::id()));
+    std::fs::write(&event_file, r#"{"from": "file"}"#).unwrap();
+    let event_arg = format!("@{}", event_file.display());
+    let output = run(
+        &server,
+        SECRET_KEY,
+        "ap-guangzhou",
+        &[
+            "--function-name",
+            "hello",
+            "--event",
+            &event_arg,
+            "--log-type",
+            "Tail",
+            "--namespace",
+            "default",
+            "--qualifier",
+            "$LATEST",
+            "--routing-key",
+            r#"{"k":"v"}"#,
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["Result"]["RetMsg"], r#"{"from":"file"}"#);
+    assert!(
+        printed["Result"]["Log"]
+            .as_str()
+            .unwrap()
+            .contains("hello from the test server")
+    );
+    assert!(printed["RequestId"].is_string());
+    let request = &server.requests()[0];
+    assert_eq!(request.verdict, Ok(()));
+    assert_eq!(request.params()["Qualifier"], "$LATEST");
+    assert_eq!(request.params()["RoutingKey"], r#"{"k":"v"}"#);
+}
+
+#[tokio::test]
+async fn fails_clearly_for_wrong_keys_wrong_region_and_missing_functions() {
+    let server = TestServer::start().await;
+    for (key, region, name, expected) in [
+        (
+            "wrong-key",
+            "ap-guangzhou",
+            "hello",
+            "error: AuthFailure.SignatureFailure: the signature does not match (request id ",
+        ),
+        (
+            SECRET_KEY,
+            "ap-atlantis",
+            "hello",
+            "error: UnsupportedRegion: The region `ap-atlantis` is not supported. (request id ",
+        ),
+        (
+            SECRET_KEY,
+            "ap-guangzhou",
+            "missing-fn",
+            "error: ResourceNotFound.Function: The function `missing-fn` does not exist. (request id ",
+        ),
+    ] {
+        let output = run(&server, key, region, &["--function-name", name]).await;
+        assert_eq!(output.status.code(), Some(1), "{name} in {region}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with(expected), "{stderr}");
+        assert!(!stderr.contains(SECRET_KEY), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn bad_arguments_exit_with_usage() {
+    let server = TestServer::start().await;
+    let output = run(
+        &server,
+        SECRET_KEY,
+        "ap-guangzhou",
+        &["--event", "{not json", "--function-name", "f1"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--event is not valid JSON"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run(&server, SECRET_KEY, "ap-guangzhou", &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--function-name is required"));
+    assert!(server.requests().is_empty());
+}
