@@ -6,6 +6,22 @@
 //! - [`catalog`]: the API description as data, for tools that handle every action generically;
 //! - [`runtime`]: the hand-written machinery the generated code builds on.
 //!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use scf_sdk::{Client, Region};
+//! use scf_sdk::runtime::{Config, Credentials};
+//!
+//! let config = Config::builder()
+//!     .region(Region::ApGuangzhou)
+//!     .credentials(Credentials::new("AKID…", "…"))
+//!     .build();
+//! let client = Client::new(config)?;
+//! let response = client.invoke_function().function_name("hello").send().await?;
+//! println!("{}", response.result.ret_msg);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Everything except [`runtime`] is generated from `api-spec/scf/2018-04-16.json` by
 //! `cargo xtask codegen`.
 //!
@@ -34,3 +50,8 @@ mod invoke;
 pub mod runtime;
 
 pub use generated::{Client, ErrorCode, Region, actions, catalog, types};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

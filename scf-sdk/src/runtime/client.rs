@@ -11,7 +11,9 @@ use serde_json::value::RawValue;
 use tracing::Instrument as _;
 
 use super::action::{Action, ActionErrorCode};
+use super::catalog::ActionDescriptor;
 use super::config::Config;
+use super::credentials::Credentials;
 use super::encode::{self, Encoded};
 use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
 use super::retry::{Decision, Failure};
@@ -85,20 +87,44 @@ impl ApiClient {
         self.call_inner::<A>(request).instrument(span).await
     }
 
-    async fn call_inner<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
-        let started = Instant::now();
+    /// Builds the request exactly as [`call`](Self::call) sends its first attempt — validated,
+    /// encoded, signed — without sending it. For inspecting the wire format, and for benchmarks.
+    pub async fn prepare<A: Action>(
+        &self,
+        request: &A,
+    ) -> Result<HttpRequest, Error<A::ErrorCode>> {
+        let prepared = self.encode(request)?;
+        let credentials = self
+            .inner
+            .config
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(Error::Credentials)?;
+        Ok(prepared.sign(A::DESCRIPTOR, &credentials, self.timestamp()))
+    }
+
+    fn timestamp(&self) -> i64 {
+        self.inner
+            .config
+            .clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    /// Everything about a request that does not change between attempts.
+    fn encode<A: Action>(&self, request: &A) -> Result<Prepared<'_>, Error<A::ErrorCode>> {
         let descriptor = A::DESCRIPTOR;
         let service = descriptor.service;
         let config = &self.inner.config;
-
-        let region = config.region.as_deref().ok_or_else(|| {
+        let region = config.region.clone().ok_or_else(|| {
             Error::Config(ConfigError::new(format!(
                 "no region: set one with the config builder's `region`, the TENCENTCLOUD_REGION variable or a tccli profile (e.g. `{}`)",
                 service.regions.first().copied().unwrap_or("ap-guangzhou")
             )))
         })?;
-        let endpoint = config.endpoint(service, region).map_err(Error::Config)?;
-
+        let endpoint = config.endpoint(service, &region).map_err(Error::Config)?;
         let params = serde_json::to_value(request).map_err(|e| {
             ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))
         })?;
@@ -120,66 +146,37 @@ impl ApiClient {
         } else {
             format!("{}?{query}", endpoint.base_url)
         };
+        Ok(Prepared {
+            config,
+            region,
+            host: endpoint.host,
+            url,
+            query,
+            content_type,
+            body,
+            payload_hash,
+        })
+    }
 
+    async fn call_inner<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
+        let started = Instant::now();
+        let descriptor = A::DESCRIPTOR;
+        let config = &self.inner.config;
+        let prepared = self.encode(request)?;
         let credentials = config
             .credentials
             .provide_credentials()
             .await
             .map_err(Error::Credentials)?;
+        let span = tracing::Span::current();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let timestamp = config
-                .clock
-                .now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            let authorization = sign::sign(
-                &SignableRequest {
-                    method: config.method.as_str(),
-                    query: &query,
-                    content_type,
-                    host: &endpoint.host,
-                    payload_hash: &payload_hash,
-                },
-                &SigningParams {
-                    secret_id: credentials.secret_id(),
-                    secret_key: credentials.secret_key(),
-                    service: service.name,
-                    timestamp,
-                },
-            );
-            let mut headers = vec![
-                ("Host", endpoint.host.clone()),
-                ("Content-Type", content_type.to_owned()),
-                ("Authorization", authorization),
-                ("X-TC-Action", descriptor.name.to_owned()),
-                ("X-TC-Version", service.version.to_owned()),
-                ("X-TC-Timestamp", timestamp.to_string()),
-                ("X-TC-Region", region.to_owned()),
-                ("X-TC-RequestClient", super::USER_AGENT.to_owned()),
-            ];
-            if let Some(token) = credentials.token() {
-                headers.push(("X-TC-Token", token.to_owned()));
-            }
-            if let Some(language) = config.language {
-                headers.push(("X-TC-Language", language.as_str().to_owned()));
-            }
-            if config.unsigned_payload {
-                headers.push(("X-TC-Content-SHA256", sign::UNSIGNED_PAYLOAD.to_owned()));
-            }
-            let request = HttpRequest {
-                method: config.method,
-                url: url.clone(),
-                headers,
-                body: body.clone(),
-            };
-
+            let request = prepared.sign(descriptor, &credentials, self.timestamp());
             let result = match self.inner.transport.send(request).await {
                 Ok(response) => decode::<A::Response, A::ErrorCode>(&response),
                 Err(error) => Err(Error::Transport(error)),
             };
-            let span = tracing::Span::current();
             if let Some(id) = match &result {
                 Ok((_, id)) => Some(id.as_str()),
                 Err(error) => error.request_id(),
@@ -216,6 +213,71 @@ impl ApiClient {
                     return Err(error);
                 }
             }
+        }
+    }
+}
+
+/// A request encoded and hashed, ready to be signed for each attempt.
+struct Prepared<'a> {
+    config: &'a Config,
+    region: String,
+    host: String,
+    url: String,
+    query: String,
+    content_type: &'static str,
+    body: bytes::Bytes,
+    payload_hash: String,
+}
+
+impl Prepared<'_> {
+    /// The request for one attempt, signed at `timestamp`.
+    fn sign(
+        &self,
+        descriptor: &ActionDescriptor,
+        credentials: &Credentials,
+        timestamp: i64,
+    ) -> HttpRequest {
+        let config = self.config;
+        let service = descriptor.service;
+        let authorization = sign::sign(
+            &SignableRequest {
+                method: config.method.as_str(),
+                query: &self.query,
+                content_type: self.content_type,
+                host: &self.host,
+                payload_hash: &self.payload_hash,
+            },
+            &SigningParams {
+                secret_id: credentials.secret_id(),
+                secret_key: credentials.secret_key(),
+                service: service.name,
+                timestamp,
+            },
+        );
+        let mut headers = vec![
+            ("Host", self.host.clone()),
+            ("Content-Type", self.content_type.to_owned()),
+            ("Authorization", authorization),
+            ("X-TC-Action", descriptor.name.to_owned()),
+            ("X-TC-Version", service.version.to_owned()),
+            ("X-TC-Timestamp", timestamp.to_string()),
+            ("X-TC-Region", self.region.clone()),
+            ("X-TC-RequestClient", super::USER_AGENT.to_owned()),
+        ];
+        if let Some(token) = credentials.token() {
+            headers.push(("X-TC-Token", token.to_owned()));
+        }
+        if let Some(language) = config.language {
+            headers.push(("X-TC-Language", language.as_str().to_owned()));
+        }
+        if config.unsigned_payload {
+            headers.push(("X-TC-Content-SHA256", sign::UNSIGNED_PAYLOAD.to_owned()));
+        }
+        HttpRequest {
+            method: config.method,
+            url: self.url.clone(),
+            headers,
+            body: self.body.clone(),
         }
     }
 }

@@ -28,7 +28,7 @@ pub(crate) struct Encoded {
 pub(crate) fn encode(method: HttpMethod, params: &Value) -> Result<Encoded, ValidationError> {
     match method {
         HttpMethod::Post => {
-            let body = serde_json::to_vec(params).map_err(|e| {
+            let body = super::json_string::to_vec(params).map_err(|e| {
                 ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))
             })?;
             if body.len() > MAX_POST_BYTES {

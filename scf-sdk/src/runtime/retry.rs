@@ -192,8 +192,8 @@ pub(crate) enum Decision {
 pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The client's source of time: the timestamp that requests are signed with, and the waits between
-/// attempts. Replace it to test retries without waiting ([`ManualClock`](super::test_util::ManualClock)
-/// with the `test-util` feature).
+/// attempts. Replace it to test retries without waiting (`test_util::ManualClock`, with the
+/// `test-util` feature).
 pub trait Clock: fmt::Debug + Send + Sync {
     /// The current time.
     fn now(&self) -> SystemTime;
