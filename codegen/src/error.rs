@@ -24,10 +24,7 @@ pub struct SpecErrors(pub Vec<SpecError>);
 impl SpecErrors {
     /// A single problem.
     pub fn one(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self(vec![SpecError {
-            path: path.into(),
-            message: message.into(),
-        }])
+        Self(vec![SpecError { path: path.into(), message: message.into() }])
     }
 }
 

@@ -47,11 +47,7 @@ pub fn parse(json: &str) -> Result<spec::Spec, SpecErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let path = if path == "." {
-            "$".to_owned()
-        } else {
-            format!("$.{path}")
-        };
+        let path = if path == "." { "$".to_owned() } else { format!("$.{path}") };
         SpecErrors::one(path, error.into_inner().to_string())
     })
 }

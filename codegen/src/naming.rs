@@ -62,11 +62,10 @@ const RESERVED_SUFFIX: &str = "Value";
 
 /// Rust keywords of the 2024 edition, strict and reserved.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
-    "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+    "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// The Rust name of a spec structure or enum.
@@ -129,10 +128,7 @@ pub fn static_name(name: &str) -> String {
 /// The enum variant for an enum value, a region id or an error code.
 pub fn variant_name(value: &str) -> String {
     // Non-alphanumeric characters are word breaks; heck then joins the words in PascalCase.
-    let spaced: String = value
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
+    let spaced: String = value.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
     let mut name = spaced.to_upper_camel_case();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'V');
@@ -144,11 +140,7 @@ pub fn variant_name(value: &str) -> String {
 }
 
 fn escape_keyword(name: String) -> String {
-    if KEYWORDS.contains(&name.as_str()) {
-        name + "_"
-    } else {
-        name
-    }
+    if KEYWORDS.contains(&name.as_str()) { name + "_" } else { name }
 }
 
 /// Whether `name` can be used as given for a type: an ASCII identifier starting with an uppercase
@@ -162,8 +154,7 @@ pub fn is_type_identifier(name: &str) -> bool {
 /// a letter.
 pub fn is_member_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -196,14 +187,8 @@ mod tests {
     #[test]
     fn variants_use_non_alphanumerics_as_word_breaks() {
         assert_eq!(variant_name("ap-shanghai-fsi"), "ApShanghaiFsi");
-        assert_eq!(
-            variant_name("ResourceNotFound.Function"),
-            "ResourceNotFoundFunction"
-        );
-        assert_eq!(
-            variant_name("RequestLimitExceeded.IPLimitExceeded"),
-            "RequestLimitExceededIpLimitExceeded"
-        );
+        assert_eq!(variant_name("ResourceNotFound.Function"), "ResourceNotFoundFunction");
+        assert_eq!(variant_name("RequestLimitExceeded.IPLimitExceeded"), "RequestLimitExceededIpLimitExceeded");
         assert_eq!(variant_name("Python3.9"), "Python39");
         assert_eq!(variant_name("$LATEST"), "Latest");
         assert_eq!(variant_name("None"), "None");

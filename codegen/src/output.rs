@@ -52,10 +52,7 @@ pub fn sync(dir: &Path, files: &[GeneratedFile], mode: Mode) -> io::Result<Repor
             Ok(_) => report.changed.push(path.clone()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => report.missing.push(path.clone()),
             Err(e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("reading {}: {e}", path.display()),
-                ));
+                return Err(io::Error::new(e.kind(), format!("reading {}: {e}", path.display())));
             }
         }
         if mode == Mode::Write {
@@ -113,10 +110,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str, contents: &str) -> GeneratedFile {
-        GeneratedFile {
-            path: path.into(),
-            contents: contents.into(),
-        }
+        GeneratedFile { path: path.into(), contents: contents.into() }
     }
 
     #[test]
@@ -128,33 +122,19 @@ mod tests {
         fs::write(dir.join("changed.rs"), "old\n").unwrap();
         fs::write(dir.join("sub/extra.rs"), "gone\n").unwrap();
         fs::write(dir.join("notes.txt"), "not ours\n").unwrap();
-        let files = [
-            file("same.rs", "same\n"),
-            file("changed.rs", "new\n"),
-            file("sub/new.rs", "fresh\n"),
-        ];
+        let files = [file("same.rs", "same\n"), file("changed.rs", "new\n"), file("sub/new.rs", "fresh\n")];
 
         let report = sync(&dir, &files, Mode::Check).unwrap();
         assert_eq!(report.changed, vec![dir.join("changed.rs")]);
         assert_eq!(report.missing, vec![dir.join("sub/new.rs")]);
         assert_eq!(report.extra, vec![dir.join("sub/extra.rs")]);
-        assert_eq!(
-            fs::read_to_string(dir.join("changed.rs")).unwrap(),
-            "old\n",
-            "check must not write"
-        );
+        assert_eq!(fs::read_to_string(dir.join("changed.rs")).unwrap(), "old\n", "check must not write");
 
         assert!(!sync(&dir, &files, Mode::Write).unwrap().is_clean());
         assert!(sync(&dir, &files, Mode::Check).unwrap().is_clean());
-        assert_eq!(
-            fs::read_to_string(dir.join("sub/new.rs")).unwrap(),
-            "fresh\n"
-        );
+        assert_eq!(fs::read_to_string(dir.join("sub/new.rs")).unwrap(), "fresh\n");
         assert!(!dir.join("sub/extra.rs").exists());
-        assert!(
-            dir.join("notes.txt").exists(),
-            "only .rs files are ours to delete"
-        );
+        assert!(dir.join("notes.txt").exists(), "only .rs files are ours to delete");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

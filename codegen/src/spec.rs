@@ -88,6 +88,10 @@ pub enum RetryClass {
 pub struct Enum {
     pub name: String,
     pub docs: String,
+    /// The service may accept or return values beyond these (runtimes, for instance): requests
+    /// with other values are not refused before sending.
+    #[serde(default)]
+    pub open: bool,
     pub values: Vec<EnumValue>,
 }
 
@@ -151,10 +155,14 @@ pub struct Member {
     /// The member is a list of `type`.
     #[serde(default)]
     pub list: bool,
-    /// Input: the caller must send it. Output: the service always returns it.
+    /// The caller must send it (members of action inputs and of structures sent in requests).
     #[serde(default)]
     pub required: bool,
-    /// Output only: the service may send `null` (or omit it) even where it is documented.
+    /// The service always returns it (members of action outputs and of structures returned in
+    /// responses).
+    #[serde(default)]
+    pub output_required: bool,
+    /// The service may send `null` (or leave it out) even when it is `output_required`.
     #[serde(default)]
     pub nullable: bool,
     /// The value the service assumes when the member is absent.

@@ -19,11 +19,7 @@ pub const REQUEST_ID: &str = "RequestId";
 pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
     let mut checker = Checker::new(spec);
     checker.check();
-    if checker.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(SpecErrors(checker.errors))
-    }
+    if checker.errors.is_empty() { Ok(()) } else { Err(SpecErrors(checker.errors)) }
 }
 
 /// What a type name in the spec refers to.
@@ -49,18 +45,11 @@ impl<'a> Checker<'a> {
         for s in &spec.structures {
             types.entry(s.name.as_str()).or_insert(Named::Structure(s));
         }
-        Self {
-            spec,
-            types,
-            errors: Vec::new(),
-        }
+        Self { spec, types, errors: Vec::new() }
     }
 
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(SpecError {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.errors.push(SpecError { path: path.into(), message: message.into() });
     }
 
     fn check(&mut self) {
@@ -95,17 +84,11 @@ impl<'a> Checker<'a> {
     fn check_service(&mut self) {
         let service = &self.spec.service;
         let name_ok = service.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && service
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            && service.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         if !name_ok {
             self.error(
                 "$.service.name",
-                format!(
-                    "`{}` is not a service name: use lowercase ASCII letters and digits",
-                    service.name
-                ),
+                format!("`{}` is not a service name: use lowercase ASCII letters and digits", service.name),
             );
         }
         if service.title.trim().is_empty() {
@@ -114,26 +97,18 @@ impl<'a> Checker<'a> {
         if !is_api_version(&service.version) {
             self.error(
                 "$.service.version",
-                format!(
-                    "`{}` is not an API version: expected YYYY-MM-DD",
-                    service.version
-                ),
+                format!("`{}` is not an API version: expected YYYY-MM-DD", service.version),
             );
         }
         self.check_docs("$.service.docs", &service.docs);
         if !is_host(&service.endpoint) {
             self.error(
                 "$.service.endpoint",
-                format!(
-                    "`{}` is not a host name (lowercase labels separated by dots)",
-                    service.endpoint
-                ),
+                format!("`{}` is not a host name (lowercase labels separated by dots)", service.endpoint),
             );
         }
         let pattern = &service.regional_endpoint;
-        if pattern.matches("{region}").count() != 1
-            || !is_host(&pattern.replace("{region}", "ap-guangzhou"))
-        {
+        if pattern.matches("{region}").count() != 1 || !is_host(&pattern.replace("{region}", "ap-guangzhou")) {
             self.error(
                 "$.service.regional_endpoint",
                 format!("`{pattern}` must be a host name containing `{{region}}` exactly once"),
@@ -160,26 +135,17 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if let Some(first) = ids.insert(region.id.as_str(), i) {
-                self.error(
-                    format!("{path}.id"),
-                    format!("duplicate region `{}` (also $.regions[{first}])", region.id),
-                );
+                self.error(format!("{path}.id"), format!("duplicate region `{}` (also $.regions[{first}])", region.id));
                 continue;
             }
             if let Some(first) = variants.insert(naming::variant_name(&region.id), i) {
                 self.error(
                     format!("{path}.id"),
-                    format!(
-                        "region `{}` gets the same Rust variant as $.regions[{first}]",
-                        region.id
-                    ),
+                    format!("region `{}` gets the same Rust variant as $.regions[{first}]", region.id),
                 );
             }
             if region.name.trim().is_empty() {
-                self.error(
-                    format!("{path}.name"),
-                    format!("region `{}` has no English name", region.id),
-                );
+                self.error(format!("{path}.name"), format!("region `{}` has no English name", region.id));
             }
         }
     }
@@ -203,10 +169,7 @@ impl<'a> Checker<'a> {
             if let Some(first) = codes.insert(code.code.as_str(), i) {
                 self.error(
                     format!("{path}.code"),
-                    format!(
-                        "duplicate error code `{}` (also $.error_codes[{first}])",
-                        code.code
-                    ),
+                    format!("duplicate error code `{}` (also $.error_codes[{first}])", code.code),
                 );
                 continue;
             }
@@ -244,30 +207,22 @@ impl<'a> Checker<'a> {
                 rust_names.insert(rust_name, path.clone());
             }
         };
-        let named = spec
-            .enums
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (format!("$.enums[{i}]"), e.name.as_str(), false))
-            .chain(
-                spec.structures
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (format!("$.structures[{i}]"), s.name.as_str(), true)),
+        let named =
+            spec.enums.iter().enumerate().map(|(i, e)| (format!("$.enums[{i}]"), e.name.as_str(), false)).chain(
+                spec.structures.iter().enumerate().map(|(i, s)| (format!("$.structures[{i}]"), s.name.as_str(), true)),
             );
         for (path, name, is_structure) in named {
             if !naming::is_type_identifier(name) {
                 self.error(
                     format!("{path}.name"),
-                    format!("`{name}` is not a type name: use ASCII letters and digits, starting with an uppercase letter"),
+                    format!(
+                        "`{name}` is not a type name: use ASCII letters and digits, starting with an uppercase letter"
+                    ),
                 );
                 continue;
             }
             if let Some(first) = spec_names.get(name) {
-                self.error(
-                    format!("{path}.name"),
-                    format!("duplicate type name `{name}` (also {first})"),
-                );
+                self.error(format!("{path}.name"), format!("duplicate type name `{name}` (also {first})"));
                 continue;
             }
             spec_names.insert(name, path.clone());
@@ -276,12 +231,7 @@ impl<'a> Checker<'a> {
             if is_structure {
                 names.push(naming::builder_type(&rust_name));
             }
-            claim(
-                self,
-                names,
-                format!("{path}.name"),
-                &format!("type `{name}`"),
-            );
+            claim(self, names, format!("{path}.name"), &format!("type `{name}`"));
         }
         let mut actions = BTreeSet::new();
         for (i, action) in spec.actions.iter().enumerate() {
@@ -297,22 +247,14 @@ impl<'a> Checker<'a> {
                 naming::error_code_type(&action.name),
             ];
             let names = [request, response].into_iter().chain(names).collect();
-            claim(
-                self,
-                names,
-                format!("$.actions[{i}].name"),
-                &format!("action `{}`", action.name),
-            );
+            claim(self, names, format!("$.actions[{i}].name"), &format!("action `{}`", action.name));
         }
     }
 
     fn check_enum(&mut self, path: &str, e: &spec::Enum) {
         self.check_docs(&format!("{path}.docs"), &e.docs);
         if e.values.is_empty() {
-            self.error(
-                format!("{path}.values"),
-                format!("enum `{}` has no values", e.name),
-            );
+            self.error(format!("{path}.values"), format!("enum `{}` has no values", e.name));
         }
         let mut values = BTreeMap::new();
         let mut variants = BTreeMap::new();
@@ -323,20 +265,14 @@ impl<'a> Checker<'a> {
             if variant.is_empty() {
                 self.error(
                     format!("{vpath}.value"),
-                    format!(
-                        "value `{}` has no letters or digits to name a Rust variant after",
-                        value.value
-                    ),
+                    format!("value `{}` has no letters or digits to name a Rust variant after", value.value),
                 );
                 continue;
             }
             if let Some(first) = values.insert(value.value.as_str(), i) {
                 self.error(
                     format!("{vpath}.value"),
-                    format!(
-                        "duplicate value `{}` in enum `{}` (also {path}.values[{first}])",
-                        value.value, e.name
-                    ),
+                    format!("duplicate value `{}` in enum `{}` (also {path}.values[{first}])", value.value, e.name),
                 );
                 continue;
             }
@@ -354,8 +290,7 @@ impl<'a> Checker<'a> {
 
     fn check_actions(&mut self) {
         let spec = self.spec;
-        let known_codes: BTreeSet<&str> =
-            spec.error_codes.iter().map(|c| c.code.as_str()).collect();
+        let known_codes: BTreeSet<&str> = spec.error_codes.iter().map(|c| c.code.as_str()).collect();
         let mut names = BTreeMap::new();
         let mut methods = BTreeMap::new();
         for (i, action) in spec.actions.iter().enumerate() {
@@ -363,26 +298,17 @@ impl<'a> Checker<'a> {
             if !naming::is_type_identifier(&action.name) {
                 self.error(
                     format!("{path}.name"),
-                    format!(
-                        "`{}` is not an action name: use PascalCase ASCII letters and digits",
-                        action.name
-                    ),
+                    format!("`{}` is not an action name: use PascalCase ASCII letters and digits", action.name),
                 );
             } else if let Some(first) = names.insert(action.name.as_str(), i) {
                 self.error(
                     format!("{path}.name"),
-                    format!(
-                        "duplicate action `{}` (also $.actions[{first}])",
-                        action.name
-                    ),
+                    format!("duplicate action `{}` (also $.actions[{first}])", action.name),
                 );
             } else if let Some(first) = methods.insert(naming::action_method(&action.name), i) {
                 self.error(
                     format!("{path}.name"),
-                    format!(
-                        "action `{}` gets the same Rust method name as $.actions[{first}]",
-                        action.name
-                    ),
+                    format!("action `{}` gets the same Rust method name as $.actions[{first}]", action.name),
                 );
             }
             self.check_docs(&format!("{path}.docs"), &action.docs);
@@ -394,19 +320,9 @@ impl<'a> Checker<'a> {
                 for (j, code) in codes.iter().enumerate() {
                     let cpath = format!("{path}.errors[{j}]");
                     if !known_codes.contains(code.as_str()) {
-                        self.error(
-                            cpath,
-                            format!(
-                                "unknown error code `{code}`: it is not defined in $.error_codes"
-                            ),
-                        );
+                        self.error(cpath, format!("unknown error code `{code}`: it is not defined in $.error_codes"));
                     } else if let Some(first) = seen.insert(code.as_str(), j) {
-                        self.error(
-                            cpath,
-                            format!(
-                                "error code `{code}` is listed twice (also {path}.errors[{first}])"
-                            ),
-                        );
+                        self.error(cpath, format!("error code `{code}` is listed twice (also {path}.errors[{first}])"));
                     }
                 }
             }
@@ -426,10 +342,7 @@ impl<'a> Checker<'a> {
                     format!("`{name}` is not a member name: use ASCII letters, digits and `_`, starting with a letter"),
                 );
             } else if let Some(first) = wire_names.insert(name, i) {
-                self.error(
-                    format!("{mpath}.name"),
-                    format!("duplicate member `{name}` (also {path}[{first}])"),
-                );
+                self.error(format!("{mpath}.name"), format!("duplicate member `{name}` (also {path}[{first}])"));
             } else {
                 let field = naming::field_name(name);
                 let setter = naming::option_setter(&field);
@@ -437,9 +350,7 @@ impl<'a> Checker<'a> {
                     let clash = if naming::BUILDER_METHODS.contains(&method.as_str()) {
                         Some("a builder method of its own".to_owned())
                     } else {
-                        methods
-                            .get(&method)
-                            .map(|first| format!("{path}[{first}] (`{}`)", members[*first].name))
+                        methods.get(&method).map(|first| format!("{path}[{first}] (`{}`)", members[*first].name))
                     };
                     if let Some(clash) = clash {
                         self.error(
@@ -452,9 +363,20 @@ impl<'a> Checker<'a> {
                 }
             }
             if side == Side::Output && name == REQUEST_ID {
+                self.error(format!("{mpath}.name"), "`RequestId` is part of every response; do not list it");
+            }
+            if side == Side::Input && (member.output_required || member.nullable) {
+                let key = if member.output_required { "output_required" } else { "nullable" };
                 self.error(
-                    format!("{mpath}.name"),
-                    "`RequestId` is part of every response; do not list it",
+                    format!("{mpath}.{key}"),
+                    format!("member `{name}` is an input: `{key}` applies only to output"),
+                );
+            }
+            if side == Side::Output && (member.required || member.default.is_some()) {
+                let key = if member.required { "required" } else { "default" };
+                self.error(
+                    format!("{mpath}.{key}"),
+                    format!("member `{name}` is an output: `{key}` applies only to input (use `output_required`)"),
                 );
             }
             self.check_docs(&format!("{mpath}.docs"), &member.docs);
@@ -523,10 +445,7 @@ impl<'a> Checker<'a> {
         if let (Some(min), Some(max)) = (m.min, m.max)
             && min > max
         {
-            self.error(
-                format!("{path}.min"),
-                format!("member `{name}`: `min` {min} is above `max` {max}"),
-            );
+            self.error(format!("{path}.min"), format!("member `{name}`: `min` {min} is above `max` {max}"));
         }
         if m.max_items.is_some() && !m.list {
             self.error(
@@ -541,10 +460,7 @@ impl<'a> Checker<'a> {
                     format!("member `{name}` is required, so it cannot have a default"),
                 );
             } else if let Err(why) = default_fits(default, m, named) {
-                self.error(
-                    format!("{path}.default"),
-                    format!("member `{name}`: default {default} {why}"),
-                );
+                self.error(format!("{path}.default"), format!("member `{name}`: default {default} {why}"));
             }
         }
         if let (Some(json), Some(example)) = (m.json, &m.example) {
@@ -552,16 +468,14 @@ impl<'a> Checker<'a> {
             let fits = match (json, &parsed) {
                 (_, Err(_)) => false,
                 (JsonPayload::Any, Ok(_)) => true,
-                (JsonPayload::StringMap, Ok(value)) => value
-                    .as_object()
-                    .is_some_and(|o| o.values().all(serde_json::Value::is_string)),
+                (JsonPayload::StringMap, Ok(value)) => {
+                    value.as_object().is_some_and(|o| o.values().all(serde_json::Value::is_string))
+                }
             };
             if !fits {
                 self.error(
                     format!("{path}.example"),
-                    format!(
-                        "member `{name}`: the example is not the JSON its `json` setting describes"
-                    ),
+                    format!("member `{name}`: the example is not the JSON its `json` setting describes"),
                 );
             }
         }
@@ -594,15 +508,9 @@ impl<'a> Checker<'a> {
 
     fn check_docs(&mut self, path: &str, docs: &str) {
         if docs.trim().is_empty() {
-            self.error(
-                path,
-                "the documentation is empty: every item needs a sentence of English",
-            );
+            self.error(path, "the documentation is empty: every item needs a sentence of English");
         } else if has_bare_url(docs) {
-            self.error(
-                path,
-                "the documentation has a bare URL: write it as <https://…> so rustdoc links it",
-            );
+            self.error(path, "the documentation has a bare URL: write it as <https://…> so rustdoc links it");
         }
     }
 
@@ -620,11 +528,7 @@ enum Side {
     Structure,
 }
 
-fn default_fits(
-    default: &serde_json::Value,
-    m: &Member,
-    named: Option<Named<'_>>,
-) -> Result<(), String> {
+fn default_fits(default: &serde_json::Value, m: &Member, named: Option<Named<'_>>) -> Result<(), String> {
     use serde_json::Value;
     if m.list {
         return Err("is not allowed: lists have no default".into());
@@ -642,23 +546,14 @@ fn default_fits(
                 Err(format!("is not one of the values of enum `{}`", e.name))
             }
         }
-        (_, _, Some(Named::Structure(_))) => {
-            Err("is not allowed: structures have no default".into())
-        }
+        (_, _, Some(Named::Structure(_))) => Err("is not allowed: structures have no default".into()),
         (ty, _, _) => Err(format!("does not have type `{ty}`")),
     }
 }
 
 fn is_api_version(v: &str) -> bool {
     let b = v.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 fn is_host(host: &str) -> bool {
@@ -668,25 +563,18 @@ fn is_host(host: &str) -> bool {
             !l.is_empty()
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         })
 }
 
 /// `ap-guangzhou`, `ap-shanghai-fsi`, `na-siliconvalley`: a two-letter area, then words.
 fn is_region_id(id: &str) -> bool {
     let mut words = id.split('-');
-    let area_ok = words
-        .next()
-        .is_some_and(|a| a.len() == 2 && a.chars().all(|c| c.is_ascii_lowercase()));
+    let area_ok = words.next().is_some_and(|a| a.len() == 2 && a.chars().all(|c| c.is_ascii_lowercase()));
     let rest: Vec<&str> = words.collect();
     area_ok
         && !rest.is_empty()
-        && rest.iter().all(|w| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
+        && rest.iter().all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
 /// `InternalError`, `ResourceNotFound.Function`, `RequestLimitExceeded.IPLimitExceeded`.
@@ -709,24 +597,10 @@ mod tests {
 
     #[test]
     fn region_ids() {
-        for ok in [
-            "ap-guangzhou",
-            "ap-shanghai-fsi",
-            "na-siliconvalley",
-            "eu-frankfurt",
-            "ap-1a",
-        ] {
+        for ok in ["ap-guangzhou", "ap-shanghai-fsi", "na-siliconvalley", "eu-frankfurt", "ap-1a"] {
             assert!(is_region_id(ok), "{ok}");
         }
-        for bad in [
-            "guangzhou",
-            "AP-guangzhou",
-            "ap-",
-            "ap--x",
-            "apx-y",
-            "ap_guangzhou",
-            "",
-        ] {
+        for bad in ["guangzhou", "AP-guangzhou", "ap-", "ap--x", "apx-y", "ap_guangzhou", ""] {
             assert!(!is_region_id(bad), "{bad}");
         }
     }

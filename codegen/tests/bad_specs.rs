@@ -34,7 +34,7 @@ fn valid() -> Value {
                 { "name": "Id", "type": "string", "required": true, "docs": "Which thing." },
                 { "name": "Mode", "type": "Mode", "docs": "The mode." }
             ],
-            "output": [{ "name": "Thing", "type": "Thing", "required": true, "docs": "The thing." }],
+            "output": [{ "name": "Thing", "type": "Thing", "output_required": true, "docs": "The thing." }],
             "errors": ["ResourceNotFound.Thing"]
         }]
     })
@@ -65,25 +65,17 @@ fn assert_single_error(edit: impl FnOnce(&mut Value), path: &str, message: &str)
     let errors = errors(&spec);
     assert_eq!(errors.len(), 1, "expected one error, got: {errors:#?}");
     assert_eq!(errors[0].path, path, "{errors:#?}");
-    assert!(
-        errors[0].message.contains(message),
-        "message {:?} lacks {message:?}",
-        errors[0].message
-    );
+    assert!(errors[0].message.contains(message), "message {:?} lacks {message:?}", errors[0].message);
 }
 
 fn at<'a>(spec: &'a mut Value, pointer: &str) -> &'a mut Value {
-    spec.pointer_mut(pointer)
-        .unwrap_or_else(|| panic!("no {pointer} in the test spec"))
+    spec.pointer_mut(pointer).unwrap_or_else(|| panic!("no {pointer} in the test spec"))
 }
 
 /// Sets the value at `pointer`, creating the last key if needed.
 fn set(spec: &mut Value, pointer: &str, value: Value) {
     let (parent, key) = pointer.rsplit_once('/').unwrap();
-    at(spec, parent)
-        .as_object_mut()
-        .unwrap_or_else(|| panic!("{parent} is not an object"))
-        .insert(key.into(), value);
+    at(spec, parent).as_object_mut().unwrap_or_else(|| panic!("{parent} is not an object")).insert(key.into(), value);
 }
 
 #[test]
@@ -118,38 +110,20 @@ fn wrong_json_type() {
 
 #[test]
 fn unsupported_format_version() {
-    assert_single_error(
-        |s| set(s, "/format", json!(2)),
-        "$.format",
-        "format 2 is not supported",
-    );
+    assert_single_error(|s| set(s, "/format", json!(2)), "$.format", "format 2 is not supported");
 }
 
 #[test]
 fn bad_service_name_version_and_endpoints() {
-    assert_single_error(
-        |s| set(s, "/service/name", json!("Demo")),
-        "$.service.name",
-        "not a service name",
-    );
-    assert_single_error(
-        |s| set(s, "/service/version", json!("2020-1-1")),
-        "$.service.version",
-        "expected YYYY-MM-DD",
-    );
+    assert_single_error(|s| set(s, "/service/name", json!("Demo")), "$.service.name", "not a service name");
+    assert_single_error(|s| set(s, "/service/version", json!("2020-1-1")), "$.service.version", "expected YYYY-MM-DD");
     assert_single_error(
         |s| set(s, "/service/endpoint", json!("https://demo")),
         "$.service.endpoint",
         "not a host name",
     );
     assert_single_error(
-        |s| {
-            set(
-                s,
-                "/service/regional_endpoint",
-                json!("demo.tencentcloudapi.com"),
-            )
-        },
+        |s| set(s, "/service/regional_endpoint", json!("demo.tencentcloudapi.com")),
         "$.service.regional_endpoint",
         "containing `{region}` exactly once",
     );
@@ -169,10 +143,7 @@ fn duplicate_member() {
     assert_single_error(
         |s| {
             let first = at(s, "/actions/0/input/0").clone();
-            at(s, "/actions/0/input")
-                .as_array_mut()
-                .unwrap()
-                .push(first);
+            at(s, "/actions/0/input").as_array_mut().unwrap().push(first);
         },
         "$.actions[0].input[2].name",
         "duplicate member `Id` (also $.actions[0].input[0])",
@@ -202,22 +173,13 @@ fn bad_type_identifier() {
 
 #[test]
 fn empty_enum() {
-    assert_single_error(
-        |s| set(s, "/enums/0/values", json!([])),
-        "$.enums[0].values",
-        "enum `Mode` has no values",
-    );
+    assert_single_error(|s| set(s, "/enums/0/values", json!([])), "$.enums[0].values", "enum `Mode` has no values");
 }
 
 #[test]
 fn duplicate_enum_value() {
     assert_single_error(
-        |s| {
-            at(s, "/enums/0/values")
-                .as_array_mut()
-                .unwrap()
-                .push(json!({ "value": "On", "docs": "Again." }))
-        },
+        |s| at(s, "/enums/0/values").as_array_mut().unwrap().push(json!({ "value": "On", "docs": "Again." })),
         "$.enums[0].values[1].value",
         "duplicate value `On`",
     );
@@ -226,12 +188,7 @@ fn duplicate_enum_value() {
 #[test]
 fn enum_values_that_collide_as_variants() {
     assert_single_error(
-        |s| {
-            at(s, "/enums/0/values")
-                .as_array_mut()
-                .unwrap()
-                .push(json!({ "value": "on", "docs": "Lowercase." }))
-        },
+        |s| at(s, "/enums/0/values").as_array_mut().unwrap().push(json!({ "value": "on", "docs": "Lowercase." })),
         "$.enums[0].values[1].value",
         "same Rust variant `On`",
     );
@@ -239,22 +196,13 @@ fn enum_values_that_collide_as_variants() {
 
 #[test]
 fn malformed_region_id() {
-    assert_single_error(
-        |s| set(s, "/regions/0/id", json!("Guangzhou")),
-        "$.regions[0].id",
-        "not a region id",
-    );
+    assert_single_error(|s| set(s, "/regions/0/id", json!("Guangzhou")), "$.regions[0].id", "not a region id");
 }
 
 #[test]
 fn duplicate_region() {
     assert_single_error(
-        |s| {
-            at(s, "/regions")
-                .as_array_mut()
-                .unwrap()
-                .push(json!({ "id": "ap-guangzhou", "name": "Again" }))
-        },
+        |s| at(s, "/regions").as_array_mut().unwrap().push(json!({ "id": "ap-guangzhou", "name": "Again" })),
         "$.regions[1].id",
         "duplicate region `ap-guangzhou`",
     );
@@ -263,12 +211,7 @@ fn duplicate_region() {
 #[test]
 fn duplicate_error_code() {
     assert_single_error(
-        |s| {
-            at(s, "/error_codes")
-                .as_array_mut()
-                .unwrap()
-                .push(json!({ "code": "InternalError", "docs": "Again." }))
-        },
+        |s| at(s, "/error_codes").as_array_mut().unwrap().push(json!({ "code": "InternalError", "docs": "Again." })),
         "$.error_codes[2].code",
         "duplicate error code `InternalError` (also $.error_codes[0])",
     );
@@ -300,12 +243,7 @@ fn error_codes_that_collide_as_variants() {
 #[test]
 fn action_refers_to_an_undefined_error_code() {
     assert_single_error(
-        |s| {
-            at(s, "/actions/0/errors")
-                .as_array_mut()
-                .unwrap()
-                .push(json!("ResourceNotFound.Other"))
-        },
+        |s| at(s, "/actions/0/errors").as_array_mut().unwrap().push(json!("ResourceNotFound.Other")),
         "$.actions[0].errors[1]",
         "unknown error code `ResourceNotFound.Other`",
     );
@@ -314,12 +252,7 @@ fn action_refers_to_an_undefined_error_code() {
 #[test]
 fn action_lists_an_error_code_twice() {
     assert_single_error(
-        |s| {
-            at(s, "/actions/0/errors")
-                .as_array_mut()
-                .unwrap()
-                .push(json!("ResourceNotFound.Thing"))
-        },
+        |s| at(s, "/actions/0/errors").as_array_mut().unwrap().push(json!("ResourceNotFound.Thing")),
         "$.actions[0].errors[1]",
         "listed twice",
     );
@@ -367,9 +300,10 @@ fn members_that_collide_as_rust_fields() {
 fn member_that_collides_with_a_builder_method() {
     assert_single_error(
         |s| {
-            at(s, "/structures/0/members").as_array_mut().unwrap().push(
-                json!({ "name": "Build", "type": "string", "docs": "Clashes with `build()`." }),
-            )
+            at(s, "/structures/0/members")
+                .as_array_mut()
+                .unwrap()
+                .push(json!({ "name": "Build", "type": "string", "docs": "Clashes with `build()`." }))
         },
         "$.structures[0].members[1].name",
         "clashes with a builder method",
@@ -401,6 +335,25 @@ fn structure_that_collides_with_an_action_type() {
         },
         "$.actions[0].name",
         "gets the Rust type name `GetThingRequest`",
+    );
+}
+
+#[test]
+fn direction_flags_on_the_wrong_side() {
+    assert_single_error(
+        |s| set(s, "/actions/0/output/0/required", json!(true)),
+        "$.actions[0].output[0].required",
+        "is an output: `required` applies only to input (use `output_required`)",
+    );
+    assert_single_error(
+        |s| set(s, "/actions/0/input/0/output_required", json!(true)),
+        "$.actions[0].input[0].output_required",
+        "is an input: `output_required` applies only to output",
+    );
+    assert_single_error(
+        |s| set(s, "/actions/0/input/0/nullable", json!(true)),
+        "$.actions[0].input[0].nullable",
+        "is an input: `nullable` applies only to output",
     );
 }
 
@@ -496,11 +449,7 @@ fn structure_containing_itself() {
 
 #[test]
 fn empty_docs_and_bare_urls() {
-    assert_single_error(
-        |s| set(s, "/actions/0/docs", json!("  ")),
-        "$.actions[0].docs",
-        "documentation is empty",
-    );
+    assert_single_error(|s| set(s, "/actions/0/docs", json!("  ")), "$.actions[0].docs", "documentation is empty");
     assert_single_error(
         |s| set(s, "/enums/0/values/0/docs", json!("See https://x.y")),
         "$.enums[0].values[0].docs",
@@ -510,20 +459,12 @@ fn empty_docs_and_bare_urls() {
 
 #[test]
 fn empty_deprecation_reason() {
-    assert_single_error(
-        |s| set(s, "/actions/0/deprecated", json!("")),
-        "$.actions[0].deprecated",
-        "say why",
-    );
+    assert_single_error(|s| set(s, "/actions/0/deprecated", json!("")), "$.actions[0].deprecated", "say why");
 }
 
 #[test]
 fn bad_errors_keyword() {
-    assert_single_error(
-        |s| set(s, "/actions/0/errors", json!("all")),
-        "$.actions[0].errors",
-        r#"or "service-wide""#,
-    );
+    assert_single_error(|s| set(s, "/actions/0/errors", json!("all")), "$.actions[0].errors", r#"or "service-wide""#);
 }
 
 /// The issue's acceptance case: three different mistakes, all reported with their paths.
@@ -532,21 +473,10 @@ fn every_mistake_is_reported_at_once() {
     let mut spec = valid();
     set(&mut spec, "/regions/0/id", json!("guangzhou"));
     set(&mut spec, "/actions/0/output/0/type", json!("Thingy"));
-    at(&mut spec, "/error_codes")
-        .as_array_mut()
-        .unwrap()
-        .push(json!({ "code": "InternalError", "docs": "Again." }));
+    at(&mut spec, "/error_codes").as_array_mut().unwrap().push(json!({ "code": "InternalError", "docs": "Again." }));
     let errors = errors(&spec);
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(
-        paths,
-        [
-            "$.regions[0].id",
-            "$.error_codes[2].code",
-            "$.actions[0].output[0].type"
-        ],
-        "{errors:#?}"
-    );
+    assert_eq!(paths, ["$.regions[0].id", "$.error_codes[2].code", "$.actions[0].output[0].type"], "{errors:#?}");
     let report = codegen::Error::Spec(codegen::SpecErrors(errors)).to_string();
     assert!(report.starts_with("3 errors in the spec:"), "{report}");
 }

@@ -15,32 +15,17 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 fn read(relative: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 /// The keys a `deny_unknown_fields` type accepts, read from the error serde gives for an unknown one.
 fn serde_keys<T: DeserializeOwned + std::fmt::Debug>() -> BTreeSet<String> {
-    let message = serde_json::from_str::<T>(r#"{"\u0000probe": 0}"#)
-        .unwrap_err()
-        .to_string();
+    let message = serde_json::from_str::<T>(r#"{"\u0000probe": 0}"#).unwrap_err().to_string();
     // "… expected `a` or `b` at line …" or "… expected one of `a`, `b`, `c` at line …"
-    let expected = message
-        .split(", expected ")
-        .nth(1)
-        .expect("serde lists the expected fields");
-    let expected = expected
-        .trim_start_matches("one of ")
-        .split(" at line")
-        .next()
-        .unwrap();
-    expected
-        .split(", ")
-        .flat_map(|k| k.split(" or "))
-        .map(|k| k.trim_matches('`').to_owned())
-        .collect()
+    let expected = message.split(", expected ").nth(1).expect("serde lists the expected fields");
+    let expected = expected.trim_start_matches("one of ").split(" at line").next().unwrap();
+    expected.split(", ").flat_map(|k| k.split(" or ")).map(|k| k.trim_matches('`').to_owned()).collect()
 }
 
 fn schema_keys(schema: &Value, pointer: &str) -> BTreeSet<String> {
@@ -60,45 +45,25 @@ fn schema_objects_have_the_keys_of_the_serde_model() {
         ("/properties", serde_keys::<spec::Spec>()),
         ("/$defs/service/properties", serde_keys::<spec::Service>()),
         ("/$defs/region/properties", serde_keys::<spec::Region>()),
-        (
-            "/$defs/error_code/properties",
-            serde_keys::<spec::ErrorCode>(),
-        ),
+        ("/$defs/error_code/properties", serde_keys::<spec::ErrorCode>()),
         ("/$defs/enum/properties", serde_keys::<spec::Enum>()),
-        (
-            "/$defs/enum/properties/values/items/properties",
-            serde_keys::<spec::EnumValue>(),
-        ),
-        (
-            "/$defs/structure/properties",
-            serde_keys::<spec::Structure>(),
-        ),
+        ("/$defs/enum/properties/values/items/properties", serde_keys::<spec::EnumValue>()),
+        ("/$defs/structure/properties", serde_keys::<spec::Structure>()),
         ("/$defs/action/properties", serde_keys::<spec::Action>()),
         ("/$defs/member/properties", serde_keys::<spec::Member>()),
     ];
     for (pointer, serde) in pairs {
-        assert_eq!(
-            schema_keys(&schema, pointer),
-            serde,
-            "schema.json{pointer} differs from the serde model"
-        );
+        assert_eq!(schema_keys(&schema, pointer), serde, "schema.json{pointer} differs from the serde model");
     }
 }
 
 #[test]
 fn specs_are_valid_against_the_schema() {
     let schema = read("api-spec/schema.json");
-    for spec in [
-        "api-spec/scf/2018-04-16.json",
-        "codegen/tests/fixtures/demo.json",
-    ] {
+    for spec in ["api-spec/scf/2018-04-16.json", "codegen/tests/fixtures/demo.json"] {
         let mut errors = Vec::new();
         validate(&schema, &schema, &read(spec), "$", &mut errors);
-        assert!(
-            errors.is_empty(),
-            "{spec} does not follow schema.json:\n{}",
-            errors.join("\n")
-        );
+        assert!(errors.is_empty(), "{spec} does not follow schema.json:\n{}", errors.join("\n"));
     }
 }
 
@@ -116,9 +81,7 @@ fn the_validator_rejects_what_the_schema_forbids() {
 
 fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let target = root
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("bad $ref {reference}"));
+        let target = root.pointer(reference.trim_start_matches('#')).unwrap_or_else(|| panic!("bad $ref {reference}"));
         return validate(root, target, value, path, errors);
     }
     if let Some(types) = schema.get("type") {
@@ -143,11 +106,7 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
     if let Some(expected) = schema.get("const").filter(|c| *c != value) {
         errors.push(format!("{path}: expected {expected}, found {value}"));
     }
-    if let Some(allowed) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .filter(|a| !a.contains(value))
-    {
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array).filter(|a| !a.contains(value)) {
         errors.push(format!("{path}: {value} is not one of {allowed:?}"));
     }
     if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
@@ -160,22 +119,16 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
             })
             .count();
         if matching != 1 {
-            errors.push(format!(
-                "{path}: matches {matching} of the oneOf alternatives"
-            ));
+            errors.push(format!("{path}: matches {matching} of the oneOf alternatives"));
         }
     }
-    if let (Some(min), Some(s)) = (
-        schema.get("minLength").and_then(Value::as_u64),
-        value.as_str(),
-    ) && (s.chars().count() as u64) < min
+    if let (Some(min), Some(s)) = (schema.get("minLength").and_then(Value::as_u64), value.as_str())
+        && (s.chars().count() as u64) < min
     {
         errors.push(format!("{path}: shorter than {min}"));
     }
-    if let (Some(min), Some(n)) = (
-        schema.get("minimum").and_then(Value::as_f64),
-        value.as_f64(),
-    ) && n < min
+    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), value.as_f64())
+        && n < min
     {
         errors.push(format!("{path}: below {min}"));
     }
@@ -193,22 +146,14 @@ fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mu
     }
     if let Some(object) = value.as_object() {
         let properties = schema.get("properties").and_then(Value::as_object);
-        for key in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
+        for key in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
             if !object.contains_key(key) {
                 errors.push(format!("{path}: missing required key `{key}`"));
             }
         }
         for (key, child) in object {
             match properties.and_then(|p| p.get(key)) {
-                Some(child_schema) => {
-                    validate(root, child_schema, child, &format!("{path}.{key}"), errors)
-                }
+                Some(child_schema) => validate(root, child_schema, child, &format!("{path}.{key}"), errors),
                 None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
                     errors.push(format!("{path}: key `{key}` is not allowed"))
                 }

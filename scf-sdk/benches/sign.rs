@@ -88,26 +88,17 @@ fn string_event() -> Value {
 fn client() -> ApiClient {
     let config = Config::builder()
         .region("ap-guangzhou")
-        .credentials(Credentials::new(
-            "AKIDbenchmark000000000000000000000",
-            "benchmark-secret-key-00000000000",
-        ))
+        .credentials(Credentials::new("AKIDbenchmark000000000000000000000", "benchmark-secret-key-00000000000"))
         .build();
     Client::new(config).unwrap().api().clone()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().build().unwrap()
 }
 
 fn request(event: &Value) -> InvokeFunctionRequest {
-    InvokeFunctionRequest::builder()
-        .function_name("bench")
-        .event(event.clone())
-        .build()
-        .unwrap()
+    InvokeFunctionRequest::builder().function_name("bench").event(event.clone()).build().unwrap()
 }
 
 /// Peak bytes allocated beyond the request itself while preparing it (the prepared request is
@@ -148,12 +139,9 @@ fn benches(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("invoke_function_6mb/{shape}"));
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.sample_size(30);
-        group.bench_function("sha256_of_event", |b| {
-            b.iter(|| Sha256::digest(black_box(text.as_bytes())))
-        });
-        group.bench_function("build_and_sign", |b| {
-            b.iter(|| rt.block_on(client.prepare(black_box(&request))).unwrap())
-        });
+        group.bench_function("sha256_of_event", |b| b.iter(|| Sha256::digest(black_box(text.as_bytes()))));
+        group
+            .bench_function("build_and_sign", |b| b.iter(|| rt.block_on(client.prepare(black_box(&request))).unwrap()));
         group.finish();
     }
 
@@ -177,14 +165,8 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
-    let small = InvokeFunctionRequest::builder()
-        .function_name("hello")
-        .event(json!({"k": "v"}))
-        .build()
-        .unwrap();
-    c.bench_function("build_and_sign_small", |b| {
-        b.iter(|| rt.block_on(client.prepare(black_box(&small))).unwrap())
-    });
+    let small = InvokeFunctionRequest::builder().function_name("hello").event(json!({"k": "v"})).build().unwrap();
+    c.bench_function("build_and_sign_small", |b| b.iter(|| rt.block_on(client.prepare(black_box(&small))).unwrap()));
 }
 
 fn main() {

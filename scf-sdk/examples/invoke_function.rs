@@ -17,8 +17,7 @@ use std::time::Duration;
 use scf_sdk::Client;
 use scf_sdk::runtime::{Config, ConfigBuilder};
 
-const USAGE: &str =
-    "usage: invoke_function --function-name NAME [--event JSON|@FILE] [--log-type None|Tail]
+const USAGE: &str = "usage: invoke_function --function-name NAME [--event JSON|@FILE] [--log-type None|Tail]
                        [--namespace NS] [--qualifier Q] [--routing-key JSON]";
 
 #[derive(Default)]
@@ -47,11 +46,7 @@ fn parse_args() -> Result<Args, String> {
             "--routing-key" => &mut args.routing_key,
             other => return Err(format!("unknown argument `{other}`")),
         };
-        *slot = Some(
-            input
-                .next()
-                .ok_or_else(|| format!("`{flag}` needs a value"))?,
-        );
+        *slot = Some(input.next().ok_or_else(|| format!("`{flag}` needs a value"))?);
     }
     Ok(args)
 }
@@ -60,11 +55,9 @@ fn parse_args() -> Result<Args, String> {
 /// argument).
 fn read_event(text: &str) -> Result<serde_json::Value, String> {
     let (json, origin) = match text.strip_prefix('@') {
-        Some(path) => (
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read event file `{path}`: {e}"))?,
-            path,
-        ),
+        Some(path) => {
+            (std::fs::read_to_string(path).map_err(|e| format!("cannot read event file `{path}`: {e}"))?, path)
+        }
         None => (text.to_owned(), "--event"),
     };
     serde_json::from_str(&json).map_err(|e| format!("{origin} is not valid JSON: {e}"))
@@ -93,12 +86,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let routing_key = match args
-        .routing_key
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-    {
+    let routing_key = match args.routing_key.as_deref().map(serde_json::from_str).transpose() {
         Ok(key) => key,
         Err(e) => {
             eprintln!("error: --routing-key must be a JSON object of strings: {e}");
@@ -107,9 +95,7 @@ async fn main() -> ExitCode {
     };
 
     // A synchronous invocation lasts as long as the function runs: allow up to 15 minutes.
-    let config: Config = ConfigBuilder::from_env()
-        .timeout(Duration::from_secs(900))
-        .build();
+    let config: Config = ConfigBuilder::from_env().timeout(Duration::from_secs(900)).build();
     let client = match Client::new(config) {
         Ok(client) => client,
         Err(e) => {
@@ -140,10 +126,7 @@ async fn main() -> ExitCode {
         },
         Err(error) => {
             eprintln!("error: {error}");
-            if let Some(description) = error
-                .code()
-                .and_then(|code| scf_sdk::ErrorCode::from(code).description())
-            {
+            if let Some(description) = error.code().and_then(|code| scf_sdk::ErrorCode::from(code).description()) {
                 eprintln!("  ({description})");
             }
             ExitCode::FAILURE

@@ -16,11 +16,7 @@ fn main() {
     };
     let files = codegen::generate(&json, &options).unwrap_or_else(|e| panic!("{e}"));
     let generated_dir = Path::new(&out_dir).join("generated");
-    codegen::output::sync(&generated_dir, &files, codegen::output::Mode::Write)
-        .expect("OUT_DIR is writable");
-    let mount = format!(
-        "#[path = {:?}]\npub mod generated;\n",
-        generated_dir.join("mod.rs").display().to_string()
-    );
+    codegen::output::sync(&generated_dir, &files, codegen::output::Mode::Write).expect("OUT_DIR is writable");
+    let mount = format!("#[path = {:?}]\npub mod generated;\n", generated_dir.join("mod.rs").display().to_string());
     std::fs::write(Path::new(&out_dir).join("mount.rs"), mount).expect("OUT_DIR is writable");
 }

@@ -50,11 +50,7 @@ pub const REGIONS: [&str; 17] = [
 #[derive(Debug, Clone)]
 pub enum Reply {
     /// An HTTP answer.
-    Http {
-        status: u16,
-        content_type: &'static str,
-        body: Bytes,
-    },
+    Http { status: u16, content_type: &'static str, body: Bytes },
     /// Close the connection without answering (after reading the request).
     Drop,
     /// Wait, then answer.
@@ -79,20 +75,12 @@ impl Reply {
 
     /// Any JSON with any status.
     pub fn json(status: u16, body: &Value) -> Reply {
-        Reply::Http {
-            status,
-            content_type: "application/json",
-            body: Bytes::from(body.to_string()),
-        }
+        Reply::Http { status, content_type: "application/json", body: Bytes::from(body.to_string()) }
     }
 
     /// Any bytes with any status.
     pub fn raw(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
-        Reply::Http {
-            status,
-            content_type,
-            body: body.into(),
-        }
+        Reply::Http { status, content_type, body: body.into() }
     }
 }
 
@@ -109,25 +97,14 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// A header's value (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The parameters: the JSON body, or the query string as a flat JSON object.
     pub fn params(&self) -> Value {
         if self.method == "GET" {
-            let pairs = self
-                .query
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .filter_map(|p| p.split_once('='));
-            Value::Object(
-                pairs
-                    .map(|(k, v)| (percent_decode(k), Value::String(percent_decode(v))))
-                    .collect(),
-            )
+            let pairs = self.query.split('&').filter(|p| !p.is_empty()).filter_map(|p| p.split_once('='));
+            Value::Object(pairs.map(|(k, v)| (percent_decode(k), Value::String(percent_decode(v)))).collect())
         } else {
             serde_json::from_slice(&self.body).unwrap_or(Value::Null)
         }
@@ -157,9 +134,7 @@ impl Drop for TestServer {
 impl TestServer {
     /// Starts a server on a free port of 127.0.0.1.
     pub async fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
@@ -170,8 +145,7 @@ impl TestServer {
                 };
                 let state = shared.clone();
                 tokio::spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |request| handle(state.clone(), request));
+                    let service = hyper::service::service_fn(move |request| handle(state.clone(), request));
                     // A scripted `Drop` ends the connection with an error; nothing to report.
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -211,59 +185,30 @@ impl TestServer {
     }
 }
 
-async fn handle(
-    state: Arc<Mutex<State>>,
-    request: Request<Incoming>,
-) -> Result<Response<ReplyBody>, std::io::Error> {
+async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Response<ReplyBody>, std::io::Error> {
     let method = request.method().as_str().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let verdict = tc3::verify(
-        &tc3::Received {
-            method: &method,
-            query: &query,
-            headers: &headers,
-            body: &body,
-        },
+        &tc3::Received { method: &method, query: &query, headers: &headers, body: &body },
         "scf",
         SECRET_ID,
         SECRET_KEY,
         now,
     );
-    let recorded = RecordedRequest {
-        method,
-        query,
-        headers,
-        body,
-        verdict: verdict.clone(),
-    };
+    let recorded = RecordedRequest { method, query, headers, body, verdict: verdict.clone() };
     let reply = {
         let mut state = state.lock().expect("state");
         state.requests.push(recorded.clone());
         match verdict {
             Err(rejection) => Reply::error(rejection.code, &rejection.message),
-            Ok(()) => state
-                .replies
-                .pop_front()
-                .unwrap_or_else(|| fake_scf(&recorded)),
+            Ok(()) => state.replies.pop_front().unwrap_or_else(|| fake_scf(&recorded)),
         }
     };
     respond(reply).await
@@ -271,21 +216,13 @@ async fn handle(
 
 fn respond(
     reply: Reply,
-) -> Pin<Box<dyn std::future::Future<Output = Result<Response<ReplyBody>, std::io::Error>> + Send>>
-{
+) -> Pin<Box<dyn std::future::Future<Output = Result<Response<ReplyBody>, std::io::Error>> + Send>> {
     Box::pin(async move {
         match reply {
-            Reply::Http {
-                status,
-                content_type,
-                body,
-            } => Ok(Response::builder()
+            Reply::Http { status, content_type, body } => Ok(Response::builder()
                 .status(status)
                 .header("content-type", content_type)
-                .body(ReplyBody {
-                    data: Some(body),
-                    fail_after: false,
-                })
+                .body(ReplyBody { data: Some(body), fail_after: false })
                 .expect("valid response")),
             Reply::Drop => Err(std::io::Error::other("scripted: drop the connection")),
             Reply::Delay(delay, reply) => {
@@ -296,10 +233,7 @@ fn respond(
                 .status(200)
                 .header("content-type", "application/json")
                 .header("content-length", declared)
-                .body(ReplyBody {
-                    data: Some(body),
-                    fail_after: true,
-                })
+                .body(ReplyBody { data: Some(body), fail_after: true })
                 .expect("valid response")),
         }
     })
@@ -316,15 +250,10 @@ impl Body for ReplyBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         match self.data.take() {
             Some(data) => Poll::Ready(Some(Ok(Frame::data(data)))),
-            None if self.fail_after => Poll::Ready(Some(Err(std::io::Error::other(
-                "scripted: cut the body short",
-            )))),
+            None if self.fail_after => Poll::Ready(Some(Err(std::io::Error::other("scripted: cut the body short")))),
             None => Poll::Ready(None),
         }
     }
@@ -338,10 +267,7 @@ fn fake_scf(request: &RecordedRequest) -> Reply {
         return Reply::error("NoSuchVersion", "The API version does not exist.");
     }
     if !REGIONS.contains(&header("x-tc-region").as_str()) {
-        return Reply::error(
-            "UnsupportedRegion",
-            &format!("The region `{}` is not supported.", header("x-tc-region")),
-        );
+        return Reply::error("UnsupportedRegion", &format!("The region `{}` is not supported.", header("x-tc-region")));
     }
     if header("x-tc-action") != "InvokeFunction" {
         return Reply::error("InvalidAction", "The action does not exist.");
@@ -349,17 +275,10 @@ fn fake_scf(request: &RecordedRequest) -> Reply {
     let params = request.params();
     let name = params["FunctionName"].as_str().unwrap_or_default();
     if name.starts_with("missing") {
-        return Reply::error(
-            "ResourceNotFound.Function",
-            &format!("The function `{name}` does not exist."),
-        );
+        return Reply::error("ResourceNotFound.Function", &format!("The function `{name}` does not exist."));
     }
     let event = params["Event"].as_str().unwrap_or("{}");
-    let log = if params["LogType"] == "Tail" {
-        "START\nhello from the test server\nEND\n"
-    } else {
-        ""
-    };
+    let log = if params["LogType"] == "Tail" { "START\nhello from the test server\nEND\n" } else { "" };
     Reply::envelope(json!({
         "Result": {
             "MemUsage": 3207168,
@@ -377,10 +296,7 @@ fn fake_scf(request: &RecordedRequest) -> Reply {
 fn next_request_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!(
-        "00000000-test-0000-0000-{:012}",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("00000000-test-0000-0000-{:012}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -389,9 +305,7 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(byte) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(byte);
             i += 3;

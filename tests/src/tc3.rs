@@ -24,10 +24,7 @@ pub struct Rejection {
 }
 
 fn reject(code: &'static str, message: impl Into<String>) -> Rejection {
-    Rejection {
-        code,
-        message: message.into(),
-    }
+    Rejection { code, message: message.into() }
 }
 
 /// Verifies `request` for `service`, signed with `secret_id`/`secret_key`, `now` in Unix seconds.
@@ -38,19 +35,10 @@ pub fn verify(
     secret_key: &str,
     now: i64,
 ) -> Result<(), Rejection> {
-    let header = |name: &str| {
-        request
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    let authorization = header("authorization").ok_or_else(|| {
-        reject(
-            "AuthFailure.InvalidAuthorization",
-            "no Authorization header",
-        )
-    })?;
+    let header =
+        |name: &str| request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let authorization =
+        header("authorization").ok_or_else(|| reject("AuthFailure.InvalidAuthorization", "no Authorization header"))?;
     let rest = authorization
         .strip_prefix("TC3-HMAC-SHA256 ")
         .ok_or_else(|| reject("AuthFailure.InvalidAuthorization", "not TC3-HMAC-SHA256"))?;
@@ -63,48 +51,26 @@ pub fn verify(
             Some(("SignedHeaders", v)) => signed_headers = Some(v),
             Some(("Signature", v)) => signature = Some(v),
             _ => {
-                return Err(reject(
-                    "AuthFailure.InvalidAuthorization",
-                    format!("unexpected `{part}`"),
-                ));
+                return Err(reject("AuthFailure.InvalidAuthorization", format!("unexpected `{part}`")));
             }
         }
     }
-    let (Some(credential), Some(signed_headers), Some(signature)) =
-        (credential, signed_headers, signature)
-    else {
-        return Err(reject(
-            "AuthFailure.InvalidAuthorization",
-            "incomplete Authorization header",
-        ));
+    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
+        return Err(reject("AuthFailure.InvalidAuthorization", "incomplete Authorization header"));
     };
     let scope: Vec<&str> = credential.split('/').collect();
     let [id, date, scope_service, "tc3_request"] = scope[..] else {
-        return Err(reject(
-            "AuthFailure.InvalidAuthorization",
-            "malformed Credential",
-        ));
+        return Err(reject("AuthFailure.InvalidAuthorization", "malformed Credential"));
     };
     if id != secret_id {
-        return Err(reject(
-            "AuthFailure.SecretIdNotFound",
-            format!("unknown SecretId `{id}`"),
-        ));
+        return Err(reject("AuthFailure.SecretIdNotFound", format!("unknown SecretId `{id}`")));
     }
     if scope_service != service {
-        return Err(reject(
-            "AuthFailure.SignatureFailure",
-            format!("the scope names service `{scope_service}`"),
-        ));
+        return Err(reject("AuthFailure.SignatureFailure", format!("the scope names service `{scope_service}`")));
     }
     let timestamp: i64 = header("x-tc-timestamp")
         .and_then(|t| t.parse().ok())
-        .ok_or_else(|| {
-            reject(
-                "MissingParameter",
-                "X-TC-Timestamp is missing or not a number",
-            )
-        })?;
+        .ok_or_else(|| reject("MissingParameter", "X-TC-Timestamp is missing or not a number"))?;
     if (now - timestamp).abs() > 300 {
         return Err(reject(
             "AuthFailure.SignatureExpire",
@@ -112,26 +78,16 @@ pub fn verify(
         ));
     }
     if date != utc_date(timestamp) {
-        return Err(reject(
-            "AuthFailure.SignatureFailure",
-            "the scope date is not the timestamp's date",
-        ));
+        return Err(reject("AuthFailure.SignatureFailure", "the scope date is not the timestamp's date"));
     }
     let names: Vec<&str> = signed_headers.split(';').collect();
     if !names.contains(&"content-type") || !names.contains(&"host") {
-        return Err(reject(
-            "AuthFailure.SignatureFailure",
-            "content-type and host must be signed",
-        ));
+        return Err(reject("AuthFailure.SignatureFailure", "content-type and host must be signed"));
     }
     let mut canonical_headers = String::new();
     for name in &names {
-        let value = header(name).ok_or_else(|| {
-            reject(
-                "AuthFailure.SignatureFailure",
-                format!("signed header {name} is missing"),
-            )
-        })?;
+        let value = header(name)
+            .ok_or_else(|| reject("AuthFailure.SignatureFailure", format!("signed header {name} is missing")))?;
         canonical_headers.push_str(&format!("{name}:{}\n", value.trim().to_lowercase()));
     }
     let payload_hash = if header("x-tc-content-sha256") == Some("UNSIGNED-PAYLOAD") {
@@ -139,28 +95,15 @@ pub fn verify(
     } else {
         sha256_hex(request.body)
     };
-    let canonical = [
-        request.method,
-        "/",
-        request.query,
-        &canonical_headers,
-        signed_headers,
-        &payload_hash,
-    ]
-    .join("\n");
-    let string_to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{}",
-        sha256_hex(canonical.as_bytes())
-    );
+    let canonical = [request.method, "/", request.query, &canonical_headers, signed_headers, &payload_hash].join("\n");
+    let string_to_sign =
+        format!("TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{}", sha256_hex(canonical.as_bytes()));
     let mut key = hmac(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
     key = hmac(&key, service.as_bytes());
     key = hmac(&key, b"tc3_request");
     let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
     if expected != signature {
-        return Err(reject(
-            "AuthFailure.SignatureFailure",
-            "the signature does not match",
-        ));
+        return Err(reject("AuthFailure.SignatureFailure", "the signature does not match"));
     }
     Ok(())
 }
@@ -191,20 +134,7 @@ pub fn utc_date(timestamp: i64) -> String {
         days -= len;
         year += 1;
     }
-    let lengths = [
-        31,
-        if is_leap(year) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    let lengths = [31, if is_leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let mut month = 0;
     while days >= lengths[month] {
         days -= lengths[month];
@@ -234,12 +164,7 @@ mod tests {
             ),
         ];
         let body = br#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
-        let request = Received {
-            method: "POST",
-            query: "",
-            headers: &headers,
-            body,
-        };
+        let request = Received { method: "POST", query: "", headers: &headers, body };
         let verdict = verify(
             &request,
             "cvm",
@@ -256,13 +181,7 @@ mod tests {
             1551113065 + 301,
         );
         assert_eq!(late.unwrap_err().code, "AuthFailure.SignatureExpire");
-        let wrong_key = verify(
-            &request,
-            "cvm",
-            "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
-            "nope",
-            1551113065,
-        );
+        let wrong_key = verify(&request, "cvm", "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "nope", 1551113065);
         assert_eq!(wrong_key.unwrap_err().code, "AuthFailure.SignatureFailure");
     }
 

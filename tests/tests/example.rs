@@ -11,22 +11,10 @@ use scf_tests::server::{SECRET_ID, SECRET_KEY, TestServer};
 fn example_binary() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "scf-sdk",
-            "--example",
-            "invoke_function",
-            "--message-format=json",
-        ])
+        .args(["build", "--quiet", "-p", "scf-sdk", "--example", "invoke_function", "--message-format=json"])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -57,8 +45,7 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn invokes_a_function_and_prints_the_response() {
     let server = TestServer::start().await;
-    let event_file =
-        std::env::temp_dir().join(format!("scf-tests-event-{}.json", std::process::id()));
+    let event_file = std::env::temp_dir().join(format!("scf-tests-event-{}.json", std::process::id()));
     std::fs::write(&event_file, r#"{"from": "file"}"#).unwrap();
     let event_arg = format!("@{}", event_file.display());
     let output = run(
@@ -84,12 +71,7 @@ async fn invokes_a_function_and_prints_the_response() {
     assert!(output.status.success(), "stderr: {}", text(&output.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed["Result"]["RetMsg"], r#"{"from":"file"}"#);
-    assert!(
-        printed["Result"]["Log"]
-            .as_str()
-            .unwrap()
-            .contains("hello from the test server")
-    );
+    assert!(printed["Result"]["Log"].as_str().unwrap().contains("hello from the test server"));
     assert!(printed["RequestId"].is_string());
     let request = &server.requests()[0];
     assert_eq!(request.verdict, Ok(()));
@@ -132,19 +114,9 @@ async fn fails_clearly_for_wrong_keys_wrong_region_and_missing_functions() {
 #[tokio::test]
 async fn bad_arguments_exit_with_usage() {
     let server = TestServer::start().await;
-    let output = run(
-        &server,
-        SECRET_KEY,
-        "ap-guangzhou",
-        &["--event", "{not json", "--function-name", "f1"],
-    )
-    .await;
+    let output = run(&server, SECRET_KEY, "ap-guangzhou", &["--event", "{not json", "--function-name", "f1"]).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("--event is not valid JSON"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert!(text(&output.stderr).contains("--event is not valid JSON"), "{}", text(&output.stderr));
     let output = run(&server, SECRET_KEY, "ap-guangzhou", &[]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--function-name is required"));

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use scf_sdk::actions::InvokeFunctionErrorCode;
 use scf_sdk::runtime::test_util::ManualClock;
 use scf_sdk::runtime::{
-    Config, ConfigBuilder, Credentials, Environment, Error, HttpMethod, Language, Resend,
-    RetryPolicy, TransportErrorKind,
+    Config, ConfigBuilder, Credentials, Environment, Error, HttpMethod, Language, Resend, RetryPolicy,
+    TransportErrorKind,
 };
 use scf_sdk::types::LogType;
 use scf_sdk::{Client, ErrorCode};
@@ -41,11 +41,7 @@ async fn every_seed_parameter_reaches_the_wire() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    assert_eq!(
-        request.verdict,
-        Ok(()),
-        "the server's own verifier accepts the signature"
-    );
+    assert_eq!(request.verdict, Ok(()), "the server's own verifier accepts the signature");
     assert_eq!(request.method, "POST");
     assert_eq!(
         request.params(),
@@ -62,26 +58,14 @@ async fn every_seed_parameter_reaches_the_wire() {
     assert_eq!(request.header("x-tc-version"), Some("2018-04-16"));
     assert_eq!(request.header("x-tc-region"), Some("ap-guangzhou"));
     assert_eq!(request.header("x-tc-language"), Some("en-US"));
-    assert_eq!(
-        request.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(
-        request.header("host"),
-        Some(server.url().trim_start_matches("http://"))
-    );
+    assert_eq!(request.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(request.header("host"), Some(server.url().trim_start_matches("http://")));
     let client_name = format!("scf-rs/{}", env!("CARGO_PKG_VERSION"));
-    assert_eq!(
-        request.header("x-tc-requestclient"),
-        Some(client_name.as_str())
-    );
+    assert_eq!(request.header("x-tc-requestclient"), Some(client_name.as_str()));
     assert_eq!(request.header("user-agent"), Some(client_name.as_str()));
     assert_eq!(request.header("x-tc-token"), None);
     let timestamp: u64 = request.header("x-tc-timestamp").unwrap().parse().unwrap();
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     assert!(now.abs_diff(timestamp) < 60);
 }
 
@@ -97,15 +81,9 @@ async fn get_requests_carry_parameters_in_the_signed_query() {
         .unwrap();
     assert_eq!(response.result.ret_msg, r#"{"a b":"c&d"}"#);
     let request = &server.requests()[0];
-    assert_eq!(
-        (request.method.as_str(), request.verdict.clone()),
-        ("GET", Ok(()))
-    );
+    assert_eq!((request.method.as_str(), request.verdict.clone()), ("GET", Ok(())));
     assert!(request.body.is_empty());
-    assert_eq!(
-        request.header("content-type"),
-        Some("application/x-www-form-urlencoded")
-    );
+    assert_eq!(request.header("content-type"), Some("application/x-www-form-urlencoded"));
     assert_eq!(request.params()["FunctionName"], "hello");
 }
 
@@ -126,10 +104,7 @@ async fn session_tokens_and_unsigned_payloads() {
     let request = &server.requests()[0];
     assert_eq!(request.verdict, Ok(()));
     assert_eq!(request.header("x-tc-token"), Some("sts-token"));
-    assert_eq!(
-        request.header("x-tc-content-sha256"),
-        Some("UNSIGNED-PAYLOAD")
-    );
+    assert_eq!(request.header("x-tc-content-sha256"), Some("UNSIGNED-PAYLOAD"));
 }
 
 /// A temporary home directory with the given files.
@@ -137,10 +112,7 @@ fn home_with(files: &[(&str, &str)]) -> std::path::PathBuf {
     let home = std::env::temp_dir().join(format!(
         "scf-tests-home-{}-{}",
         std::process::id(),
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos()
     ));
     for (path, content) in files {
         let path = home.join(path);
@@ -151,33 +123,17 @@ fn home_with(files: &[(&str, &str)]) -> std::path::PathBuf {
     home
 }
 
-async fn secret_id_seen_with(
-    server: &TestServer,
-    env: Vec<(String, String)>,
-) -> Result<String, String> {
+async fn secret_id_seen_with(server: &TestServer, env: Vec<(String, String)>) -> Result<String, String> {
     let config = ConfigBuilder::from_environment(Environment::from_vars(env))
         .endpoint_url(server.url())
         .region("ap-guangzhou")
         .build();
     let before = server.requests().len();
-    match Client::new(config)
-        .unwrap()
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-    {
+    match Client::new(config).unwrap().invoke_function().function_name("hello").send().await {
         Ok(_) => {
             let request = server.requests()[before].clone();
             let authorization = request.header("authorization").unwrap().to_owned();
-            Ok(authorization
-                .split("Credential=")
-                .nth(1)
-                .unwrap()
-                .split('/')
-                .next()
-                .unwrap()
-                .to_owned())
+            Ok(authorization.split("Credential=").nth(1).unwrap().split('/').next().unwrap().to_owned())
         }
         Err(e) => Err(e.to_string()),
     }
@@ -196,107 +152,49 @@ async fn each_credentials_source_signs_requests() {
 
     // The environment.
     let empty = home_with(&[]);
-    let env = vars(
-        &empty,
-        &[
-            ("TENCENTCLOUD_SECRET_ID", SECRET_ID),
-            ("TENCENTCLOUD_SECRET_KEY", SECRET_KEY),
-        ],
-    );
+    let env = vars(&empty, &[("TENCENTCLOUD_SECRET_ID", SECRET_ID), ("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)]);
     assert_eq!(secret_id_seen_with(&server, env).await.unwrap(), SECRET_ID);
     // A tccli profile, chosen by TCCLI_PROFILE.
     let home = home_with(&[(".tccli/ci.credential", &tccli)]);
-    assert_eq!(
-        secret_id_seen_with(&server, vars(&home, &[("TCCLI_PROFILE", "ci")]))
-            .await
-            .unwrap(),
-        SECRET_ID
-    );
+    assert_eq!(secret_id_seen_with(&server, vars(&home, &[("TCCLI_PROFILE", "ci")])).await.unwrap(), SECRET_ID);
     // The SDK profile file.
     let home = home_with(&[(".tencentcloud/credentials", &sdk)]);
-    assert_eq!(
-        secret_id_seen_with(&server, vars(&home, &[]))
-            .await
-            .unwrap(),
-        SECRET_ID
-    );
+    assert_eq!(secret_id_seen_with(&server, vars(&home, &[])).await.unwrap(), SECRET_ID);
     // The environment wins over files.
-    let home = home_with(&[(
-        ".tccli/default.credential",
-        r#"{"secretId":"AKIDfromfile","secretKey":"x"}"#,
-    )]);
-    let env = vars(
-        &home,
-        &[
-            ("TENCENTCLOUD_SECRET_ID", SECRET_ID),
-            ("TENCENTCLOUD_SECRET_KEY", SECRET_KEY),
-        ],
-    );
+    let home = home_with(&[(".tccli/default.credential", r#"{"secretId":"AKIDfromfile","secretKey":"x"}"#)]);
+    let env = vars(&home, &[("TENCENTCLOUD_SECRET_ID", SECRET_ID), ("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)]);
     assert_eq!(secret_id_seen_with(&server, env).await.unwrap(), SECRET_ID);
     let requests_so_far = server.requests().len();
 
     // None: the error lists every source, and nothing was sent.
-    let error = secret_id_seen_with(&server, vars(&empty, &[]))
-        .await
-        .unwrap_err();
-    assert!(
-        error.starts_with("no credentials found; tried environment ("),
-        "{error}"
-    );
-    assert!(
-        error.contains("tccli profile `default`") && error.contains("SDK profile"),
-        "{error}"
-    );
+    let error = secret_id_seen_with(&server, vars(&empty, &[])).await.unwrap_err();
+    assert!(error.starts_with("no credentials found; tried environment ("), "{error}");
+    assert!(error.contains("tccli profile `default`") && error.contains("SDK profile"), "{error}");
     assert_eq!(server.requests().len(), requests_so_far);
 }
 
 #[tokio::test]
 async fn secrets_never_show_in_debug_output_or_errors() {
     let server = TestServer::start().await;
-    let client = client(
-        server
-            .config()
-            .credentials(Credentials::new(SECRET_ID, SECRET_KEY).with_token("sts-secret-token")),
-    );
+    let client =
+        client(server.config().credentials(Credentials::new(SECRET_ID, SECRET_KEY).with_token("sts-secret-token")));
     let debug = format!("{client:?}");
-    assert!(
-        !debug.contains(SECRET_KEY) && !debug.contains("sts-secret-token"),
-        "{debug}"
-    );
+    assert!(!debug.contains(SECRET_KEY) && !debug.contains("sts-secret-token"), "{debug}");
     assert!(debug.contains(SECRET_ID));
     server.reply(Reply::error("InternalError", "boom"));
-    let error = client
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let error = client.invoke_function().function_name("hello").send().await.unwrap_err();
     let shown = format!("{error} {error:?}");
-    assert!(
-        !shown.contains(SECRET_KEY) && !shown.contains("sts-secret-token"),
-        "{shown}"
-    );
+    assert!(!shown.contains(SECRET_KEY) && !shown.contains("sts-secret-token"), "{shown}");
 }
 
 #[tokio::test]
 async fn service_errors_are_typed_and_readable() {
     let server = TestServer::start().await;
     let client = client(server.config());
-    let error = client
-        .invoke_function()
-        .function_name("missing-fn")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::ResourceNotFoundFunction)
-    );
+    let error = client.invoke_function().function_name("missing-fn").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::ResourceNotFoundFunction));
     let service_error = error.as_service_error().unwrap();
-    assert_eq!(
-        service_error.message,
-        "The function `missing-fn` does not exist."
-    );
+    assert_eq!(service_error.message, "The function `missing-fn` does not exist.");
     assert_eq!(error.request_id(), Some(service_error.request_id.as_str()));
     assert_eq!(
         error.to_string(),
@@ -311,12 +209,7 @@ async fn service_errors_are_typed_and_readable() {
 
     // A code this SDK does not know is kept, not lost.
     server.reply(Reply::error("FailedOperation.Brand.New", "new"));
-    let error = client
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let error = client.invoke_function().function_name("hello").send().await.unwrap_err();
     assert!(
         matches!(error.code(), Some(InvokeFunctionErrorCode::Unknown(code)) if code.as_str() == "FailedOperation.Brand.New")
     );
@@ -325,50 +218,18 @@ async fn service_errors_are_typed_and_readable() {
 #[tokio::test]
 async fn wrong_keys_and_expired_timestamps_are_rejected_by_the_server() {
     let server = TestServer::start().await;
-    let wrong_key = client(
-        server
-            .config()
-            .credentials(Credentials::new(SECRET_ID, "not-the-key")),
-    );
-    let error = wrong_key
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::AuthFailureSignatureFailure)
-    );
+    let wrong_key = client(server.config().credentials(Credentials::new(SECRET_ID, "not-the-key")));
+    let error = wrong_key.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::AuthFailureSignatureFailure));
 
-    let wrong_id = client(
-        server
-            .config()
-            .credentials(Credentials::new("AKIDunknown", SECRET_KEY)),
-    );
-    let error = wrong_id
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::AuthFailureSecretIdNotFound)
-    );
+    let wrong_id = client(server.config().credentials(Credentials::new("AKIDunknown", SECRET_KEY)));
+    let error = wrong_id.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::AuthFailureSecretIdNotFound));
 
     let ten_minutes_ago = ManualClock::new(SystemTime::now() - Duration::from_secs(600));
     let stale = client(server.config().clock(ten_minutes_ago));
-    let error = stale
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::AuthFailureSignatureExpire)
-    );
+    let error = stale.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::AuthFailureSignatureExpire));
 }
 
 #[tokio::test]
@@ -380,36 +241,17 @@ async fn wrong_region_and_missing_region() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::UnsupportedRegion)
-    );
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::UnsupportedRegion));
 
-    let no_region = Config::builder()
-        .endpoint_url(server.url())
-        .credentials(Credentials::new(SECRET_ID, SECRET_KEY))
-        .build();
-    let error = Client::new(no_region)
-        .unwrap()
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let no_region =
+        Config::builder().endpoint_url(server.url()).credentials(Credentials::new(SECRET_ID, SECRET_KEY)).build();
+    let error = Client::new(no_region).unwrap().invoke_function().function_name("hello").send().await.unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error:?}");
-    assert!(
-        error.to_string().starts_with("configuration: no region"),
-        "{error}"
-    );
-    assert!(
-        server.requests().len() == 1,
-        "nothing is sent without a region"
-    );
+    assert!(error.to_string().starts_with("configuration: no region"), "{error}");
+    assert!(server.requests().len() == 1, "nothing is sent without a region");
 }
 
-fn response_reason<C: scf_sdk::runtime::ActionErrorCode>(
-    error: &Error<C>,
-) -> (u16, String, String) {
+fn response_reason<C: scf_sdk::runtime::ActionErrorCode>(error: &Error<C>) -> (u16, String, String) {
     match error {
         Error::Response(e) => (e.status, e.reason.clone(), error.to_string()),
         other => panic!("expected a response error, got {other:?}"),
@@ -422,57 +264,29 @@ async fn bad_responses_of_every_kind_are_reported_with_a_bounded_excerpt() {
     let client = client(server.config().retry_policy(RetryPolicy::disabled()));
     let call = || client.invoke_function().function_name("hello").send();
 
-    server.reply(Reply::raw(
-        500,
-        "text/html",
-        "<html><body>Internal Server Error</body></html>",
-    ));
+    server.reply(Reply::raw(500, "text/html", "<html><body>Internal Server Error</body></html>"));
     let (status, reason, shown) = response_reason(&call().await.unwrap_err());
     assert_eq!(
         (status, reason.as_str()),
-        (
-            500,
-            "HTTP 500, and the body is not JSON (expected value at line 1 column 1)"
-        )
+        (500, "HTTP 500, and the body is not JSON (expected value at line 1 column 1)")
     );
-    assert!(
-        shown.contains("<html><body>Internal Server Error"),
-        "{shown}"
-    );
+    assert!(shown.contains("<html><body>Internal Server Error"), "{shown}");
 
     server.reply(Reply::raw(200, "text/html", "<html>maintenance</html>"));
-    assert!(
-        response_reason(&call().await.unwrap_err())
-            .1
-            .starts_with("not JSON")
-    );
+    assert!(response_reason(&call().await.unwrap_err()).1.starts_with("not JSON"));
 
-    server.reply(Reply::raw(
-        200,
-        "application/json",
-        r#"{"Response":{"Result":{"MemUsage":3207168,"Log""#,
-    ));
-    assert_eq!(
-        response_reason(&call().await.unwrap_err()).1,
-        "cut short (incomplete JSON)"
-    );
+    server.reply(Reply::raw(200, "application/json", r#"{"Response":{"Result":{"MemUsage":3207168,"Log""#));
+    assert_eq!(response_reason(&call().await.unwrap_err()).1, "cut short (incomplete JSON)");
 
     server.reply(Reply::envelope(json!({"Result": {"Log": ""}})));
     let (_, reason, _) = response_reason(&call().await.unwrap_err());
     assert!(reason.contains("missing field `RetMsg`"), "{reason}");
 
     server.reply(Reply::json(200, &json!({"Data": 1})));
-    assert_eq!(
-        response_reason(&call().await.unwrap_err()).1,
-        "JSON without a `Response` object"
-    );
+    assert_eq!(response_reason(&call().await.unwrap_err()).1, "JSON without a `Response` object");
 
     // 20 MB of something that is not an answer: read within the limit, reported in a few hundred bytes.
-    server.reply(Reply::raw(
-        200,
-        "application/json",
-        vec![b'x'; 20 * 1024 * 1024],
-    ));
+    server.reply(Reply::raw(200, "application/json", vec![b'x'; 20 * 1024 * 1024]));
     let (_, _, shown) = response_reason(&call().await.unwrap_err());
     assert!(shown.len() < 600, "{} bytes of error", shown.len());
     assert!(shown.contains("20971520 bytes"), "{shown}");
@@ -481,120 +295,48 @@ async fn bad_responses_of_every_kind_are_reported_with_a_bounded_excerpt() {
 #[tokio::test]
 async fn oversized_cut_and_slow_responses_are_transport_errors() {
     let server = TestServer::start().await;
-    let limited = client(
-        server
-            .config()
-            .max_response_bytes(1024 * 1024)
-            .retry_policy(RetryPolicy::disabled()),
-    );
-    server.reply(Reply::raw(
-        200,
-        "application/json",
-        vec![b' '; 2 * 1024 * 1024],
-    ));
-    let error = limited
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::ResponseTooLarge),
-        "{error:?}"
-    );
+    let limited = client(server.config().max_response_bytes(1024 * 1024).retry_policy(RetryPolicy::disabled()));
+    server.reply(Reply::raw(200, "application/json", vec![b' '; 2 * 1024 * 1024]));
+    let error = limited.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert!(matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::ResponseTooLarge), "{error:?}");
 
-    server.reply(Reply::Truncated {
-        declared: 1000,
-        body: "{\"Response\":".into(),
-    });
-    let error = limited
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, Error::Transport(e) if e.maybe_sent),
-        "{error:?}"
-    );
+    server.reply(Reply::Truncated { declared: 1000, body: "{\"Response\":".into() });
+    let error = limited.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert!(matches!(&error, Error::Transport(e) if e.maybe_sent), "{error:?}");
 
     let impatient = client(server.config().timeout(Duration::from_millis(300)));
-    server.reply(Reply::Delay(
-        Duration::from_secs(3),
-        Box::new(Reply::error("InternalError", "late")),
-    ));
+    server.reply(Reply::Delay(Duration::from_secs(3), Box::new(Reply::error("InternalError", "late"))));
     let started = std::time::Instant::now();
-    let error = impatient
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let error = impatient.invoke_function().function_name("hello").send().await.unwrap_err();
     assert!(
         matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::Timeout && e.maybe_sent),
         "{error:?}"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "a timed-out InvokeFunction is not re-sent"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "a timed-out InvokeFunction is not re-sent");
 }
 
 #[tokio::test]
 async fn throttling_is_retried_with_backoff() {
     let server = TestServer::start().await;
     let clock = ManualClock::new(SystemTime::now());
-    let client = client(
-        server
-            .config()
-            .clock(clock.clone())
-            .retry_policy(RetryPolicy::standard()),
-    );
+    let client = client(server.config().clock(clock.clone()).retry_policy(RetryPolicy::standard()));
     server.reply(Reply::error("RequestLimitExceeded", "slow down"));
-    server.reply(Reply::error(
-        "RequestLimitExceeded.UinLimitExceeded",
-        "slow down",
-    ));
-    let response = client
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.result.function_request_id,
-        "6add56fa-58f1-11e8-89a9-5254005d5fdb"
-    );
+    server.reply(Reply::error("RequestLimitExceeded.UinLimitExceeded", "slow down"));
+    let response = client.invoke_function().function_name("hello").send().await.unwrap();
+    assert_eq!(response.result.function_request_id, "6add56fa-58f1-11e8-89a9-5254005d5fdb");
     assert_eq!(server.requests().len(), 3);
-    assert!(
-        server.requests().iter().all(|r| r.verdict.is_ok()),
-        "each attempt is signed afresh"
-    );
+    assert!(server.requests().iter().all(|r| r.verdict.is_ok()), "each attempt is signed afresh");
     let sleeps = clock.sleeps();
     assert_eq!(sleeps.len(), 2);
-    assert!(
-        sleeps[0] >= Duration::from_millis(500) && sleeps[0] <= Duration::from_secs(1),
-        "{sleeps:?}"
-    );
-    assert!(
-        sleeps[1] >= Duration::from_secs(1) && sleeps[1] <= Duration::from_secs(2),
-        "{sleeps:?}"
-    );
+    assert!(sleeps[0] >= Duration::from_millis(500) && sleeps[0] <= Duration::from_secs(1), "{sleeps:?}");
+    assert!(sleeps[1] >= Duration::from_secs(1) && sleeps[1] <= Duration::from_secs(2), "{sleeps:?}");
 
     // Throttled every time: three attempts, then the last error.
     for _ in 0..3 {
         server.reply(Reply::error("RequestLimitExceeded", "slow down"));
     }
-    let error = client
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::RequestLimitExceeded)
-    );
+    let error = client.invoke_function().function_name("hello").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::RequestLimitExceeded));
     assert_eq!(server.requests().len(), 6);
 }
 
@@ -602,35 +344,14 @@ async fn throttling_is_retried_with_backoff() {
 async fn a_request_that_may_have_run_is_not_sent_again_unless_asked() {
     let server = TestServer::start().await;
     server.reply(Reply::Drop);
-    let error = client(server.config())
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, Error::Transport(e) if e.maybe_sent),
-        "{error:?}"
-    );
-    assert_eq!(
-        server.requests().len(),
-        1,
-        "InvokeFunction is not idempotent: one attempt"
-    );
+    let error = client(server.config()).invoke_function().function_name("hello").send().await.unwrap_err();
+    assert!(matches!(&error, Error::Transport(e) if e.maybe_sent), "{error:?}");
+    assert_eq!(server.requests().len(), 1, "InvokeFunction is not idempotent: one attempt");
 
     server.reply(Reply::error("InternalError", "oops"));
-    let error = client(server.config())
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let error = client(server.config()).invoke_function().function_name("hello").send().await.unwrap_err();
     assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::InternalError));
-    assert_eq!(
-        server.requests().len(),
-        2,
-        "transient codes are not retried by default"
-    );
+    assert_eq!(server.requests().len(), 2, "transient codes are not retried by default");
 
     // Opting in re-sends both.
     let eager = client(
@@ -643,12 +364,7 @@ async fn a_request_that_may_have_run_is_not_sent_again_unless_asked() {
     );
     server.reply(Reply::Drop);
     server.reply(Reply::error("InternalError", "oops"));
-    eager
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap();
+    eager.invoke_function().function_name("hello").send().await.unwrap();
     assert_eq!(server.requests().len(), 5);
 }
 
@@ -665,13 +381,7 @@ async fn connection_failures_before_sending_are_retried() {
         .credentials(Credentials::new(SECRET_ID, SECRET_KEY))
         .clock(clock.clone())
         .build();
-    let error = Client::new(config)
-        .unwrap()
-        .invoke_function()
-        .function_name("hello")
-        .send()
-        .await
-        .unwrap_err();
+    let error = Client::new(config).unwrap().invoke_function().function_name("hello").send().await.unwrap_err();
     assert!(
         matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::Connect && !e.maybe_sent),
         "{error:?}"
@@ -684,43 +394,26 @@ async fn invalid_requests_are_refused_before_sending_with_the_field_and_limit() 
     let server = TestServer::start().await;
     let client = client(server.config());
     let cases = [
+        (client.invoke_function().qualifier("1"), "`FunctionName` is required but not set"),
         (
-            client.invoke_function().qualifier("1"),
-            "`FunctionName` is required but not set",
-        ),
-        (
-            client
-                .invoke_function()
-                .function_name("1-starts-with-a-digit"),
+            client.invoke_function().function_name("1-starts-with-a-digit"),
             "`FunctionName` must start with a letter, contain only letters, digits, `-` and `_`, and not end with `-` or `_`; got `1-starts-with-a-digit`",
         ),
-        (
-            client.invoke_function().function_name("x"),
-            "`FunctionName` is 1 bytes long; at least 2 bytes are required",
-        ),
+        (client.invoke_function().function_name("x"), "`FunctionName` is 1 bytes long; at least 2 bytes are required"),
         (
             client.invoke_function().function_name("a".repeat(61)),
             "`FunctionName` is 61 bytes long; at most 60 bytes are allowed",
         ),
         (
-            client
-                .invoke_function()
-                .function_name("hello")
-                .event("x".repeat(6 * 1024 * 1024)),
+            client.invoke_function().function_name("hello").event("x".repeat(6 * 1024 * 1024)),
             "`Event` is 6291458 bytes long; at most 6291456 bytes (6 MB) are allowed",
         ),
         (
-            client
-                .invoke_function()
-                .function_name("hello")
-                .routing_key([("k", "v".repeat(1020))]),
+            client.invoke_function().function_name("hello").routing_key([("k", "v".repeat(1020))]),
             "`RoutingKey` is 1028 bytes long; at most 1024 bytes are allowed",
         ),
         (
-            client
-                .invoke_function()
-                .function_name("hello")
-                .log_type("Head"),
+            client.invoke_function().function_name("hello").log_type("Head"),
             "`LogType` is `Head`; the allowed values are `None`, `Tail`",
         ),
     ];
@@ -736,12 +429,7 @@ async fn invalid_requests_are_refused_before_sending_with_the_field_and_limit() 
         .send()
         .await
         .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("GET allows at most 32768 bytes (32 KB): use POST"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("GET allows at most 32768 bytes (32 KB): use POST"), "{error}");
     assert!(server.requests().is_empty(), "nothing was sent");
 }
 
@@ -755,14 +443,8 @@ async fn a_tampered_request_fails_the_servers_check() {
     #[derive(Debug)]
     struct Tamper(scf_sdk::runtime::ReqwestTransport);
     impl scf_sdk::runtime::Transport for Tamper {
-        fn send(
-            &self,
-            mut request: scf_sdk::runtime::HttpRequest,
-        ) -> scf_sdk::runtime::TransportFuture<'_> {
-            request.body = String::from_utf8(request.body.to_vec())
-                .unwrap()
-                .replace("hello", "hellp")
-                .into();
+        fn send(&self, mut request: scf_sdk::runtime::HttpRequest) -> scf_sdk::runtime::TransportFuture<'_> {
+            request.body = String::from_utf8(request.body.to_vec()).unwrap().replace("hello", "hellp").into();
             self.0.send(request)
         }
     }
@@ -779,10 +461,7 @@ async fn a_tampered_request_fails_the_servers_check() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        error.code(),
-        Some(&InvokeFunctionErrorCode::AuthFailureSignatureFailure)
-    );
+    assert_eq!(error.code(), Some(&InvokeFunctionErrorCode::AuthFailureSignatureFailure));
 }
 
 #[tokio::test]
@@ -801,19 +480,10 @@ async fn caller_types_in_and_out() {
     let response = client(server.config())
         .invoke_function()
         .function_name("hello")
-        .event_from(&Order {
-            id: 7,
-            items: vec!["tea"],
-        })
+        .event_from(&Order { id: 7, items: vec!["tea"] })
         .unwrap()
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        response.result.ret_msg_as::<Echo>().unwrap(),
-        Echo {
-            id: 7,
-            items: vec!["tea".into()]
-        }
-    );
+    assert_eq!(response.result.ret_msg_as::<Echo>().unwrap(), Echo { id: 7, items: vec!["tea".into()] });
 }

@@ -42,10 +42,7 @@ async fn calls_and_retries_are_traced_without_secrets_or_bodies() {
         server
             .config()
             .credentials(Credentials::new(SECRET_ID, SECRET_KEY).with_token("sts-token-value"))
-            .retry_policy(
-                RetryPolicy::standard()
-                    .with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
-            )
+            .retry_policy(RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(2)))
             .build(),
     )
     .unwrap();
@@ -58,31 +55,11 @@ async fn calls_and_retries_are_traced_without_secrets_or_bodies() {
         .unwrap();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("retrying") && logs.contains("reason=\"throttled\""),
-        "{logs}"
-    );
-    assert!(
-        logs.contains("action=\"InvokeFunction\"") && logs.contains("region=\"ap-guangzhou\""),
-        "{logs}"
-    );
-    assert!(
-        logs.contains(&format!("request_id=\"{}\"", response.request_id)),
-        "{logs}"
-    );
-    assert!(
-        logs.contains("attempts=2") && logs.contains("latency_ms="),
-        "{logs}"
-    );
-    for secret in [
-        SECRET_KEY,
-        "sts-token-value",
-        "4111-1111-1111-1111",
-        "Signature=",
-    ] {
-        assert!(
-            !logs.contains(secret),
-            "`{secret}` leaked into the logs:\n{logs}"
-        );
+    assert!(logs.contains("retrying") && logs.contains("reason=\"throttled\""), "{logs}");
+    assert!(logs.contains("action=\"InvokeFunction\"") && logs.contains("region=\"ap-guangzhou\""), "{logs}");
+    assert!(logs.contains(&format!("request_id=\"{}\"", response.request_id)), "{logs}");
+    assert!(logs.contains("attempts=2") && logs.contains("latency_ms="), "{logs}");
+    for secret in [SECRET_KEY, "sts-token-value", "4111-1111-1111-1111", "Signature="] {
+        assert!(!logs.contains(secret), "`{secret}` leaked into the logs:\n{logs}");
     }
 }

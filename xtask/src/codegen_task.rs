@@ -26,10 +26,7 @@ pub const TARGETS: &[Target] = &[Target {
 }];
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Generates (or checks) every target; the error says what went wrong, ready to print.
@@ -38,17 +35,15 @@ pub fn generate_all(root: &Path, mode: Mode) -> Result<Vec<Report>, String> {
         .iter()
         .map(|target| {
             let spec_path = root.join(target.spec);
-            let json = std::fs::read_to_string(&spec_path)
-                .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+            let json =
+                std::fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
             let options = Options {
                 spec_path: target.spec.to_owned(),
                 runtime_path: target.runtime_path.to_owned(),
                 generated_path: target.generated_path.to_owned(),
             };
-            let files =
-                codegen::generate(&json, &options).map_err(|e| format!("{}: {e}", target.spec))?;
-            output::sync(&root.join(target.out_dir), &files, mode)
-                .map_err(|e| format!("{}: {e}", target.out_dir))
+            let files = codegen::generate(&json, &options).map_err(|e| format!("{}: {e}", target.spec))?;
+            output::sync(&root.join(target.out_dir), &files, mode).map_err(|e| format!("{}: {e}", target.out_dir))
         })
         .collect()
 }
@@ -71,9 +66,7 @@ pub fn run(mode: Mode) -> ExitCode {
         .collect();
     match mode {
         Mode::Check if !stale.is_empty() => {
-            eprintln!(
-                "error: generated code is stale; run `cargo xtask codegen` and commit the result:"
-            );
+            eprintln!("error: generated code is stale; run `cargo xtask codegen` and commit the result:");
             for path in &stale {
                 eprintln!("  {path}");
             }
@@ -87,11 +80,7 @@ pub fn run(mode: Mode) -> ExitCode {
             for path in &stale {
                 eprintln!("updated {path}");
             }
-            eprintln!(
-                "codegen: {} file(s) updated in {} ms",
-                stale.len(),
-                elapsed.as_millis()
-            );
+            eprintln!("codegen: {} file(s) updated in {} ms", stale.len(), elapsed.as_millis());
             ExitCode::SUCCESS
         }
     }
@@ -107,9 +96,6 @@ mod tests {
         let root = workspace_root();
         let reports = generate_all(&root, Mode::Check).unwrap();
         let stale: Vec<_> = reports.iter().flat_map(Report::paths).collect();
-        assert!(
-            stale.is_empty(),
-            "generated code is stale; run `cargo xtask codegen`: {stale:#?}"
-        );
+        assert!(stale.is_empty(), "generated code is stale; run `cargo xtask codegen`: {stale:#?}");
     }
 }

@@ -11,10 +11,7 @@ pub(crate) fn action_file(ctx: &Ctx<'_>, a: &Action) -> TokenStream {
     let generated = &ctx.generated;
     let module_docs = inner_doc(&format!("The `{}` action: {}", a.name, summary(&a.docs)));
     let imports = ctx.type_imports(a.request.members.iter().chain(&a.response.members), &[]);
-    let sendable = structures::Sendable {
-        response: &a.response.rust_name,
-        error_code: a.errors.type_name(),
-    };
+    let sendable = structures::Sendable { response: &a.response.rust_name, error_code: a.errors.type_name() };
     let request = structures::structure(ctx, &a.request, Some(sendable));
     let response = structures::structure(ctx, &a.response, None);
     let errors = enums::action_error_codes(ctx, a);

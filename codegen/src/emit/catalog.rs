@@ -14,31 +14,20 @@ pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
     let rt = quote!(rt);
     let generated = &ctx.generated;
     let s = ctx.service;
-    let (name, title, version, endpoint, regional) = (
-        &s.name,
-        &s.title,
-        &s.version,
-        &s.endpoint,
-        &s.regional_endpoint,
-    );
+    let (name, title, version, endpoint, regional) = (&s.name, &s.title, &s.version, &s.endpoint, &s.regional_endpoint);
     let region_ids = s.regions.iter().map(|r| &r.id);
 
     let mut actions: Vec<&ir::Action> = s.actions.iter().collect();
     actions.sort_by(|a, b| a.name.cmp(&b.name));
     let descriptor_refs = actions.iter().map(|a| format_ident!("{}", a.descriptor));
-    let request_types = actions
-        .iter()
-        .map(|a| format_ident!("{}", a.request.rust_name));
+    let request_types = actions.iter().map(|a| format_ident!("{}", a.request.rust_name));
     let action_statics = actions.iter().map(|a| action_descriptor(a));
     let struct_statics = s.structures.iter().map(|st| {
         let ident = format_ident!("{}", naming::static_name(&st.rust_name));
         let (spec_name, rust_name) = (&st.spec_name, &st.rust_name);
         let docs_text = &st.docs;
         let members = st.members.iter().map(|m| member_descriptor(m, &quote!()));
-        let docs = doc(&format!(
-            "Descriptor of [`{rust_name}`]({}::types::{rust_name}).",
-            ctx.options.generated_path
-        ));
+        let docs = doc(&format!("Descriptor of [`{rust_name}`]({}::types::{rust_name}).", ctx.options.generated_path));
         quote! {
             #docs
             pub static #ident: #rt::StructDescriptor =
@@ -48,18 +37,16 @@ pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
     let enum_statics = s.enums.iter().map(|e| {
         let ident = format_ident!("{}", naming::static_name(&e.rust_name));
         let (spec_name, rust_name, docs_text) = (&e.spec_name, &e.rust_name, &e.docs);
+        let open = if e.open { quote!(.open()) } else { quote!() };
         let values = e.values.iter().map(|v| {
             let (value, docs) = (&v.value, &v.docs);
             quote!(#rt::EnumValueDescriptor::new(#value, #docs))
         });
-        let docs = doc(&format!(
-            "Descriptor of [`{rust_name}`]({}::types::{rust_name}).",
-            ctx.options.generated_path
-        ));
+        let docs = doc(&format!("Descriptor of [`{rust_name}`]({}::types::{rust_name}).", ctx.options.generated_path));
         quote! {
             #docs
             pub static #ident: #rt::EnumDescriptor =
-                #rt::EnumDescriptor::new(#spec_name, #rust_name, #docs_text, &[#(#values),*]);
+                #rt::EnumDescriptor::new(#spec_name, #rust_name, #docs_text, &[#(#values),*]) #open;
         }
     });
 
@@ -108,16 +95,8 @@ fn action_descriptor(a: &ir::Action) -> TokenStream {
     let ident = format_ident!("{}", a.descriptor);
     let (name, docs_text) = (&a.name, &a.docs);
     let types = quote!(types::);
-    let input = a
-        .request
-        .members
-        .iter()
-        .map(|m| member_descriptor(m, &types));
-    let output = a
-        .response
-        .members
-        .iter()
-        .map(|m| member_descriptor(m, &types));
+    let input = a.request.members.iter().map(|m| member_descriptor(m, &types));
+    let output = a.response.members.iter().map(|m| member_descriptor(m, &types));
     let docs = doc(&format!("`{name}`: {}", super::summary(&a.docs)));
     let (errors, service_wide) = match &a.errors {
         ir::ActionErrorCodes::Own { listed, .. } => (listed.clone(), false),
@@ -154,6 +133,9 @@ fn member_descriptor(m: &Member, types: &TokenStream) -> TokenStream {
     let mut modifiers = Vec::new();
     if m.required {
         modifiers.push(quote!(.required()));
+    }
+    if m.output_required {
+        modifiers.push(quote!(.output_required()));
     }
     if m.nullable {
         modifiers.push(quote!(.nullable()));

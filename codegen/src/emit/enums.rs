@@ -16,13 +16,7 @@ struct Variant {
 }
 
 /// The common part of every string enum: definition, `as_str`, `KNOWN`, parsing, `Display`, serde.
-fn string_enum(
-    ctx: &Ctx<'_>,
-    name: &Ident,
-    docs: &str,
-    what: &str,
-    variants: &[Variant],
-) -> TokenStream {
+fn string_enum(ctx: &Ctx<'_>, name: &Ident, docs: &str, what: &str, variants: &[Variant]) -> TokenStream {
     let rt = &ctx.rt;
     let docs = doc(docs);
     let unknown_doc = doc(&format!(
@@ -38,9 +32,7 @@ fn string_enum(
     let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
     let known_doc = doc(&format!(
         "Every {} this version of the SDK knows, in the API description's order.",
-        what.to_lowercase()
-            .trim_start_matches("a ")
-            .trim_start_matches("an ")
+        what.to_lowercase().trim_start_matches("a ").trim_start_matches("an ")
     ));
     quote! {
         #docs
@@ -122,6 +114,9 @@ pub(crate) fn value_enum(ctx: &Ctx<'_>, e: &ir::Enum) -> TokenStream {
         })
         .collect();
     let mut docs = e.docs.clone();
+    if e.open {
+        docs.push_str("\n\nThe service may use values beyond these: requests may carry others (through `From<&str>`), and answers with others parse to `Unknown`.");
+    }
     if e.spec_name != e.rust_name {
         docs.push_str(&format!(
             "\n\nNamed `{}` in the API; renamed to avoid shadowing a common Rust name.",
@@ -185,25 +180,12 @@ pub(crate) fn service_error_codes(ctx: &Ctx<'_>) -> TokenStream {
          Each action also has an enum of just the codes it may return (for example \
          [`{example}`]({generated}::actions::{example})); it converts into this one.",
         s.title,
-        example = s
-            .actions
-            .first()
-            .map(|a| a.errors.type_name())
-            .unwrap_or("ErrorCode"),
+        example = s.actions.first().map(|a| a.errors.type_name()).unwrap_or("ErrorCode"),
         generated = ctx.options.generated_path,
     );
-    let body = string_enum(
-        ctx,
-        &name,
-        &docs,
-        "An error code",
-        &code_variants(s, &indexes),
-    );
+    let body = string_enum(ctx, &name, &docs, "An error code", &code_variants(s, &indexes));
     let codes = &s.error_codes;
-    let idents: Vec<Ident> = codes
-        .iter()
-        .map(|c| format_ident!("{}", c.variant))
-        .collect();
+    let idents: Vec<Ident> = codes.iter().map(|c| format_ident!("{}", c.variant)).collect();
     let descriptions = codes.iter().map(|c| &c.docs);
     let retry_arms = codes.iter().zip(&idents).filter_map(|(c, ident)| {
         let class = match c.retry? {
@@ -212,11 +194,7 @@ pub(crate) fn service_error_codes(ctx: &Ctx<'_>) -> TokenStream {
         };
         Some(quote!(Self::#ident => Some(#class),))
     });
-    let common = codes
-        .iter()
-        .zip(&idents)
-        .filter(|(c, _)| c.common)
-        .map(|(_, ident)| ident);
+    let common = codes.iter().zip(&idents).filter(|(c, _)| c.common).map(|(_, ident)| ident);
     quote! {
         //! The service-wide [`ErrorCode`] enum.
         #body
@@ -277,22 +255,14 @@ pub(crate) fn action_error_codes(ctx: &Ctx<'_>, action: &ir::Action) -> TokenStr
                 pub type #name = #generated::ErrorCode;
             }
         }
-        ActionErrorCodes::Own {
-            type_name, codes, ..
-        } => {
+        ActionErrorCodes::Own { type_name, codes, .. } => {
             let name = format_ident!("{}", type_name);
             let docs = format!(
                 "Error codes that `{}` may return: its own and the API's common codes.\n\nConverts into the \
                  service-wide [`ErrorCode`]({}::ErrorCode), which describes each code.",
                 action.name, ctx.options.generated_path,
             );
-            let body = string_enum(
-                ctx,
-                &name,
-                &docs,
-                "An error code",
-                &code_variants(ctx.service, codes),
-            );
+            let body = string_enum(ctx, &name, &docs, "An error code", &code_variants(ctx.service, codes));
             quote! {
                 #body
 

@@ -29,11 +29,7 @@ pub(crate) struct Sendable<'a> {
 /// A request's builder (`sendable`) carries a client type parameter: `()` when built on its own,
 /// the runtime's `ApiClient` when it comes from the service client, which adds `send()`. One set of
 /// setters serves both.
-pub(crate) fn structure(
-    ctx: &Ctx<'_>,
-    s: &Structure,
-    sendable: Option<Sendable<'_>>,
-) -> TokenStream {
+pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure, sendable: Option<Sendable<'_>>) -> TokenStream {
     let rt = &ctx.rt;
     let name = format_ident!("{}", s.rust_name);
     let builder = format_ident!("{}", s.builder_name);
@@ -49,20 +45,11 @@ pub(crate) fn structure(
     let deprecated_attr = deprecated(s.deprecated.as_deref());
 
     let eq = if s.eq { quote!(Eq,) } else { quote!() };
-    let derive_debug = if s.has_sensitive() {
-        quote!()
-    } else {
-        quote!(Debug,)
-    };
+    let derive_debug = if s.has_sensitive() { quote!() } else { quote!(Debug,) };
     let fields = s.members.iter().map(|m| field(ctx, m));
 
     let (client_param, client_field, client_generic, impl_generic) = if sendable.is_some() {
-        (
-            quote!(<C = ()>),
-            quote!(client: C,),
-            quote!(<C>),
-            quote!(<C>),
-        )
+        (quote!(<C = ()>), quote!(client: C,), quote!(<C>), quote!(<C>))
     } else {
         (quote!(), quote!(), quote!(), quote!())
     };
@@ -82,14 +69,10 @@ pub(crate) fn structure(
             quote!(#field: self.#field.ok_or(#rt::BuildError::MissingMember { structure: #type_name, member: #wire })?,)
         }
     });
-    let builder_doc = doc(&format!(
-        "Builder for [`{0}`]; [`build`](Self::build) checks that required members are set.",
-        s.rust_name
-    ));
-    let build_doc = doc(&format!(
-        "Builds the [`{}`], or names the first required member that is not set.",
-        s.rust_name
-    ));
+    let builder_doc =
+        doc(&format!("Builder for [`{0}`]; [`build`](Self::build) checks that required members are set.", s.rust_name));
+    let build_doc =
+        doc(&format!("Builds the [`{}`], or names the first required member that is not set.", s.rust_name));
     let builder_fn_doc = doc(&format!("Returns a builder for [`{}`].", s.rust_name));
     let debug_impls = if s.has_sensitive() {
         let value_debug = debug_impl(&name, &quote!(), &s.rust_name, &s.members, false);
@@ -207,12 +190,7 @@ fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
     let ty = ctx.value_type(&m.ty);
     let deprecated_attr = deprecated(m.deprecated.as_deref());
     let (param, convert) = setter_param(ctx, &m.ty);
-    let set_doc = doc(&format!(
-        "Sets [`{}::{}`]: {}",
-        s.rust_name,
-        m.field,
-        summary(&m.docs)
-    ));
+    let set_doc = doc(&format!("Sets [`{}::{}`]: {}", s.rust_name, m.field, summary(&m.docs)));
     let set_option_doc = doc(&format!("Sets or clears [`{}::{}`].", s.rust_name, m.field));
     quote! {
         #set_doc
@@ -235,21 +213,14 @@ fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
 fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
     match ty {
         Type::String | Type::DateTime => (quote!(impl Into<String>), quote!(value.into())),
-        Type::Json(JsonPayload::Any) => {
-            (quote!(impl Into<serde_json::Value>), quote!(value.into()))
-        }
+        Type::Json(JsonPayload::Any) => (quote!(impl Into<serde_json::Value>), quote!(value.into())),
         Type::Json(JsonPayload::StringMap) => (
             quote! {
                 impl IntoIterator<
                     Item = (impl Into<String>, impl Into<String>),
                 >
             },
-            quote!(
-                value
-                    .into_iter()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect()
-            ),
+            quote!(value.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
         ),
         Type::Enum(_) => {
             let ty = ctx.value_type(ty);

@@ -8,9 +8,7 @@ use serde::de::DeserializeOwned;
 use super::catalog::ActionDescriptor;
 
 /// An action's request type. Implemented by the generated `<Action>Request` types.
-pub trait Action:
-    Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static
-{
+pub trait Action: Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static {
     /// What the catalogue knows about the action (name, members, error codes, the service).
     const DESCRIPTOR: &'static ActionDescriptor;
     /// The action's response type.

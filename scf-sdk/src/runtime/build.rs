@@ -19,10 +19,7 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::MissingMember { structure, member } => {
-                write!(
-                    f,
-                    "cannot build `{structure}`: the required member `{member}` is not set"
-                )
+                write!(f, "cannot build `{structure}`: the required member `{member}` is not set")
             }
         }
     }

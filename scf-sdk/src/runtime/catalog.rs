@@ -32,14 +32,7 @@ impl ServiceInfo {
         regional_endpoint: &'static str,
         regions: &'static [&'static str],
     ) -> Self {
-        Self {
-            name,
-            title,
-            version,
-            endpoint,
-            regional_endpoint,
-            regions,
-        }
+        Self { name, title, version, endpoint, regional_endpoint, regions }
     }
 
     /// The host serving `region` (`scf.ap-guangzhou.tencentcloudapi.com`).
@@ -129,8 +122,10 @@ pub struct MemberDescriptor {
     pub docs: &'static str,
     /// The member's type; JSON-carrying members are `String` here, see [`json`](Self::json).
     pub ty: TypeDescriptor,
-    /// Input: must be sent. Output: always returned.
+    /// The caller must send it.
     pub required: bool,
+    /// The service always returns it.
+    pub output_required: bool,
     /// Output: may be `null`.
     pub nullable: bool,
     /// The value the service assumes when the member is absent.
@@ -157,6 +152,7 @@ impl MemberDescriptor {
             docs,
             ty,
             required: false,
+            output_required: false,
             nullable: false,
             default: None,
             json: None,
@@ -171,6 +167,12 @@ impl MemberDescriptor {
     /// Marks the member required.
     pub const fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// Marks the member as always returned.
+    pub const fn output_required(mut self) -> Self {
+        self.output_required = true;
         self
     }
 
@@ -265,13 +267,7 @@ pub struct Limits {
 
 impl Limits {
     /// No limits.
-    pub const NONE: Limits = Limits {
-        min_bytes: None,
-        max_bytes: None,
-        min: None,
-        max: None,
-        max_items: None,
-    };
+    pub const NONE: Limits = Limits { min_bytes: None, max_bytes: None, min: None, max: None, max_items: None };
 }
 
 /// The type of a member.
@@ -314,9 +310,7 @@ impl StringFormat {
             StringFormat::Name => {
                 value.starts_with(|c: char| c.is_ascii_alphabetic())
                     && !value.ends_with(['-', '_'])
-                    && value
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             }
         }
     }
@@ -379,12 +373,7 @@ impl StructDescriptor {
         docs: &'static str,
         members: &'static [MemberDescriptor],
     ) -> Self {
-        Self {
-            name,
-            rust_name,
-            docs,
-            members,
-        }
+        Self { name, rust_name, docs, members }
     }
 }
 
@@ -398,8 +387,11 @@ pub struct EnumDescriptor {
     pub rust_name: &'static str,
     /// English documentation.
     pub docs: &'static str,
-    /// The allowed values.
+    /// The documented values.
     pub values: &'static [EnumValueDescriptor],
+    /// The service may accept values beyond [`values`](Self::values), so requests with other values
+    /// are not refused before sending.
+    pub open: bool,
 }
 
 impl EnumDescriptor {
@@ -410,12 +402,13 @@ impl EnumDescriptor {
         docs: &'static str,
         values: &'static [EnumValueDescriptor],
     ) -> Self {
-        Self {
-            name,
-            rust_name,
-            docs,
-            values,
-        }
+        Self { name, rust_name, docs, values, open: false }
+    }
+
+    /// Marks the enum open.
+    pub const fn open(mut self) -> Self {
+        self.open = true;
+        self
     }
 }
 

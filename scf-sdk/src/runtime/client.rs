@@ -18,9 +18,7 @@ use super::encode::{self, Encoded};
 use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
 use super::retry::{Decision, Failure};
 use super::sign::{self, SignableRequest, SigningParams};
-use super::transport::{
-    HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportSettings,
-};
+use super::transport::{HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportSettings};
 use super::validate;
 
 /// A client for Tencent Cloud API 3.0 actions. Cheap to clone: clones share the configuration and
@@ -40,9 +38,7 @@ struct Inner {
 
 impl fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiClient")
-            .field("config", &self.inner.config)
-            .finish()
+        f.debug_struct("ApiClient").field("config", &self.inner.config).finish()
     }
 }
 
@@ -61,9 +57,7 @@ impl ApiClient {
                 .map_err(|e| ConfigError::new(e.to_string()))?,
             ),
         };
-        Ok(Self {
-            inner: Arc::new(Inner { config, transport }),
-        })
+        Ok(Self { inner: Arc::new(Inner { config, transport }) })
     }
 
     /// The configuration.
@@ -89,28 +83,14 @@ impl ApiClient {
 
     /// Builds the request exactly as [`call`](Self::call) sends its first attempt — validated,
     /// encoded, signed — without sending it. For inspecting the wire format, and for benchmarks.
-    pub async fn prepare<A: Action>(
-        &self,
-        request: &A,
-    ) -> Result<HttpRequest, Error<A::ErrorCode>> {
+    pub async fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest, Error<A::ErrorCode>> {
         let prepared = self.encode(request)?;
-        let credentials = self
-            .inner
-            .config
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(Error::Credentials)?;
+        let credentials = self.inner.config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
         Ok(prepared.sign(A::DESCRIPTOR, &credentials, self.timestamp()))
     }
 
     fn timestamp(&self) -> i64 {
-        self.inner
-            .config
-            .clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+        self.inner.config.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
     }
 
     /// Everything about a request that does not change between attempts.
@@ -125,15 +105,10 @@ impl ApiClient {
             )))
         })?;
         let endpoint = config.endpoint(service, &region).map_err(Error::Config)?;
-        let params = serde_json::to_value(request).map_err(|e| {
-            ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))
-        })?;
+        let params = serde_json::to_value(request)
+            .map_err(|e| ValidationError::new("request", format!("cannot be encoded as JSON: {e}")))?;
         validate::validate_input(descriptor, &params)?;
-        let Encoded {
-            body,
-            query,
-            content_type,
-        } = encode::encode(config.method, &params)?;
+        let Encoded { body, query, content_type } = encode::encode(config.method, &params)?;
         drop(params);
         // Hash the payload once; every attempt is signed afresh, with its own timestamp.
         let payload_hash = match (config.unsigned_payload, config.method) {
@@ -141,21 +116,8 @@ impl ApiClient {
             (false, HttpMethod::Get) => sign::hash_payload(b""),
             (false, HttpMethod::Post) => sign::hash_payload(&body),
         };
-        let url = if query.is_empty() {
-            endpoint.base_url.clone()
-        } else {
-            format!("{}?{query}", endpoint.base_url)
-        };
-        Ok(Prepared {
-            config,
-            region,
-            host: endpoint.host,
-            url,
-            query,
-            content_type,
-            body,
-            payload_hash,
-        })
+        let url = if query.is_empty() { endpoint.base_url.clone() } else { format!("{}?{query}", endpoint.base_url) };
+        Ok(Prepared { config, region, host: endpoint.host, url, query, content_type, body, payload_hash })
     }
 
     async fn call_inner<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
@@ -163,11 +125,7 @@ impl ApiClient {
         let descriptor = A::DESCRIPTOR;
         let config = &self.inner.config;
         let prepared = self.encode(request)?;
-        let credentials = config
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(Error::Credentials)?;
+        let credentials = config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
         let span = tracing::Span::current();
         let mut attempt = 0;
         loop {
@@ -198,10 +156,7 @@ impl ApiClient {
                 Error::Response(e) if e.reason.starts_with("HTTP") => Failure::Status(e.status),
                 _ => Failure::Final,
             };
-            match config
-                .retry
-                .decide(&failure, attempt, descriptor.idempotent)
-            {
+            match config.retry.decide(&failure, attempt, descriptor.idempotent) {
                 Decision::Retry { reason, delay } => {
                     tracing::info!(attempt, reason, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
                     config.clock.sleep(delay).await;
@@ -231,12 +186,7 @@ struct Prepared<'a> {
 
 impl Prepared<'_> {
     /// The request for one attempt, signed at `timestamp`.
-    fn sign(
-        &self,
-        descriptor: &ActionDescriptor,
-        credentials: &Credentials,
-        timestamp: i64,
-    ) -> HttpRequest {
+    fn sign(&self, descriptor: &ActionDescriptor, credentials: &Credentials, timestamp: i64) -> HttpRequest {
         let config = self.config;
         let service = descriptor.service;
         let authorization = sign::sign(
@@ -273,12 +223,7 @@ impl Prepared<'_> {
         if config.unsigned_payload {
             headers.push(("X-TC-Content-SHA256", sign::UNSIGNED_PAYLOAD.to_owned()));
         }
-        HttpRequest {
-            method: config.method,
-            url: self.url.clone(),
-            headers,
-            body: self.body.clone(),
-        }
+        HttpRequest { method: config.method, url: self.url.clone(), headers, body: self.body.clone() }
     }
 }
 
@@ -314,11 +259,7 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
     let body = &response.body[..];
     let bad = |reason: String| Error::Response(ResponseError::new(status, reason, body));
     let http = |what: &str| {
-        if status == 200 {
-            what.to_owned()
-        } else {
-            format!("HTTP {status}, and the body is {what}")
-        }
+        if status == 200 { what.to_owned() } else { format!("HTTP {status}, and the body is {what}") }
     };
     let text = std::str::from_utf8(body).map_err(|_| bad(http("not UTF-8 text")))?;
     let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
@@ -330,11 +271,8 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
             format!("not JSON ({e})")
         }))
     })?;
-    let head: Head = serde_json::from_str(envelope.response.get()).map_err(|e| {
-        bad(http(&format!(
-            "an API answer with malformed `Error` or `RequestId` ({e})"
-        )))
-    })?;
+    let head: Head = serde_json::from_str(envelope.response.get())
+        .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
     let with_id = |mut error: ResponseError| {
         error.request_id = head.request_id.clone();
         Error::Response(error)
@@ -348,25 +286,13 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
         }));
     }
     if status != 200 {
-        return Err(with_id(ResponseError::new(
-            status,
-            format!("HTTP {status}"),
-            body,
-        )));
+        return Err(with_id(ResponseError::new(status, format!("HTTP {status}"), body)));
     }
     let Some(request_id) = head.request_id.clone() else {
-        return Err(with_id(ResponseError::new(
-            status,
-            "the answer has no `RequestId`",
-            body,
-        )));
+        return Err(with_id(ResponseError::new(status, "the answer has no `RequestId`", body)));
     };
     let output = serde_json::from_str::<R>(envelope.response.get()).map_err(|e| {
-        with_id(ResponseError::new(
-            status,
-            format!("the answer does not match the action's output: {e}"),
-            body,
-        ))
+        with_id(ResponseError::new(status, format!("the answer does not match the action's output: {e}"), body))
     })?;
     Ok((output, request_id))
 }
@@ -409,10 +335,7 @@ mod tests {
     }
 
     fn decode_body(status: u16, body: &str) -> Result<(Output, String), Error<Code>> {
-        decode(&HttpResponse {
-            status,
-            body: body.as_bytes().to_vec().into(),
-        })
+        decode(&HttpResponse { status, body: body.as_bytes().to_vec().into() })
     }
 
     fn reason(result: Result<(Output, String), Error<Code>>) -> String {
@@ -424,24 +347,14 @@ mod tests {
 
     #[test]
     fn success_and_service_errors() {
-        let (output, id) = decode_body(
-            200,
-            r#"{"Response":{"Value":7,"RequestId":"r1","Extra":[1]}}"#,
-        )
-        .unwrap();
+        let (output, id) = decode_body(200, r#"{"Response":{"Value":7,"RequestId":"r1","Extra":[1]}}"#).unwrap();
         assert_eq!((output.value, id.as_str()), (7, "r1"));
-        let error = decode_body(
-            200,
-            r#"{"Response":{"Error":{"Code":"A.B","Message":"m"},"RequestId":"r2"}}"#,
-        )
-        .unwrap_err();
+        let error =
+            decode_body(200, r#"{"Response":{"Error":{"Code":"A.B","Message":"m"},"RequestId":"r2"}}"#).unwrap_err();
         assert_eq!(error.to_string(), "A.B: m (request id r2)");
         // An error envelope counts whatever the status.
         assert!(matches!(
-            decode_body(
-                500,
-                r#"{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r"}}"#
-            ),
+            decode_body(500, r#"{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r"}}"#),
             Err(Error::Service(_))
         ));
     }
@@ -452,43 +365,17 @@ mod tests {
             reason(decode_body(502, "<html>Bad Gateway</html>")),
             "HTTP 502, and the body is not JSON (expected value at line 1 column 1)"
         );
-        assert_eq!(
-            reason(decode_body(200, r#"{"Response":{"Value":7,"Req"#)),
-            "cut short (incomplete JSON)"
-        );
-        assert_eq!(
-            reason(decode_body(200, r#"{"Result":1}"#)),
-            "JSON without a `Response` object"
-        );
-        assert_eq!(
-            reason(decode_body(200, r#"{"Response":{"Value":7}}"#)),
-            "the answer has no `RequestId`"
-        );
-        assert!(
-            reason(decode_body(200, r#"{"Response":{"RequestId":"r"}}"#))
-                .contains("missing field `Value`")
-        );
-        assert!(
-            reason(decode_body(
-                200,
-                r#"{"Response":{"Value":"x","RequestId":"r"}}"#
-            ))
-            .contains("invalid type")
-        );
-        assert_eq!(
-            reason(decode_body(503, r#"{"Response":{"RequestId":"r"}}"#)),
-            "HTTP 503"
-        );
+        assert_eq!(reason(decode_body(200, r#"{"Response":{"Value":7,"Req"#)), "cut short (incomplete JSON)");
+        assert_eq!(reason(decode_body(200, r#"{"Result":1}"#)), "JSON without a `Response` object");
+        assert_eq!(reason(decode_body(200, r#"{"Response":{"Value":7}}"#)), "the answer has no `RequestId`");
+        assert!(reason(decode_body(200, r#"{"Response":{"RequestId":"r"}}"#)).contains("missing field `Value`"));
+        assert!(reason(decode_body(200, r#"{"Response":{"Value":"x","RequestId":"r"}}"#)).contains("invalid type"));
+        assert_eq!(reason(decode_body(503, r#"{"Response":{"RequestId":"r"}}"#)), "HTTP 503");
         assert_eq!(reason(decode_body(200, "")), "cut short (incomplete JSON)");
-        let invalid_utf8 = decode::<Output, Code>(&HttpResponse {
-            status: 200,
-            body: vec![0xff, 0xfe].into(),
-        });
+        let invalid_utf8 = decode::<Output, Code>(&HttpResponse { status: 200, body: vec![0xff, 0xfe].into() });
         assert_eq!(reason(invalid_utf8), "not UTF-8 text");
-        let value: Result<(Value, String), Error<Code>> = decode(&HttpResponse {
-            status: 200,
-            body: b"null".to_vec().into(),
-        });
+        let value: Result<(Value, String), Error<Code>> =
+            decode(&HttpResponse { status: 200, body: b"null".to_vec().into() });
         assert!(value.is_err());
     }
 }

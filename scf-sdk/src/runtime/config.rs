@@ -122,32 +122,18 @@ impl Config {
     pub fn endpoint_url_for(&self, service: &str) -> Option<&str> {
         self.endpoint_url
             .as_deref()
-            .or_else(|| {
-                self.env_endpoint_urls
-                    .get(&service.to_ascii_lowercase())
-                    .map(String::as_str)
-            })
+            .or_else(|| self.env_endpoint_urls.get(&service.to_ascii_lowercase()).map(String::as_str))
             .or_else(|| self.env_endpoint_urls.get("").map(String::as_str))
     }
 
     /// Where requests for `service` in `region` go.
-    pub(crate) fn endpoint(
-        &self,
-        service: &ServiceInfo,
-        region: &str,
-    ) -> Result<Endpoint, ConfigError> {
+    pub(crate) fn endpoint(&self, service: &ServiceInfo, region: &str) -> Result<Endpoint, ConfigError> {
         match self.endpoint_url_for(service.name) {
             Some(url) => Endpoint::parse(url),
             None => {
-                let host = if self.regional_endpoint {
-                    service.regional_host(region)
-                } else {
-                    service.endpoint.to_owned()
-                };
-                Ok(Endpoint {
-                    base_url: format!("https://{host}/"),
-                    host,
-                })
+                let host =
+                    if self.regional_endpoint { service.regional_host(region) } else { service.endpoint.to_owned() };
+                Ok(Endpoint { base_url: format!("https://{host}/"), host })
             }
         }
     }
@@ -181,9 +167,7 @@ impl Endpoint {
             return Err(fail("has no host"));
         };
         if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(fail(
-                "must not have a path, query or fragment: the API is served at `/`",
-            ));
+            return Err(fail("must not have a path, query or fragment: the API is served at `/`"));
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(fail("must not carry credentials"));
@@ -193,10 +177,7 @@ impl Endpoint {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
-        Ok(Endpoint {
-            base_url: format!("{}://{host}/", parsed.scheme()),
-            host,
-        })
+        Ok(Endpoint { base_url: format!("{}://{host}/", parsed.scheme()), host })
     }
 }
 
@@ -238,9 +219,7 @@ impl ConfigBuilder {
 
     /// A builder preset from `env`: region, endpoint URLs and the credentials chain.
     pub fn from_environment(env: Environment) -> Self {
-        let region = env
-            .var("TENCENTCLOUD_REGION")
-            .or_else(|| profile::tccli_region(&env));
+        let region = env.var("TENCENTCLOUD_REGION").or_else(|| profile::tccli_region(&env));
         let env_endpoint_urls = env
             .vars_with_prefix(ENDPOINT_URL_VAR)
             .into_iter()
@@ -254,12 +233,7 @@ impl ConfigBuilder {
                 service.map(|service| (service, url.trim().to_owned()))
             })
             .collect();
-        Self {
-            region,
-            env_endpoint_urls,
-            env,
-            ..Self::default()
-        }
+        Self { region, env_endpoint_urls, env, ..Self::default() }
     }
 
     /// The region, e.g. `Region::ApGuangzhou` or `"ap-guangzhou"`.
@@ -349,9 +323,7 @@ impl ConfigBuilder {
         let env = self.env;
         Config {
             region: self.region,
-            credentials: self
-                .credentials
-                .unwrap_or_else(|| Arc::new(DefaultCredentialsChain::new(env))),
+            credentials: self.credentials.unwrap_or_else(|| Arc::new(DefaultCredentialsChain::new(env))),
             endpoint_url: self.endpoint_url,
             env_endpoint_urls: self.env_endpoint_urls,
             regional_endpoint: self.regional_endpoint,
@@ -387,16 +359,9 @@ mod tests {
         let endpoint = config.endpoint(&SCF, "ap-guangzhou").unwrap();
         assert_eq!(
             endpoint,
-            Endpoint {
-                base_url: "https://scf.tencentcloudapi.com/".into(),
-                host: "scf.tencentcloudapi.com".into()
-            }
+            Endpoint { base_url: "https://scf.tencentcloudapi.com/".into(), host: "scf.tencentcloudapi.com".into() }
         );
-        let regional = Config::builder()
-            .regional_endpoint(true)
-            .build()
-            .endpoint(&SCF, "ap-guangzhou")
-            .unwrap();
+        let regional = Config::builder().regional_endpoint(true).build().endpoint(&SCF, "ap-guangzhou").unwrap();
         assert_eq!(regional.host, "scf.ap-guangzhou.tencentcloudapi.com");
     }
 
@@ -410,28 +375,12 @@ mod tests {
         let config = ConfigBuilder::from_environment(env.clone()).build();
         assert_eq!(config.region(), Some("ap-chengdu"));
         let scf = config.endpoint(&SCF, "ap-chengdu").unwrap();
-        assert_eq!(
-            scf,
-            Endpoint {
-                base_url: "http://127.0.0.1:9100/".into(),
-                host: "127.0.0.1:9100".into()
-            }
-        );
-        assert_eq!(
-            config.endpoint_url_for("cvm"),
-            Some("https://proxy.example.com")
-        );
-        let explicit = ConfigBuilder::from_environment(env)
-            .endpoint_url("https://[::1]:8443/")
-            .build();
+        assert_eq!(scf, Endpoint { base_url: "http://127.0.0.1:9100/".into(), host: "127.0.0.1:9100".into() });
+        assert_eq!(config.endpoint_url_for("cvm"), Some("https://proxy.example.com"));
+        let explicit = ConfigBuilder::from_environment(env).endpoint_url("https://[::1]:8443/").build();
         assert_eq!(explicit.endpoint(&SCF, "x").unwrap().host, "[::1]:8443");
-        let default_port = Config::builder()
-            .endpoint_url("https://h.example.com:443")
-            .build();
-        assert_eq!(
-            default_port.endpoint(&SCF, "x").unwrap().host,
-            "h.example.com"
-        );
+        let default_port = Config::builder().endpoint_url("https://h.example.com:443").build();
+        assert_eq!(default_port.endpoint(&SCF, "x").unwrap().host, "h.example.com");
     }
 
     #[test]
@@ -442,11 +391,7 @@ mod tests {
             ("http://127.0.0.1:9100/v1", "must not have a path"),
             ("http://user:pw@h", "must not carry credentials"),
         ] {
-            let error = Config::builder()
-                .endpoint_url(url)
-                .build()
-                .check_endpoint_urls()
-                .unwrap_err();
+            let error = Config::builder().endpoint_url(url).build().check_endpoint_urls().unwrap_err();
             assert!(error.message.contains(why), "{url}: {error}");
         }
     }
@@ -459,9 +404,6 @@ mod tests {
             .build();
         assert_eq!(config.region(), Some("ap-beijing"));
         let debug = format!("{config:?}");
-        assert!(
-            debug.contains("AKID") && !debug.contains("very-secret"),
-            "{debug}"
-        );
+        assert!(debug.contains("AKID") && !debug.contains("very-secret"), "{debug}");
     }
 }

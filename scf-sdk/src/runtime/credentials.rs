@@ -30,11 +30,7 @@ pub struct Credentials {
 impl Credentials {
     /// Long-term credentials.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self {
-            secret_id: secret_id.into(),
-            secret_key: secret_key.into(),
-            token: None,
-        }
+        Self { secret_id: secret_id.into(), secret_key: secret_key.into(), token: None }
     }
 
     /// Temporary (STS) credentials: the token is sent as `X-TC-Token`.
@@ -70,8 +66,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// The future a [`ProvideCredentials`] returns.
-pub type CredentialsFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+pub type CredentialsFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
 
 /// A source of credentials. Asynchronous, so sources that fetch credentials over the network (an
 /// instance role, STS) fit the same trait.
@@ -95,9 +90,7 @@ pub struct CredentialsError {
 
 impl CredentialsError {
     fn single(source: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            tried: vec![(source.into(), reason.into())],
-        }
+        Self { tried: vec![(source.into(), reason.into())] }
     }
 }
 
@@ -138,18 +131,11 @@ impl EnvironmentCredentials {
                     None => credentials,
                 })
             }
-            (None, None) => Err(CredentialsError::single(
-                SOURCE,
-                "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are not set",
-            )),
-            (Some(_), None) => Err(CredentialsError::single(
-                SOURCE,
-                "TENCENTCLOUD_SECRET_KEY is not set",
-            )),
-            (None, Some(_)) => Err(CredentialsError::single(
-                SOURCE,
-                "TENCENTCLOUD_SECRET_ID is not set",
-            )),
+            (None, None) => {
+                Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are not set"))
+            }
+            (Some(_), None) => Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_KEY is not set")),
+            (None, Some(_)) => Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_ID is not set")),
         }
     }
 }
@@ -177,17 +163,10 @@ impl TccliProfileCredentials {
         let profile = profile::tccli_profile_name(&self.env);
         let source = format!("tccli profile `{profile}`");
         let Some(path) = profile::tccli_file(&self.env, &profile, "credential") else {
-            return Err(CredentialsError::single(
-                source,
-                "no home directory (HOME is not set)",
-            ));
+            return Err(CredentialsError::single(source, "no home directory (HOME is not set)"));
         };
-        let fail = |reason: String| {
-            CredentialsError::single(source.clone(), format!("{}: {reason}", path.display()))
-        };
-        let text = read_optional(&path)
-            .map_err(&fail)?
-            .ok_or_else(|| fail("not found".into()))?;
+        let fail = |reason: String| CredentialsError::single(source.clone(), format!("{}: {reason}", path.display()));
+        let text = read_optional(&path).map_err(&fail)?.ok_or_else(|| fail("not found".into()))?;
         profile::parse_tccli_credential(&text).map_err(fail)
     }
 }
@@ -209,33 +188,23 @@ pub struct SdkProfileCredentials {
 impl SdkProfileCredentials {
     /// Reads the file under `env`'s home directory, then the system-wide one.
     pub fn new(env: Environment) -> Self {
-        Self {
-            env,
-            system_file: Some(PathBuf::from("/etc/tencentcloud/credentials")),
-        }
+        Self { env, system_file: Some(PathBuf::from("/etc/tencentcloud/credentials")) }
     }
 
     /// The same, without the system-wide fallback (for tests and sandboxed programs).
     pub fn user_only(env: Environment) -> Self {
-        Self {
-            env,
-            system_file: None,
-        }
+        Self { env, system_file: None }
     }
 
     fn load(&self) -> Result<Credentials, CredentialsError> {
         const SOURCE: &str = "SDK profile";
-        let user_file = self
-            .env
-            .home()
-            .map(|home| home.join(".tencentcloud").join("credentials"));
+        let user_file = self.env.home().map(|home| home.join(".tencentcloud").join("credentials"));
         let mut reasons = Vec::new();
         for path in user_file.iter().chain(&self.system_file) {
             match read_optional(path) {
                 Ok(Some(text)) => {
-                    return profile::parse_sdk_credentials(&text).map_err(|reason| {
-                        CredentialsError::single(SOURCE, format!("{}: {reason}", path.display()))
-                    });
+                    return profile::parse_sdk_credentials(&text)
+                        .map_err(|reason| CredentialsError::single(SOURCE, format!("{}: {reason}", path.display())));
                 }
                 Ok(None) => reasons.push(format!("{}: not found", path.display())),
                 Err(reason) => reasons.push(format!("{}: {reason}", path.display())),
@@ -285,27 +254,18 @@ impl DefaultCredentialsChain {
 
     /// A chain of your own providers, tried in order.
     pub fn from_providers(providers: Vec<Box<dyn ProvideCredentials>>) -> Self {
-        Self {
-            providers: Arc::new(providers),
-            cached: Arc::new(Mutex::new(None)),
-        }
+        Self { providers: Arc::new(providers), cached: Arc::new(Mutex::new(None)) }
     }
 
     async fn resolve(&self) -> Result<Credentials, CredentialsError> {
-        if let Some(credentials) = self
-            .cached
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
+        if let Some(credentials) = self.cached.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return Ok(credentials);
         }
         let mut tried = Vec::new();
         for provider in self.providers.iter() {
             match provider.provide_credentials().await {
                 Ok(credentials) => {
-                    *self.cached.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(credentials.clone());
+                    *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(credentials.clone());
                     return Ok(credentials);
                 }
                 Err(error) => tried.extend(error.tried),
@@ -328,15 +288,11 @@ mod tests {
     const SECRET: &str = "s3cr3t-key-value";
 
     fn block_on<F: Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(future)
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
     }
 
     fn temp_home(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("scf-sdk-credentials-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("scf-sdk-credentials-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
@@ -361,28 +317,17 @@ mod tests {
         let credentials = Credentials::new("AKIDexample", SECRET).with_token("tok-value");
         let debug = format!("{credentials:?}");
         assert!(debug.contains("AKIDexample"));
-        assert!(
-            !debug.contains(SECRET) && !debug.contains("tok-value"),
-            "{debug}"
-        );
+        assert!(!debug.contains(SECRET) && !debug.contains("tok-value"), "{debug}");
     }
 
     #[test]
     fn environment_comes_first() {
         let home = temp_home("env-first");
         std::fs::create_dir_all(home.join(".tccli")).unwrap();
-        std::fs::write(
-            home.join(".tccli/default.credential"),
-            r#"{"secretId":"from-tccli","secretKey":"k"}"#,
-        )
-        .unwrap();
+        std::fs::write(home.join(".tccli/default.credential"), r#"{"secretId":"from-tccli","secretKey":"k"}"#).unwrap();
         let env = home_env(
             &home,
-            &[
-                ("TENCENTCLOUD_SECRET_ID", "from-env"),
-                ("TENCENTCLOUD_SECRET_KEY", SECRET),
-                ("TENCENTCLOUD_TOKEN", "t"),
-            ],
+            &[("TENCENTCLOUD_SECRET_ID", "from-env"), ("TENCENTCLOUD_SECRET_KEY", SECRET), ("TENCENTCLOUD_TOKEN", "t")],
         );
         let credentials = block_on(chain(env).provide_credentials()).unwrap();
         assert_eq!(credentials.secret_id(), "from-env");
@@ -394,21 +339,12 @@ mod tests {
     fn tccli_profile_named_by_tccli_profile() {
         let home = temp_home("tccli");
         std::fs::create_dir_all(home.join(".tccli")).unwrap();
-        std::fs::write(
-            home.join(".tccli/default.credential"),
-            r#"{"secretId":"default-id","secretKey":"k"}"#,
-        )
-        .unwrap();
-        std::fs::write(
-            home.join(".tccli/work.credential"),
-            r#"{"secretId":"work-id","secretKey":"k2","token":"t2"}"#,
-        )
-        .unwrap();
+        std::fs::write(home.join(".tccli/default.credential"), r#"{"secretId":"default-id","secretKey":"k"}"#).unwrap();
+        std::fs::write(home.join(".tccli/work.credential"), r#"{"secretId":"work-id","secretKey":"k2","token":"t2"}"#)
+            .unwrap();
         let default = block_on(chain(home_env(&home, &[])).provide_credentials()).unwrap();
         assert_eq!(default.secret_id(), "default-id");
-        let work =
-            block_on(chain(home_env(&home, &[("TCCLI_PROFILE", "work")])).provide_credentials())
-                .unwrap();
+        let work = block_on(chain(home_env(&home, &[("TCCLI_PROFILE", "work")])).provide_credentials()).unwrap();
         assert_eq!((work.secret_id(), work.token()), ("work-id", Some("t2")));
     }
 
@@ -422,37 +358,25 @@ mod tests {
         )
         .unwrap();
         let credentials = block_on(chain(home_env(&home, &[])).provide_credentials()).unwrap();
-        assert_eq!(
-            (credentials.secret_id(), credentials.secret_key()),
-            ("sdk-id", "sdk-key")
-        );
+        assert_eq!((credentials.secret_id(), credentials.secret_key()), ("sdk-id", "sdk-key"));
     }
 
     #[test]
     fn the_error_lists_every_source_and_never_a_secret() {
         let home = temp_home("none");
         std::fs::create_dir_all(home.join(".tccli")).unwrap();
-        std::fs::write(
-            home.join(".tccli/default.credential"),
-            format!(r#"{{"secretKey":"{SECRET}"}}"#),
-        )
-        .unwrap();
+        std::fs::write(home.join(".tccli/default.credential"), format!(r#"{{"secretKey":"{SECRET}"}}"#)).unwrap();
         let env = home_env(&home, &[("TENCENTCLOUD_SECRET_KEY", SECRET)]);
         let error = block_on(chain(env).provide_credentials()).unwrap_err();
         let message = error.to_string();
         assert!(
-            message.starts_with(
-                "no credentials found; tried environment (TENCENTCLOUD_SECRET_ID is not set)"
-            ),
+            message.starts_with("no credentials found; tried environment (TENCENTCLOUD_SECRET_ID is not set)"),
             "{message}"
         );
         assert!(message.contains("tccli profile `default` ("), "{message}");
         assert!(message.contains("`secretId` is missing"), "{message}");
         assert!(message.contains("SDK profile ("), "{message}");
-        assert!(
-            message.contains(".tencentcloud/credentials: not found"),
-            "{message}"
-        );
+        assert!(message.contains(".tencentcloud/credentials: not found"), "{message}");
         assert!(!message.contains(SECRET), "{message}");
         assert_eq!(error.tried.len(), 3);
     }
@@ -463,20 +387,9 @@ mod tests {
         let chain = chain(home_env(&home, &[]));
         assert!(block_on(chain.provide_credentials()).is_err());
         std::fs::create_dir_all(home.join(".tccli")).unwrap();
-        std::fs::write(
-            home.join(".tccli/default.credential"),
-            r#"{"secretId":"late","secretKey":"k"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            block_on(chain.provide_credentials()).unwrap().secret_id(),
-            "late"
-        );
+        std::fs::write(home.join(".tccli/default.credential"), r#"{"secretId":"late","secretKey":"k"}"#).unwrap();
+        assert_eq!(block_on(chain.provide_credentials()).unwrap().secret_id(), "late");
         std::fs::remove_file(home.join(".tccli/default.credential")).unwrap();
-        assert_eq!(
-            block_on(chain.provide_credentials()).unwrap().secret_id(),
-            "late",
-            "cached"
-        );
+        assert_eq!(block_on(chain.provide_credentials()).unwrap().secret_id(), "late", "cached");
     }
 }

@@ -28,23 +28,15 @@ pub(crate) struct Encoded {
 pub(crate) fn encode(method: HttpMethod, params: &Value) -> Result<Encoded, ValidationError> {
     match method {
         HttpMethod::Post => {
-            let body = super::json_string::to_vec(params).map_err(|e| {
-                ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))
-            })?;
+            let body = super::json_string::to_vec(params)
+                .map_err(|e| ValidationError::new("request", format!("cannot be encoded as JSON: {e}")))?;
             if body.len() > MAX_POST_BYTES {
                 return Err(ValidationError::new(
                     "request",
-                    format!(
-                        "is {} bytes as JSON; the API accepts at most {MAX_POST_BYTES} bytes (10 MB)",
-                        body.len()
-                    ),
+                    format!("is {} bytes as JSON; the API accepts at most {MAX_POST_BYTES} bytes (10 MB)", body.len()),
                 ));
             }
-            Ok(Encoded {
-                body: body.into(),
-                query: String::new(),
-                content_type: JSON_CONTENT_TYPE,
-            })
+            Ok(Encoded { body: body.into(), query: String::new(), content_type: JSON_CONTENT_TYPE })
         }
         HttpMethod::Get => {
             let mut query = String::new();
@@ -58,11 +50,7 @@ pub(crate) fn encode(method: HttpMethod, params: &Value) -> Result<Encoded, Vali
                     ),
                 ));
             }
-            Ok(Encoded {
-                body: Bytes::new(),
-                query,
-                content_type: FORM_CONTENT_TYPE,
-            })
+            Ok(Encoded { body: Bytes::new(), query, content_type: FORM_CONTENT_TYPE })
         }
     }
 }
@@ -92,10 +80,7 @@ fn flatten(prefix: Option<&str>, value: &Value, out: &mut String) {
             }
         }
         Value::String(text) => pair(prefix.unwrap_or_default(), text),
-        Value::Bool(b) => pair(
-            prefix.unwrap_or_default(),
-            if *b { "true" } else { "false" },
-        ),
+        Value::Bool(b) => pair(prefix.unwrap_or_default(), if *b { "true" } else { "false" }),
         Value::Number(n) => pair(prefix.unwrap_or_default(), &n.to_string()),
     }
 }
@@ -140,15 +125,8 @@ mod tests {
     fn size_limits_name_the_method() {
         let big = json!({"Event": "x".repeat(MAX_POST_BYTES)});
         let err = encode(HttpMethod::Post, &big).unwrap_err();
-        assert!(
-            err.message.contains("at most 10485760 bytes (10 MB)"),
-            "{err}"
-        );
-        let err = encode(
-            HttpMethod::Get,
-            &json!({"Event": "x".repeat(MAX_GET_BYTES)}),
-        )
-        .unwrap_err();
+        assert!(err.message.contains("at most 10485760 bytes (10 MB)"), "{err}");
+        let err = encode(HttpMethod::Get, &json!({"Event": "x".repeat(MAX_GET_BYTES)})).unwrap_err();
         assert!(err.message.ends_with("use POST"), "{err}");
     }
 }

@@ -22,16 +22,9 @@ impl Environment {
     }
 
     /// Exactly these variables (`HOME` among them, if the home directory matters).
-    pub fn from_vars<K: Into<String>, V: Into<String>>(
-        vars: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        let vars = vars
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        Self {
-            vars: Some(Arc::new(vars)),
-        }
+    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { vars: Some(Arc::new(vars)) }
     }
 
     /// A variable's value; unset, empty and non-UTF-8 values all count as absent.
@@ -45,15 +38,9 @@ impl Environment {
 
     /// Every variable whose name starts with `prefix`.
     pub fn vars_with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
-        let matching = |(k, v): (String, String)| {
-            (k.starts_with(prefix) && !v.trim().is_empty()).then_some((k, v))
-        };
+        let matching = |(k, v): (String, String)| (k.starts_with(prefix) && !v.trim().is_empty()).then_some((k, v));
         match &self.vars {
-            Some(vars) => vars
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .filter_map(matching)
-                .collect(),
+            Some(vars) => vars.iter().map(|(k, v)| (k.clone(), v.clone())).filter_map(matching).collect(),
             None => std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .filter_map(matching)
@@ -63,9 +50,7 @@ impl Environment {
 
     /// The user's home directory: `HOME`, or `USERPROFILE` on Windows.
     pub fn home(&self) -> Option<PathBuf> {
-        self.var("HOME")
-            .or_else(|| self.var("USERPROFILE"))
-            .map(PathBuf::from)
+        self.var("HOME").or_else(|| self.var("USERPROFILE")).map(PathBuf::from)
     }
 }
 
@@ -75,8 +60,7 @@ mod tests {
 
     #[test]
     fn explicit_variables_replace_the_process_environment() {
-        let env =
-            Environment::from_vars([("HOME", "/home/u"), ("EMPTY", " "), ("TENCENTCLOUD_A", "1")]);
+        let env = Environment::from_vars([("HOME", "/home/u"), ("EMPTY", " "), ("TENCENTCLOUD_A", "1")]);
         assert_eq!(env.var("HOME").as_deref(), Some("/home/u"));
         assert_eq!(env.var("EMPTY"), None);
         assert_eq!(env.var("PATH"), None);

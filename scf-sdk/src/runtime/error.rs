@@ -127,13 +127,7 @@ pub struct ServiceError<C> {
 
 impl<C: ActionErrorCode> fmt::Display for ServiceError<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} (request id {})",
-            self.code.as_str(),
-            self.message,
-            self.request_id
-        )
+        write!(f, "{}: {} (request id {})", self.code.as_str(), self.message, self.request_id)
     }
 }
 
@@ -153,10 +147,7 @@ pub struct ValidationError {
 impl ValidationError {
     /// A new validation error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -171,9 +162,7 @@ impl std::error::Error for ValidationError {}
 impl From<BuildError> for ValidationError {
     fn from(error: BuildError) -> Self {
         match error {
-            BuildError::MissingMember { member, .. } => {
-                ValidationError::new(member, "is required but not set")
-            }
+            BuildError::MissingMember { member, .. } => ValidationError::new(member, "is required but not set"),
         }
     }
 }
@@ -189,9 +178,7 @@ pub struct ConfigError {
 impl ConfigError {
     /// A new configuration error.
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
+        Self { message: message.into() }
     }
 }
 
@@ -226,42 +213,22 @@ impl ResponseError {
     /// An error for `body`, keeping a bounded excerpt of it.
     pub fn new(status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
         let cut = body.len().min(Self::EXCERPT_BYTES);
-        let excerpt = String::from_utf8_lossy(&body[..cut])
-            .trim_end_matches('\u{fffd}')
-            .to_owned();
-        Self {
-            status,
-            reason: reason.into(),
-            request_id: None,
-            excerpt,
-            body_len: body.len(),
-        }
+        let excerpt = String::from_utf8_lossy(&body[..cut]).trim_end_matches('\u{fffd}').to_owned();
+        Self { status, reason: reason.into(), request_id: None, excerpt, body_len: body.len() }
     }
 }
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unexpected response (HTTP {}): {}",
-            self.status, self.reason
-        )?;
+        write!(f, "unexpected response (HTTP {}): {}", self.status, self.reason)?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
         if self.body_len == 0 {
             f.write_str("; the body is empty")
         } else {
-            let more = if self.body_len > self.excerpt.len() {
-                "…"
-            } else {
-                ""
-            };
-            write!(
-                f,
-                "; body ({} bytes): {:?}{more}",
-                self.body_len, self.excerpt
-            )
+            let more = if self.body_len > self.excerpt.len() { "…" } else { "" };
+            write!(f, "; body ({} bytes): {:?}{more}", self.body_len, self.excerpt)
         }
     }
 }
@@ -308,14 +275,8 @@ mod tests {
             request_id: "req-1".into(),
             http_status: 200,
         });
-        assert_eq!(
-            error.to_string(),
-            "ResourceNotFound.Function: The function does not exist. (request id req-1)"
-        );
-        assert_eq!(
-            error.code().map(ActionErrorCode::as_str),
-            Some("ResourceNotFound.Function")
-        );
+        assert_eq!(error.to_string(), "ResourceNotFound.Function: The function does not exist. (request id req-1)");
+        assert_eq!(error.code().map(ActionErrorCode::as_str), Some("ResourceNotFound.Function"));
         assert_eq!(error.request_id(), Some("req-1"));
     }
 
@@ -325,11 +286,7 @@ mod tests {
         let error = ResponseError::new(502, "not JSON", body.as_bytes());
         assert_eq!(error.excerpt.len(), ResponseError::EXCERPT_BYTES);
         let shown = error.to_string();
-        assert!(
-            shown
-                .starts_with("unexpected response (HTTP 502): not JSON; body (20000 bytes): \"xxx"),
-            "{shown}"
-        );
+        assert!(shown.starts_with("unexpected response (HTTP 502): not JSON; body (20000 bytes): \"xxx"), "{shown}");
         assert!(shown.len() < 400);
         // A multi-byte character cut in half is dropped, not shown as garbage.
         let error = ResponseError::new(200, "r", "é".repeat(200).as_bytes());

@@ -48,15 +48,10 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec
 }
 
 /// Reads a string and decodes its content as JSON.
-pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
     let text = String::deserialize(deserializer)?;
-    serde_json::from_str(&text).map_err(|e| {
-        D::Error::custom(format_args!(
-            "the string does not hold the expected JSON: {e}"
-        ))
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| D::Error::custom(format_args!("the string does not hold the expected JSON: {e}")))
 }
 
 /// The same, for `Option` members: `None` is left out by the generated `skip_serializing_if`, and a
@@ -65,10 +60,7 @@ pub mod option {
     use super::*;
 
     /// Encodes the value inside `Some` like [`super::serialize`].
-    pub fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<T>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(value) => super::serialize(value, serializer),
             None => serializer.serialize_none(),
@@ -76,16 +68,11 @@ pub mod option {
     }
 
     /// Decodes like [`super::deserialize`]; `null` gives `None`.
-    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<T>, D::Error> {
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
         let text = Option::<String>::deserialize(deserializer)?;
         text.map(|text| {
-            serde_json::from_str(&text).map_err(|e| {
-                D::Error::custom(format_args!(
-                    "the string does not hold the expected JSON: {e}"
-                ))
-            })
+            serde_json::from_str(&text)
+                .map_err(|e| D::Error::custom(format_args!("the string does not hold the expected JSON: {e}")))
         })
         .transpose()
     }
@@ -102,25 +89,16 @@ mod tests {
     struct Carrier {
         #[serde(with = "super")]
         required: Value,
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "super::option"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::option")]
         map: Option<BTreeMap<String, String>>,
     }
 
     #[test]
     fn round_trips_as_a_string() {
-        let value = Carrier {
-            required: json!({"k": [1, "two"]}),
-            map: Some(BTreeMap::from([("a".into(), "b".into())])),
-        };
+        let value =
+            Carrier { required: json!({"k": [1, "two"]}), map: Some(BTreeMap::from([("a".into(), "b".into())])) };
         let wire = serde_json::to_string(&value).unwrap();
-        assert_eq!(
-            wire,
-            r#"{"required":"{\"k\":[1,\"two\"]}","map":"{\"a\":\"b\"}"}"#
-        );
+        assert_eq!(wire, r#"{"required":"{\"k\":[1,\"two\"]}","map":"{\"a\":\"b\"}"}"#);
         assert_eq!(serde_json::from_str::<Carrier>(&wire).unwrap(), value);
     }
 
@@ -130,24 +108,14 @@ mod tests {
         assert_eq!(absent.map, None);
         let null: Carrier = serde_json::from_str(r#"{"required":"1","map":null}"#).unwrap();
         assert_eq!(null.map, None);
-        assert_eq!(
-            serde_json::to_string(&absent).unwrap(),
-            r#"{"required":"1"}"#
-        );
+        assert_eq!(serde_json::to_string(&absent).unwrap(), r#"{"required":"1"}"#);
     }
 
     #[test]
     fn content_that_is_not_the_expected_json_is_an_error() {
         let err = serde_json::from_str::<Carrier>(r#"{"required":"{not json"}"#).unwrap_err();
-        assert!(
-            err.to_string().contains("does not hold the expected JSON"),
-            "{err}"
-        );
-        let err =
-            serde_json::from_str::<Carrier>(r#"{"required":"1","map":"{\"a\":1}"}"#).unwrap_err();
-        assert!(
-            err.to_string().contains("does not hold the expected JSON"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("does not hold the expected JSON"), "{err}");
+        let err = serde_json::from_str::<Carrier>(r#"{"required":"1","map":"{\"a\":1}"}"#).unwrap_err();
+        assert!(err.to_string().contains("does not hold the expected JSON"), "{err}");
     }
 }

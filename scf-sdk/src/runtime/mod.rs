@@ -32,8 +32,8 @@ mod validate;
 pub use action::{Action, ActionErrorCode, ActionVisitor, RetryClass};
 pub use build::BuildError;
 pub use catalog::{
-    ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal,
-    MemberDescriptor, ServiceInfo, StringFormat, StructDescriptor, TypeDescriptor,
+    ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal, MemberDescriptor, ServiceInfo,
+    StringFormat, StructDescriptor, TypeDescriptor,
 };
 pub use client::ApiClient;
 pub use config::{Config, ConfigBuilder, Language};
@@ -42,8 +42,8 @@ pub use env::Environment;
 pub use error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
 pub use retry::{Clock, Resend, RetryPolicy, SleepFuture, SystemClock};
 pub use transport::{
-    HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
-    TransportErrorKind, TransportFuture, TransportSettings,
+    HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+    TransportFuture, TransportSettings,
 };
 pub use unknown::UnknownValue;
 pub use validate::{validate_input, validate_members};

@@ -10,20 +10,16 @@ use super::env::Environment;
 
 /// The tccli profile in use: `TCCLI_PROFILE`, or `default`.
 pub fn tccli_profile_name(env: &Environment) -> String {
-    env.var("TCCLI_PROFILE")
-        .unwrap_or_else(|| "default".to_owned())
+    env.var("TCCLI_PROFILE").unwrap_or_else(|| "default".to_owned())
 }
 
 /// `~/.tccli/<profile>.<kind>` (`kind` is `credential` or `configure`).
 pub fn tccli_file(env: &Environment, profile: &str, kind: &str) -> Option<PathBuf> {
-    env.home()
-        .map(|home| home.join(".tccli").join(format!("{profile}.{kind}")))
+    env.home().map(|home| home.join(".tccli").join(format!("{profile}.{kind}")))
 }
 
 /// Parses a tccli `.credential` file: `{"secretId": …, "secretKey": …, "token": …}`.
-pub(crate) fn parse_tccli_credential(
-    text: &str,
-) -> Result<super::credentials::Credentials, String> {
+pub(crate) fn parse_tccli_credential(text: &str) -> Result<super::credentials::Credentials, String> {
     #[derive(Deserialize)]
     struct File {
         #[serde(rename = "secretId")]
@@ -102,32 +98,18 @@ mod tests {
 
     #[test]
     fn tccli_credential_files() {
-        let c =
-            parse_tccli_credential(r#"{"secretId":"id","secretKey":"key","token":""}"#).unwrap();
-        assert_eq!(
-            (c.secret_id(), c.secret_key(), c.token()),
-            ("id", "key", None)
-        );
-        assert_eq!(
-            parse_tccli_credential(r#"{"secretId":"id"}"#).unwrap_err(),
-            "`secretKey` is missing"
-        );
-        let err =
-            parse_tccli_credential(r#"{"secretId": "id", "secretKey": "hunter2""#).unwrap_err();
-        assert!(
-            err.starts_with("not valid JSON") && !err.contains("hunter2"),
-            "{err}"
-        );
+        let c = parse_tccli_credential(r#"{"secretId":"id","secretKey":"key","token":""}"#).unwrap();
+        assert_eq!((c.secret_id(), c.secret_key(), c.token()), ("id", "key", None));
+        assert_eq!(parse_tccli_credential(r#"{"secretId":"id"}"#).unwrap_err(), "`secretKey` is missing");
+        let err = parse_tccli_credential(r#"{"secretId": "id", "secretKey": "hunter2""#).unwrap_err();
+        assert!(err.starts_with("not valid JSON") && !err.contains("hunter2"), "{err}");
     }
 
     #[test]
     fn sdk_credential_files() {
         let c = parse_sdk_credentials("[default]\nsecret_id=a\nsecret_key = b \n").unwrap();
         assert_eq!((c.secret_id(), c.secret_key()), ("a", "b"));
-        assert_eq!(
-            parse_sdk_credentials("[x]\nsecret_id=a\n").unwrap_err(),
-            "no [default] section"
-        );
+        assert_eq!(parse_sdk_credentials("[x]\nsecret_id=a\n").unwrap_err(), "no [default] section");
         assert_eq!(
             parse_sdk_credentials("[default]\nsecret_id=a\n").unwrap_err(),
             "`secret_key` is missing from [default]"
@@ -145,10 +127,7 @@ mod tests {
         .unwrap();
         let env = Environment::from_vars([("HOME", home.display().to_string())]);
         assert_eq!(tccli_region(&env).as_deref(), Some("ap-chengdu"));
-        let other = Environment::from_vars([
-            ("HOME", home.display().to_string()),
-            ("TCCLI_PROFILE", "x".to_owned()),
-        ]);
+        let other = Environment::from_vars([("HOME", home.display().to_string()), ("TCCLI_PROFILE", "x".to_owned())]);
         assert_eq!(tccli_region(&other), None);
     }
 }

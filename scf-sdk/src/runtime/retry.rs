@@ -70,10 +70,7 @@ impl RetryPolicy {
 
     /// A single attempt.
     pub const fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::standard()
-        }
+        Self { max_attempts: 1, ..Self::standard() }
     }
 
     /// Sets [`max_attempts`](Self::max_attempts) (at least 1).
@@ -105,10 +102,7 @@ impl RetryPolicy {
     /// capped exponential ceiling plus a random part of the other half.
     pub fn backoff(&self, next_attempt: u32) -> Duration {
         let exponent = next_attempt.saturating_sub(2).min(30);
-        let ceiling = self
-            .initial_backoff
-            .saturating_mul(1 << exponent)
-            .min(self.max_backoff);
+        let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
         let half = ceiling / 2;
         half + half.mul_f64(fastrand::f64())
     }
@@ -125,24 +119,17 @@ impl RetryPolicy {
                 (false, "the response is too large")
             }
             Failure::Transport(e) if !e.maybe_sent => (true, "the request was not sent"),
-            Failure::Transport(_) if may_resend => (
-                true,
-                "the request may have been sent, and may be sent again",
-            ),
-            Failure::Transport(_) => (
-                false,
-                "the request may have reached the service, and the action is not safe to repeat",
-            ),
+            Failure::Transport(_) if may_resend => (true, "the request may have been sent, and may be sent again"),
+            Failure::Transport(_) => {
+                (false, "the request may have reached the service, and the action is not safe to repeat")
+            }
             Failure::Code(Some(RetryClass::Throttling)) => (true, "throttled"),
-            Failure::Code(Some(RetryClass::Transient))
-                if self.retry_transient_codes && may_resend =>
-            {
+            Failure::Code(Some(RetryClass::Transient)) if self.retry_transient_codes && may_resend => {
                 (true, "transient service error")
             }
-            Failure::Code(Some(RetryClass::Transient)) if self.retry_transient_codes => (
-                false,
-                "transient service error, but the action is not safe to repeat",
-            ),
+            Failure::Code(Some(RetryClass::Transient)) if self.retry_transient_codes => {
+                (false, "transient service error, but the action is not safe to repeat")
+            }
             Failure::Code(_) => (false, "the error code is not retryable"),
             Failure::Status(429) => (true, "throttled (HTTP 429)"),
             Failure::Status(502..=504) if may_resend => (true, "gateway error"),
@@ -152,14 +139,9 @@ impl RetryPolicy {
         if !retryable {
             Decision::Stop { reason }
         } else if attempt >= self.max_attempts {
-            Decision::Stop {
-                reason: "no attempts left",
-            }
+            Decision::Stop { reason: "no attempts left" }
         } else {
-            Decision::Retry {
-                reason,
-                delay: self.backoff(attempt + 1),
-            }
+            Decision::Retry { reason, delay: self.backoff(attempt + 1) }
         }
     }
 }
@@ -179,13 +161,8 @@ pub(crate) enum Failure<'a> {
 /// The outcome of [`RetryPolicy::decide`].
 #[derive(Debug, PartialEq)]
 pub(crate) enum Decision {
-    Retry {
-        reason: &'static str,
-        delay: Duration,
-    },
-    Stop {
-        reason: &'static str,
-    },
+    Retry { reason: &'static str, delay: Duration },
+    Stop { reason: &'static str },
 }
 
 /// The future of [`Clock::sleep`].
@@ -226,59 +203,26 @@ mod tests {
     #[test]
     fn standard_policy_retries_what_was_not_sent_and_throttling() {
         let policy = RetryPolicy::standard();
-        assert!(matches!(
-            policy.decide(&Failure::Transport(&transport(false)), 1, false),
-            Decision::Retry { .. }
-        ));
+        assert!(matches!(policy.decide(&Failure::Transport(&transport(false)), 1, false), Decision::Retry { .. }));
         assert!(matches!(
             policy.decide(&Failure::Code(Some(RetryClass::Throttling)), 1, false),
             Decision::Retry { .. }
         ));
-        assert!(matches!(
-            policy.decide(&Failure::Status(429), 1, false),
-            Decision::Retry { .. }
-        ));
+        assert!(matches!(policy.decide(&Failure::Status(429), 1, false), Decision::Retry { .. }));
         // Not for a non-idempotent action that may have run.
-        assert!(matches!(
-            policy.decide(&Failure::Transport(&transport(true)), 1, false),
-            Decision::Stop { .. }
-        ));
-        assert!(matches!(
-            policy.decide(&Failure::Status(502), 1, false),
-            Decision::Stop { .. }
-        ));
+        assert!(matches!(policy.decide(&Failure::Transport(&transport(true)), 1, false), Decision::Stop { .. }));
+        assert!(matches!(policy.decide(&Failure::Status(502), 1, false), Decision::Stop { .. }));
         // But for an idempotent one.
-        assert!(matches!(
-            policy.decide(&Failure::Transport(&transport(true)), 1, true),
-            Decision::Retry { .. }
-        ));
+        assert!(matches!(policy.decide(&Failure::Transport(&transport(true)), 1, true), Decision::Retry { .. }));
         // Transient codes only when asked, and never for what is unsafe to repeat.
-        assert!(matches!(
-            policy.decide(&Failure::Code(Some(RetryClass::Transient)), 1, true),
-            Decision::Stop { .. }
-        ));
+        assert!(matches!(policy.decide(&Failure::Code(Some(RetryClass::Transient)), 1, true), Decision::Stop { .. }));
         let eager = policy.with_retry_transient_codes(true);
-        assert!(matches!(
-            eager.decide(&Failure::Code(Some(RetryClass::Transient)), 1, true),
-            Decision::Retry { .. }
-        ));
-        assert!(matches!(
-            eager.decide(&Failure::Code(Some(RetryClass::Transient)), 1, false),
-            Decision::Stop { .. }
-        ));
+        assert!(matches!(eager.decide(&Failure::Code(Some(RetryClass::Transient)), 1, true), Decision::Retry { .. }));
+        assert!(matches!(eager.decide(&Failure::Code(Some(RetryClass::Transient)), 1, false), Decision::Stop { .. }));
         let always = eager.with_resend(Resend::Always);
-        assert!(matches!(
-            always.decide(&Failure::Code(Some(RetryClass::Transient)), 1, false),
-            Decision::Retry { .. }
-        ));
-        assert!(matches!(
-            policy.decide(&Failure::Code(None), 1, true),
-            Decision::Stop { .. }
-        ));
-        assert!(matches!(
-            policy.decide(&Failure::Final, 1, true),
-            Decision::Stop { .. }
-        ));
+        assert!(matches!(always.decide(&Failure::Code(Some(RetryClass::Transient)), 1, false), Decision::Retry { .. }));
+        assert!(matches!(policy.decide(&Failure::Code(None), 1, true), Decision::Stop { .. }));
+        assert!(matches!(policy.decide(&Failure::Final, 1, true), Decision::Stop { .. }));
     }
 
     #[test]
@@ -290,33 +234,21 @@ mod tests {
         ));
         assert_eq!(
             policy.decide(&Failure::Code(Some(RetryClass::Throttling)), 2, false),
-            Decision::Stop {
-                reason: "no attempts left"
-            }
+            Decision::Stop { reason: "no attempts left" }
         );
         assert_eq!(RetryPolicy::standard().with_max_attempts(0).max_attempts, 1);
     }
 
     #[test]
     fn backoff_doubles_within_its_cap_with_jitter() {
-        let policy = RetryPolicy::standard()
-            .with_backoff(Duration::from_millis(100), Duration::from_millis(500));
+        let policy = RetryPolicy::standard().with_backoff(Duration::from_millis(100), Duration::from_millis(500));
         for _ in 0..100 {
             let first = policy.backoff(2);
-            assert!(
-                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
-                "{first:?}"
-            );
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
             let second = policy.backoff(3);
-            assert!(
-                second >= Duration::from_millis(100) && second <= Duration::from_millis(200),
-                "{second:?}"
-            );
+            assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200), "{second:?}");
             let capped = policy.backoff(20);
-            assert!(
-                capped >= Duration::from_millis(250) && capped <= Duration::from_millis(500),
-                "{capped:?}"
-            );
+            assert!(capped >= Duration::from_millis(250) && capped <= Duration::from_millis(500), "{capped:?}");
         }
     }
 }

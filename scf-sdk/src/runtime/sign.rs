@@ -113,9 +113,7 @@ pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
 
 /// Stage 5: the `Authorization` header value.
 pub fn authorization(secret_id: &str, scope: &str, signature: &str) -> String {
-    format!(
-        "{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders={SIGNED_HEADERS}, Signature={signature}"
-    )
+    format!("{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders={SIGNED_HEADERS}, Signature={signature}")
 }
 
 /// All stages: the `Authorization` header for `request`.
@@ -130,8 +128,8 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> String
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC takes keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(data);
     mac.finalize().into_bytes().into()
 }
@@ -167,16 +165,11 @@ mod tests {
     const SECRET_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
     const SECRET_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
     const TIMESTAMP: i64 = 1551113065;
-    const PAYLOAD: &str =
-        r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
+    const PAYLOAD: &str = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
 
     fn example() -> (String, SigningParams<'static>) {
-        let params = SigningParams {
-            secret_id: SECRET_ID,
-            secret_key: SECRET_KEY,
-            service: "cvm",
-            timestamp: TIMESTAMP,
-        };
+        let params =
+            SigningParams { secret_id: SECRET_ID, secret_key: SECRET_KEY, service: "cvm", timestamp: TIMESTAMP };
         (hash_payload(PAYLOAD.as_bytes()), params)
     }
 
@@ -222,11 +215,7 @@ mod tests {
         let (hash, params) = example();
         let expected = "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168";
         let key = signing_key(SECRET_KEY, "2019-02-25", "cvm");
-        let to_sign = string_to_sign(
-            TIMESTAMP,
-            "2019-02-25/cvm/tc3_request",
-            &canonical_request(&request(&hash)),
-        );
+        let to_sign = string_to_sign(TIMESTAMP, "2019-02-25/cvm/tc3_request", &canonical_request(&request(&hash)));
         assert_eq!(signature(&key, &to_sign), expected);
         assert_eq!(
             sign(&request(&hash), &params),
@@ -242,10 +231,7 @@ mod tests {
         let mut messy = request(&hash);
         messy.host = " CVM.TencentCloudAPI.com ";
         messy.content_type = "Application/JSON; charset=utf-8 ";
-        assert_eq!(
-            canonical_request(&messy),
-            canonical_request(&request(&hash))
-        );
+        assert_eq!(canonical_request(&messy), canonical_request(&request(&hash)));
     }
 
     #[test]
@@ -261,10 +247,7 @@ mod tests {
 
     #[test]
     fn empty_payload_hash() {
-        assert_eq!(
-            hash_payload(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(hash_payload(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]

@@ -25,10 +25,7 @@ impl ReplayTransport {
 
     /// Queues an HTTP answer.
     pub fn answer(self, status: u16, body: impl Into<Bytes>) -> Self {
-        self.lock_answers().push_back(Ok(HttpResponse {
-            status,
-            body: body.into(),
-        }));
+        self.lock_answers().push_back(Ok(HttpResponse { status, body: body.into() }));
         self
     }
 
@@ -40,25 +37,17 @@ impl ReplayTransport {
 
     /// The requests received so far.
     pub fn requests(&self) -> Vec<HttpRequest> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn lock_answers(
-        &self,
-    ) -> std::sync::MutexGuard<'_, VecDeque<Result<HttpResponse, TransportError>>> {
+    fn lock_answers(&self) -> std::sync::MutexGuard<'_, VecDeque<Result<HttpResponse, TransportError>>> {
         self.answers.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Transport for ReplayTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(request);
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(request);
         let answer = self.lock_answers().pop_front().unwrap_or_else(|| {
             Err(TransportError::new(
                 super::transport::TransportErrorKind::Connect,
@@ -81,18 +70,12 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock reading `now`.
     pub fn new(now: SystemTime) -> Self {
-        Self {
-            now: Arc::new(Mutex::new(now)),
-            sleeps: Arc::default(),
-        }
+        Self { now: Arc::new(Mutex::new(now)), sleeps: Arc::default() }
     }
 
     /// Every wait so far.
     pub fn sleeps(&self) -> Vec<Duration> {
-        self.sleeps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.sleeps.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Moves the time.
@@ -107,10 +90,7 @@ impl Clock for ManualClock {
     }
 
     fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.sleeps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(duration);
+        self.sleeps.lock().unwrap_or_else(|e| e.into_inner()).push(duration);
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
         *now += duration;
         Box::pin(std::future::ready(()))

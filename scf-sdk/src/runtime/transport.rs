@@ -52,14 +52,7 @@ impl fmt::Debug for HttpRequest {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)
-            .field(
-                "headers",
-                &self
-                    .headers
-                    .iter()
-                    .map(|(name, _)| *name)
-                    .collect::<Vec<_>>(),
-            )
+            .field("headers", &self.headers.iter().map(|(name, _)| *name).collect::<Vec<_>>())
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -68,10 +61,7 @@ impl fmt::Debug for HttpRequest {
 impl HttpRequest {
     /// The value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -86,10 +76,7 @@ pub struct HttpResponse {
 
 impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("body_len", &self.body.len())
-            .finish()
+        f.debug_struct("HttpResponse").field("status", &self.status).field("body_len", &self.body.len()).finish()
     }
 }
 
@@ -125,11 +112,7 @@ pub enum TransportErrorKind {
 impl TransportError {
     /// A new error.
     pub fn new(kind: TransportErrorKind, maybe_sent: bool, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            maybe_sent,
-            message: message.into(),
-        }
+        Self { kind, maybe_sent, message: message.into() }
     }
 }
 
@@ -153,8 +136,7 @@ impl fmt::Display for TransportError {
 impl std::error::Error for TransportError {}
 
 /// The future a [`Transport`] returns.
-pub type TransportFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
+pub type TransportFuture<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
 
 /// Sends requests. Implement it to replay recorded answers or to route requests elsewhere.
 pub trait Transport: fmt::Debug + Send + Sync {
@@ -191,16 +173,9 @@ impl ReqwestTransport {
             .redirect(reqwest::redirect::Policy::none());
         let builder = tls::configure(builder)?;
         let client = builder.build().map_err(|e| {
-            TransportError::new(
-                TransportErrorKind::Tls,
-                false,
-                format!("cannot set up the HTTP client: {e}"),
-            )
+            TransportError::new(TransportErrorKind::Tls, false, format!("cannot set up the HTTP client: {e}"))
         })?;
-        Ok(Self {
-            client,
-            max_response_bytes: settings.max_response_bytes,
-        })
+        Ok(Self { client, max_response_bytes: settings.max_response_bytes })
     }
 
     async fn send_inner(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -230,18 +205,14 @@ impl ReqwestTransport {
         {
             return Err(too_large(length.to_string()));
         }
-        let mut body =
-            Vec::with_capacity(response.content_length().map_or(8 * 1024, |l| l as usize));
+        let mut body = Vec::with_capacity(response.content_length().map_or(8 * 1024, |l| l as usize));
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large(format!("more than {limit}")));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(HttpResponse {
-            status,
-            body: body.into(),
-        })
+        Ok(HttpResponse { status, body: body.into() })
     }
 }
 
@@ -287,19 +258,12 @@ mod tls {
     /// rustls with the `ring` provider and the operating system's certificate store. The
     /// configuration is built here rather than installed process-wide, so it never conflicts with
     /// another crypto provider the application chose.
-    pub(super) fn configure(
-        builder: reqwest::ClientBuilder,
-    ) -> Result<reqwest::ClientBuilder, TransportError> {
+    pub(super) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
         let fail = |e: &dyn std::fmt::Display| {
-            TransportError::new(
-                TransportErrorKind::Tls,
-                false,
-                format!("cannot set up TLS: {e}"),
-            )
+            TransportError::new(TransportErrorKind::Tls, false, format!("cannot set up TLS: {e}"))
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier =
-            rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| fail(&e))?;
+        let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| fail(&e))?;
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| fail(&e))?
@@ -315,9 +279,7 @@ mod tls {
     use super::TransportError;
 
     /// The platform TLS library (feature `native-tls`), or plain HTTP only when no TLS feature is on.
-    pub(super) fn configure(
-        builder: reqwest::ClientBuilder,
-    ) -> Result<reqwest::ClientBuilder, TransportError> {
+    pub(super) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
         Ok(builder)
     }
 }

@@ -24,27 +24,14 @@ pub fn validate_members(
     owner: &str,
 ) -> Result<(), ValidationError> {
     let field = |name: &str| {
-        if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        }
+        if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
     };
     let Some(object) = value.as_object() else {
         let at = if path.is_empty() { "request" } else { path };
-        return Err(ValidationError::new(
-            at,
-            format!("must be a JSON object (the members of `{owner}`)"),
-        ));
+        return Err(ValidationError::new(at, format!("must be a JSON object (the members of `{owner}`)")));
     };
-    if let Some(unknown) = object
-        .keys()
-        .find(|key| !members.iter().any(|m| m.name == key.as_str()))
-    {
-        return Err(ValidationError::new(
-            field(unknown),
-            format!("is not a member of `{owner}`"),
-        ));
+    if let Some(unknown) = object.keys().find(|key| !members.iter().any(|m| m.name == key.as_str())) {
+        return Err(ValidationError::new(field(unknown), format!("is not a member of `{owner}`")));
     }
     for member in members {
         match object.get(member.name) {
@@ -73,22 +60,13 @@ fn check_value(
             };
             let len = text.len() as u64;
             if let Some(max) = limits.max_bytes.filter(|max| len > *max) {
-                return error(format!(
-                    "is {len} bytes long; at most {max} bytes{} are allowed",
-                    human_size(max)
-                ));
+                return error(format!("is {len} bytes long; at most {max} bytes{} are allowed", human_size(max)));
             }
             if let Some(min) = limits.min_bytes.filter(|min| len < *min) {
-                return error(format!(
-                    "is {len} bytes long; at least {min} bytes are required"
-                ));
+                return error(format!("is {len} bytes long; at least {min} bytes are required"));
             }
             if let Some(format) = member.format.filter(|f| !f.matches(text)) {
-                return error(format!(
-                    "{}; got {}",
-                    format.describe(),
-                    shown(member, text)
-                ));
+                return error(format!("{}; got {}", format.describe(), shown(member, text)));
             }
         }
         TypeDescriptor::Int64 | TypeDescriptor::UInt64 | TypeDescriptor::Float => {
@@ -121,17 +99,9 @@ fn check_value(
             let Some(text) = value.as_str() else {
                 return error("must be a string".into());
             };
-            if !descriptor.values.iter().any(|v| v.value == text) {
-                let allowed: Vec<String> = descriptor
-                    .values
-                    .iter()
-                    .map(|v| format!("`{}`", v.value))
-                    .collect();
-                return error(format!(
-                    "is {}; the allowed values are {}",
-                    shown(member, text),
-                    allowed.join(", ")
-                ));
+            if !descriptor.open && !descriptor.values.iter().any(|v| v.value == text) {
+                let allowed: Vec<String> = descriptor.values.iter().map(|v| format!("`{}`", v.value)).collect();
+                return error(format!("is {}; the allowed values are {}", shown(member, text), allowed.join(", ")));
             }
         }
         TypeDescriptor::Structure(descriptor) => {
@@ -142,10 +112,7 @@ fn check_value(
                 return error("must be a list".into());
             };
             if let Some(max) = limits.max_items.filter(|max| items.len() as u64 > *max) {
-                return error(format!(
-                    "has {} items; at most {max} are allowed",
-                    items.len()
-                ));
+                return error(format!("has {} items; at most {max} are allowed", items.len()));
             }
             for (i, value) in items.iter().enumerate() {
                 check_value(member, item, value, &format!("{field}[{i}]"))?;
@@ -168,11 +135,7 @@ fn shown(member: &MemberDescriptor, text: &str) -> String {
 
 fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes.is_multiple_of(MB) {
-        format!(" ({} MB)", bytes / MB)
-    } else {
-        String::new()
-    }
+    if bytes >= MB && bytes.is_multiple_of(MB) { format!(" ({} MB)", bytes / MB) } else { String::new() }
 }
 
 #[cfg(test)]
@@ -180,34 +143,21 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::runtime::catalog::{
-        EnumDescriptor, EnumValueDescriptor, ServiceInfo, StringFormat, StructDescriptor,
-    };
+    use crate::runtime::catalog::{EnumDescriptor, EnumValueDescriptor, ServiceInfo, StringFormat, StructDescriptor};
 
-    static SERVICE: ServiceInfo = ServiceInfo::new(
-        "demo",
-        "Demo",
-        "2020-01-01",
-        "demo.example.com",
-        "demo.{region}.example.com",
-        &[],
-    );
+    static SERVICE: ServiceInfo =
+        ServiceInfo::new("demo", "Demo", "2020-01-01", "demo.example.com", "demo.{region}.example.com", &[]);
     static MODE: EnumDescriptor = EnumDescriptor::new(
         "Mode",
         "Mode",
         "",
-        &[
-            EnumValueDescriptor::new("On", ""),
-            EnumValueDescriptor::new("Off", ""),
-        ],
+        &[EnumValueDescriptor::new("On", ""), EnumValueDescriptor::new("Off", "")],
     );
     static TAG: StructDescriptor = StructDescriptor::new(
         "Tag",
         "Tag",
         "",
-        &[MemberDescriptor::new("Key", "", TypeDescriptor::String)
-            .required()
-            .max_bytes(3)],
+        &[MemberDescriptor::new("Key", "", TypeDescriptor::String).required().max_bytes(3)],
     );
     static ACTION: ActionDescriptor = ActionDescriptor::new(
         &SERVICE,
@@ -218,19 +168,10 @@ mod tests {
                 .required()
                 .format(StringFormat::Name)
                 .max_bytes(10),
-            MemberDescriptor::new("Secret", "", TypeDescriptor::String)
-                .format(StringFormat::Name)
-                .sensitive(),
-            MemberDescriptor::new("Count", "", TypeDescriptor::Int64)
-                .min(1.0)
-                .max(5.0),
+            MemberDescriptor::new("Secret", "", TypeDescriptor::String).format(StringFormat::Name).sensitive(),
+            MemberDescriptor::new("Count", "", TypeDescriptor::Int64).min(1.0).max(5.0),
             MemberDescriptor::new("Mode", "", TypeDescriptor::Enum(&MODE)),
-            MemberDescriptor::new(
-                "Tags",
-                "",
-                TypeDescriptor::List(&TypeDescriptor::Structure(&TAG)),
-            )
-            .max_items(2),
+            MemberDescriptor::new("Tags", "", TypeDescriptor::List(&TypeDescriptor::Structure(&TAG))).max_items(2),
             MemberDescriptor::new("Flag", "", TypeDescriptor::Bool),
         ],
         &[],
@@ -249,10 +190,7 @@ mod tests {
     #[test]
     fn every_limit_is_named_with_its_field() {
         assert_eq!(check(json!({})).unwrap_err(), "`Name` is required");
-        assert_eq!(
-            check(json!({"Name": "a", "Nope": 1})).unwrap_err(),
-            "`Nope` is not a member of `Demo`"
-        );
+        assert_eq!(check(json!({"Name": "a", "Nope": 1})).unwrap_err(), "`Nope` is not a member of `Demo`");
         assert_eq!(
             check(json!({"Name": "abcdefghijk"})).unwrap_err(),
             "`Name` is 11 bytes long; at most 10 bytes are allowed"
@@ -261,26 +199,14 @@ mod tests {
             check(json!({"Name": "1abc"})).unwrap_err(),
             "`Name` must start with a letter, contain only letters, digits, `-` and `_`, and not end with `-` or `_`; got `1abc`"
         );
-        assert_eq!(
-            check(json!({"Name": "a", "Count": 9})).unwrap_err(),
-            "`Count` is 9; the maximum is 5"
-        );
-        assert_eq!(
-            check(json!({"Name": "a", "Count": 0})).unwrap_err(),
-            "`Count` is 0; the minimum is 1"
-        );
-        assert_eq!(
-            check(json!({"Name": "a", "Count": "3"})).unwrap_err(),
-            "`Count` must be an integer"
-        );
+        assert_eq!(check(json!({"Name": "a", "Count": 9})).unwrap_err(), "`Count` is 9; the maximum is 5");
+        assert_eq!(check(json!({"Name": "a", "Count": 0})).unwrap_err(), "`Count` is 0; the minimum is 1");
+        assert_eq!(check(json!({"Name": "a", "Count": "3"})).unwrap_err(), "`Count` must be an integer");
         assert_eq!(
             check(json!({"Name": "a", "Mode": "Auto"})).unwrap_err(),
             "`Mode` is `Auto`; the allowed values are `On`, `Off`"
         );
-        assert_eq!(
-            check(json!({"Name": "a", "Flag": 1})).unwrap_err(),
-            "`Flag` must be true or false"
-        );
+        assert_eq!(check(json!({"Name": "a", "Flag": 1})).unwrap_err(), "`Flag` must be true or false");
         assert_eq!(
             check(json!({"Name": "a", "Tags": [{}, {}, {}]})).unwrap_err(),
             "`Tags` has 3 items; at most 2 are allowed"
@@ -293,10 +219,7 @@ mod tests {
             check(json!({"Name": "a", "Tags": [{"Key": "a", "X": 1}]})).unwrap_err(),
             "`Tags[0].X` is not a member of `Tag`"
         );
-        assert_eq!(
-            check(json!([1])).unwrap_err(),
-            "`request` must be a JSON object (the members of `Demo`)"
-        );
+        assert_eq!(check(json!([1])).unwrap_err(), "`request` must be a JSON object (the members of `Demo`)");
     }
 
     #[test]
@@ -308,9 +231,7 @@ mod tests {
     #[test]
     fn long_values_are_cut_short() {
         let name = format!("1{}", "a".repeat(5));
-        let message = validate_members(&ACTION.input[..1], &json!({"Name": name}), "", "Demo")
-            .unwrap_err()
-            .to_string();
+        let message = validate_members(&ACTION.input[..1], &json!({"Name": name}), "", "Demo").unwrap_err().to_string();
         assert!(message.ends_with("got `1aaaaa`"), "{message}");
         let long = "é".repeat(100);
         let member = MemberDescriptor::new("X", "", TypeDescriptor::String);

@@ -3,8 +3,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail by panicking; helpers outside #[test] fns unwrap too.
 
 use fixture_sdk::actions::{
-    DescribeEverythingErrorCode, DescribeEverythingRequest, DescribeEverythingResponse,
-    OldActionErrorCode,
+    DescribeEverythingErrorCode, DescribeEverythingRequest, DescribeEverythingResponse, OldActionErrorCode,
 };
 use fixture_sdk::types::{Color, Everything, Node, OptionValue, ResultValue, Tag};
 use fixture_sdk::{ErrorCode, catalog};
@@ -27,13 +26,7 @@ fn every_kind_of_member_reaches_the_wire_with_its_wire_name() {
         .numbers([1, 2])
         .tags([Tag::builder().key("k").value("v").build().unwrap()])
         .colors([Color::V2x, Color::UnknownValue, Color::Python39])
-        .tree(
-            Node::builder()
-                .name("root")
-                .children([Node::builder().name("leaf").build().unwrap()])
-                .build()
-                .unwrap(),
-        )
+        .tree(Node::builder().name("root").children([Node::builder().name("leaf").build().unwrap()]).build().unwrap())
         .payload(json!({"k": [1, 2]}))
         .labels([("env", "prod")])
         .type_("t")
@@ -55,10 +48,7 @@ fn every_kind_of_member_reaches_the_wire_with_its_wire_name() {
             "Type": "t", "Async": false, "Ref": "r", "Secret": "s3cr3t"
         })
     );
-    assert_eq!(
-        serde_json::from_value::<Everything>(wire).unwrap(),
-        everything
-    );
+    assert_eq!(serde_json::from_value::<Everything>(wire).unwrap(), everything);
 }
 
 #[test]
@@ -68,28 +58,15 @@ fn sensitive_members_are_redacted_from_debug() {
     let value = builder.build().unwrap();
     let debug = format!("{value:?}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
-    assert!(
-        debug.contains("secret: Some(\"** redacted **\")"),
-        "{debug}"
-    );
+    assert!(debug.contains("secret: Some(\"** redacted **\")"), "{debug}");
     assert!(debug.contains("text: \"hi\""), "{debug}");
 }
 
 #[test]
 fn required_json_members_are_strings_on_the_wire() {
-    let request = DescribeEverythingRequest::builder()
-        .id("1")
-        .filter([("a", "b")])
-        .build()
-        .unwrap();
-    assert_eq!(
-        serde_json::to_string(&request).unwrap(),
-        r#"{"Id":"1","Filter":"{\"a\":\"b\"}"}"#
-    );
-    let err = DescribeEverythingRequest::builder()
-        .id("1")
-        .build()
-        .unwrap_err();
+    let request = DescribeEverythingRequest::builder().id("1").filter([("a", "b")]).build().unwrap();
+    assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"Id":"1","Filter":"{\"a\":\"b\"}"}"#);
+    let err = DescribeEverythingRequest::builder().id("1").build().unwrap_err();
     assert!(err.to_string().contains("`Filter`"), "{err}");
 }
 
@@ -109,48 +86,24 @@ fn catch_all_variants_and_renamed_variants_are_distinct() {
     assert_eq!(Color::from("Unknown"), Color::UnknownValue);
     assert!(matches!(Color::from("green"), Color::Unknown(v) if v.as_str() == "green"));
     assert_eq!(Color::from("2x"), Color::V2x);
-    assert_eq!(
-        DescribeEverythingErrorCode::from("Unknown"),
-        DescribeEverythingErrorCode::UnknownValue
-    );
+    assert_eq!(DescribeEverythingErrorCode::from("Unknown"), DescribeEverythingErrorCode::UnknownValue);
     assert_eq!(
         DescribeEverythingErrorCode::from("FailedOperation.IPBlocked"),
         DescribeEverythingErrorCode::FailedOperationIpBlocked
     );
-    assert!(matches!(
-        DescribeEverythingErrorCode::from("Nope"),
-        DescribeEverythingErrorCode::Unknown(_)
-    ));
+    assert!(matches!(DescribeEverythingErrorCode::from("Nope"), DescribeEverythingErrorCode::Unknown(_)));
 }
 
 #[test]
 fn action_error_enums_hold_their_codes_and_the_common_ones() {
-    let codes: Vec<&str> = DescribeEverythingErrorCode::KNOWN
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
+    let codes: Vec<&str> = DescribeEverythingErrorCode::KNOWN.iter().map(|c| c.as_str()).collect();
     assert_eq!(
         codes,
-        [
-            "FailedOperation.IPBlocked",
-            "InternalError",
-            "RequestLimitExceeded",
-            "ResourceNotFound.Widget",
-            "Unknown"
-        ]
+        ["FailedOperation.IPBlocked", "InternalError", "RequestLimitExceeded", "ResourceNotFound.Widget", "Unknown"]
     );
-    assert_eq!(
-        DescribeEverythingErrorCode::RequestLimitExceeded.retry_class(),
-        Some(RetryClass::Throttling)
-    );
-    assert_eq!(
-        DescribeEverythingErrorCode::InternalError.retry_class(),
-        Some(RetryClass::Transient)
-    );
-    assert_eq!(
-        DescribeEverythingErrorCode::ResourceNotFoundWidget.description(),
-        Some("The widget does not exist.")
-    );
+    assert_eq!(DescribeEverythingErrorCode::RequestLimitExceeded.retry_class(), Some(RetryClass::Throttling));
+    assert_eq!(DescribeEverythingErrorCode::InternalError.retry_class(), Some(RetryClass::Transient));
+    assert_eq!(DescribeEverythingErrorCode::ResourceNotFoundWidget.description(), Some("The widget does not exist."));
     // An action with service-wide errors uses the service enum itself.
     let _: ErrorCode = OldActionErrorCode::ResourceNotFoundWidget;
 }
@@ -164,16 +117,8 @@ fn eq_is_derived_only_without_floats() {
     // `ResultValue` and `Everything` hold floats: they are only `PartialEq`, which the line below
     // would not compile without.
     assert_ne!(
-        ResultValue::builder()
-            .ok(true)
-            .score(f64::NAN)
-            .build()
-            .unwrap(),
-        ResultValue::builder()
-            .ok(true)
-            .score(f64::NAN)
-            .build()
-            .unwrap()
+        ResultValue::builder().ok(true).score(f64::NAN).build().unwrap(),
+        ResultValue::builder().ok(true).score(f64::NAN).build().unwrap()
     );
 }
 
@@ -197,9 +142,7 @@ fn the_catalogue_carries_defaults_limits_and_flags() {
     assert_eq!(member("Labels").json, Some(JsonPayload::StringMap));
     assert!(member("Secret").sensitive);
     assert_eq!(member("OldField").deprecated, Some("Use `Text`."));
-    assert!(
-        matches!(member("Tags").ty, TypeDescriptor::List(TypeDescriptor::Structure(s)) if s.rust_name == "Tag")
-    );
+    assert!(matches!(member("Tags").ty, TypeDescriptor::List(TypeDescriptor::Structure(s)) if s.rust_name == "Tag"));
     let outcome = match member("Outcome").ty {
         TypeDescriptor::Structure(s) => s,
         other => panic!("{other:?}"),
