@@ -463,6 +463,11 @@ impl<'a> Checker<'a> {
                 self.error(format!("{path}.default"), format!("member `{name}`: default {default} {why}"));
             }
         }
+        if let Some(example) = &m.example
+            && (example.contains(['\t', '\n', '\r']) || example.contains('`'))
+        {
+            self.error(format!("{path}.example"), format!("member `{name}`: write the example on one line, without tabs or backticks"));
+        }
         if let (Some(json), Some(example)) = (m.json, &m.example) {
             let parsed = serde_json::from_str::<serde_json::Value>(example);
             let fits = match (json, &parsed) {

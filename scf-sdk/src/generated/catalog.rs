@@ -34,7 +34,60 @@ pub static SERVICE: rt::ServiceInfo = rt::ServiceInfo::new(
 );
 
 /// Every action of the service, sorted by name.
-pub static ACTIONS: &[&rt::ActionDescriptor] = &[&INVOKE_FUNCTION];
+pub static ACTIONS: &[&rt::ActionDescriptor] = &[
+    &COPY_FUNCTION,
+    &CREATE_ALIAS,
+    &CREATE_CUSTOM_DOMAIN,
+    &CREATE_FUNCTION,
+    &CREATE_NAMESPACE,
+    &CREATE_TRIGGER,
+    &DELETE_ALIAS,
+    &DELETE_CUSTOM_DOMAIN,
+    &DELETE_FUNCTION,
+    &DELETE_FUNCTION_VERSION,
+    &DELETE_LAYER_VERSION,
+    &DELETE_NAMESPACE,
+    &DELETE_PROVISIONED_CONCURRENCY_CONFIG,
+    &DELETE_RESERVED_CONCURRENCY_CONFIG,
+    &DELETE_TRIGGER,
+    &GET_ACCOUNT,
+    &GET_ALIAS,
+    &GET_ASYNC_EVENT_STATUS,
+    &GET_CUSTOM_DOMAIN,
+    &GET_FUNCTION,
+    &GET_FUNCTION_ADDRESS,
+    &GET_FUNCTION_EVENT_INVOKE_CONFIG,
+    &GET_FUNCTION_LOGS,
+    &GET_LAYER_VERSION,
+    &GET_PROVISIONED_CONCURRENCY_CONFIG,
+    &GET_REQUEST_STATUS,
+    &GET_RESERVED_CONCURRENCY_CONFIG,
+    &INVOKE,
+    &INVOKE_FUNCTION,
+    &LIST_ALIASES,
+    &LIST_ASYNC_EVENTS,
+    &LIST_CUSTOM_DOMAINS,
+    &LIST_FUNCTIONS,
+    &LIST_LAYER_VERSIONS,
+    &LIST_LAYERS,
+    &LIST_NAMESPACES,
+    &LIST_TRIGGERS,
+    &LIST_VERSION_BY_FUNCTION,
+    &PUBLISH_LAYER_VERSION,
+    &PUBLISH_VERSION,
+    &PUT_PROVISIONED_CONCURRENCY_CONFIG,
+    &PUT_RESERVED_CONCURRENCY_CONFIG,
+    &PUT_TOTAL_CONCURRENCY_CONFIG,
+    &TERMINATE_ASYNC_EVENT,
+    &UPDATE_ALIAS,
+    &UPDATE_CUSTOM_DOMAIN,
+    &UPDATE_FUNCTION_CODE,
+    &UPDATE_FUNCTION_CONFIGURATION,
+    &UPDATE_FUNCTION_EVENT_INVOKE_CONFIG,
+    &UPDATE_NAMESPACE,
+    &UPDATE_TRIGGER,
+    &UPDATE_TRIGGER_STATUS,
+];
 
 /// The action with this wire name (`InvokeFunction`), if the service has it.
 pub fn action(name: &str) -> Option<&'static rt::ActionDescriptor> {
@@ -43,8 +96,2377 @@ pub fn action(name: &str) -> Option<&'static rt::ActionDescriptor> {
 
 /// Calls [`ActionVisitor::visit`](crate::runtime::ActionVisitor::visit) once for each action's request type, in the order of [`ACTIONS`].
 pub fn visit_actions<V: rt::ActionVisitor + ?Sized>(visitor: &mut V) {
+    visitor.visit::<crate::generated::actions::CopyFunctionRequest>();
+    visitor.visit::<crate::generated::actions::CreateAliasRequest>();
+    visitor.visit::<crate::generated::actions::CreateCustomDomainRequest>();
+    visitor.visit::<crate::generated::actions::CreateFunctionRequest>();
+    visitor.visit::<crate::generated::actions::CreateNamespaceRequest>();
+    visitor.visit::<crate::generated::actions::CreateTriggerRequest>();
+    visitor.visit::<crate::generated::actions::DeleteAliasRequest>();
+    visitor.visit::<crate::generated::actions::DeleteCustomDomainRequest>();
+    visitor.visit::<crate::generated::actions::DeleteFunctionRequest>();
+    visitor.visit::<crate::generated::actions::DeleteFunctionVersionRequest>();
+    visitor.visit::<crate::generated::actions::DeleteLayerVersionRequest>();
+    visitor.visit::<crate::generated::actions::DeleteNamespaceRequest>();
+    visitor
+        .visit::<crate::generated::actions::DeleteProvisionedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::DeleteReservedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::DeleteTriggerRequest>();
+    visitor.visit::<crate::generated::actions::GetAccountRequest>();
+    visitor.visit::<crate::generated::actions::GetAliasRequest>();
+    visitor.visit::<crate::generated::actions::GetAsyncEventStatusRequest>();
+    visitor.visit::<crate::generated::actions::GetCustomDomainRequest>();
+    visitor.visit::<crate::generated::actions::GetFunctionRequest>();
+    visitor.visit::<crate::generated::actions::GetFunctionAddressRequest>();
+    visitor.visit::<crate::generated::actions::GetFunctionEventInvokeConfigRequest>();
+    visitor.visit::<crate::generated::actions::GetFunctionLogsRequest>();
+    visitor.visit::<crate::generated::actions::GetLayerVersionRequest>();
+    visitor.visit::<crate::generated::actions::GetProvisionedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::GetRequestStatusRequest>();
+    visitor.visit::<crate::generated::actions::GetReservedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::InvokeRequest>();
     visitor.visit::<crate::generated::actions::InvokeFunctionRequest>();
+    visitor.visit::<crate::generated::actions::ListAliasesRequest>();
+    visitor.visit::<crate::generated::actions::ListAsyncEventsRequest>();
+    visitor.visit::<crate::generated::actions::ListCustomDomainsRequest>();
+    visitor.visit::<crate::generated::actions::ListFunctionsRequest>();
+    visitor.visit::<crate::generated::actions::ListLayerVersionsRequest>();
+    visitor.visit::<crate::generated::actions::ListLayersRequest>();
+    visitor.visit::<crate::generated::actions::ListNamespacesRequest>();
+    visitor.visit::<crate::generated::actions::ListTriggersRequest>();
+    visitor.visit::<crate::generated::actions::ListVersionByFunctionRequest>();
+    visitor.visit::<crate::generated::actions::PublishLayerVersionRequest>();
+    visitor.visit::<crate::generated::actions::PublishVersionRequest>();
+    visitor.visit::<crate::generated::actions::PutProvisionedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::PutReservedConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::PutTotalConcurrencyConfigRequest>();
+    visitor.visit::<crate::generated::actions::TerminateAsyncEventRequest>();
+    visitor.visit::<crate::generated::actions::UpdateAliasRequest>();
+    visitor.visit::<crate::generated::actions::UpdateCustomDomainRequest>();
+    visitor.visit::<crate::generated::actions::UpdateFunctionCodeRequest>();
+    visitor.visit::<crate::generated::actions::UpdateFunctionConfigurationRequest>();
+    visitor.visit::<crate::generated::actions::UpdateFunctionEventInvokeConfigRequest>();
+    visitor.visit::<crate::generated::actions::UpdateNamespaceRequest>();
+    visitor.visit::<crate::generated::actions::UpdateTriggerRequest>();
+    visitor.visit::<crate::generated::actions::UpdateTriggerStatusRequest>();
 }
+
+/// `CopyFunction`: Copies a function, optionally into another region and namespace.
+pub static COPY_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "CopyFunction",
+    "Copies a function, optionally into another region and namespace. Triggers, versions other than `$LATEST` and the CLS log delivery target are not copied; configure them on the new function afterwards if needed.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to copy.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("myfunc"),
+        rt::MemberDescriptor::new(
+                "NewFunctionName",
+                "Name of the new function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("newfunc"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function to copy.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "TargetNamespace",
+                "Namespace to copy the function into.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("otherns"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the new function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("a new function"),
+        rt::MemberDescriptor::new(
+                "TargetRegion",
+                "Region to copy the function into; omit it to copy within the current region.",
+                rt::TypeDescriptor::String,
+            )
+            .example("ap-shanghai"),
+        rt::MemberDescriptor::new(
+                "Override",
+                "Whether to overwrite a function of the same name in the target namespace; overwriting deletes that existing function.",
+                rt::TypeDescriptor::Bool,
+            )
+            .default(rt::Literal::Bool(false))
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+                "CopyConfiguration",
+                "Whether to copy the function's configuration, such as environment variables, memory, timeout, description, tags and VPC settings.",
+                rt::TypeDescriptor::Bool,
+            )
+            .default(rt::Literal::Bool(true))
+            .example("TRUE"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.CopyAsyncRun",
+        "FailedOperation.CopyFailed",
+        "FailedOperation.CopyFunction",
+        "InternalError",
+        "InternalError.Exception",
+        "InternalError.System",
+        "InvalidParameterValue.Code",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.Environment",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Handler",
+        "InvalidParameterValue.Runtime",
+        "LimitExceeded.Function",
+        "LimitExceeded.Memory",
+        "LimitExceeded.Timeout",
+        "ResourceInUse.FunctionName",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.Region",
+        "UnsupportedOperation.CopyFunction",
+        "UnsupportedOperation.Region",
+    ],
+);
+
+/// `CreateAlias`: Creates an alias for a function version, such as `DEV` or `RELEASE`, that can be repointed at any time.
+pub static CREATE_ALIAS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "CreateAlias",
+    "Creates an alias for a function version, such as `DEV` or `RELEASE`, that can be repointed at any time. An alias targets one primary version and optionally one additional version, with a configurable traffic split between them.",
+    &[
+        rt::MemberDescriptor::new(
+                "Name",
+                "Name of the alias, unique within the function; it must start with a letter and may contain letters, digits, `_` and `-`.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .min_bytes(1)
+            .max_bytes(64)
+            .example("TestAlias"),
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("TestFunction"),
+        rt::MemberDescriptor::new(
+                "FunctionVersion",
+                "Primary version the alias points to.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("$LATEST"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "RoutingConfig",
+                "Traffic routing of the alias; required to add an additional version, which must differ from the primary version. At most one additional version is allowed; omit it to send all traffic to the primary version.",
+                rt::TypeDescriptor::Structure(&types::ROUTING_CONFIG),
+            )
+            .example(
+                "{\"AdditionalVersionWeights\":[{\"Version\":\"2\",\"Weight\":0.01}]}",
+            ),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the alias.",
+                rt::TypeDescriptor::String,
+            )
+            .example("a alias1"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.CreateAlias",
+        "InternalError.System",
+        "InvalidParameter.RoutingConfig",
+        "InvalidParameterValue.AdditionalVersionWeights",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.Name",
+        "InvalidParameterValue.RoutingConfig",
+        "LimitExceeded.Alias",
+        "ResourceInUse",
+        "ResourceInUse.Alias",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.FunctionVersion",
+        "UnauthorizedOperation.CAM",
+    ],
+);
+
+/// `CreateCustomDomain`: Creates a custom domain for SCF, with its routing, certificate and WAF settings.
+pub static CREATE_CUSTOM_DOMAIN: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "CreateCustomDomain",
+        "Creates a custom domain for SCF, with its routing, certificate and WAF settings.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Domain name to bind; wildcard domains are not supported.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("www.xxx.com"),
+            rt::MemberDescriptor::new(
+                    "Protocol",
+                    "Protocol the domain serves.",
+                    rt::TypeDescriptor::Enum(&types::DOMAIN_PROTOCOL),
+                )
+                .required()
+                .example("HTTP"),
+            rt::MemberDescriptor::new(
+                    "EndpointsConfig",
+                    "Routing rules that map paths on the domain to functions.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::ENDPOINTS_CONF),
+                    ),
+                )
+                .required(),
+            rt::MemberDescriptor::new(
+                "CertConfig",
+                "Certificate settings; required when the protocol includes `HTTPS`.",
+                rt::TypeDescriptor::Structure(&types::CERT_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "WafConfig",
+                "Web application firewall (WAF) settings.",
+                rt::TypeDescriptor::Structure(&types::WAF_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "Tags",
+                "Tags to attach to the custom domain.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::TAG)),
+            ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `CreateFunction`: Creates a new function from the given parameters.
+pub static CREATE_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "CreateFunction",
+        "Creates a new function from the given parameters.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the new function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .min_bytes(2)
+                .max_bytes(60)
+                .format(rt::StringFormat::Name)
+                .example("helloworld"),
+            rt::MemberDescriptor::new(
+                    "Code",
+                    "Function code. Only one of `Cos`, `ZipFile` and `DemoId` may be given.",
+                    rt::TypeDescriptor::Structure(&types::CODE),
+                )
+                .required(),
+            rt::MemberDescriptor::new(
+                    "Handler",
+                    "Handler in the form `file.function` (Java: `package.Class::method`). File and function names start and end with a letter, may contain letters, digits, `_` and `-`, and are 2-60 characters each.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("index.main_handler"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the function; English letters, digits, spaces, commas, line breaks, periods and Chinese characters are allowed.",
+                    rt::TypeDescriptor::String,
+                )
+                .max_bytes(1000)
+                .example("hello world!"),
+            rt::MemberDescriptor::new(
+                    "MemorySize",
+                    "Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(128))
+                .min(64.0)
+                .max(3072.0)
+                .example("128"),
+            rt::MemberDescriptor::new(
+                    "Timeout",
+                    "Maximum run time of the function, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(3))
+                .min(1.0)
+                .max(900.0)
+                .example("3"),
+            rt::MemberDescriptor::new(
+                "Environment",
+                "Environment variables of the function.",
+                rt::TypeDescriptor::Structure(&types::ENVIRONMENT),
+            ),
+            rt::MemberDescriptor::new(
+                    "Runtime",
+                    "Runtime of the function.",
+                    rt::TypeDescriptor::Enum(&types::RUNTIME),
+                )
+                .default(rt::Literal::Str("Python2.7"))
+                .example("Python3.6"),
+            rt::MemberDescriptor::new(
+                "VpcConfig",
+                "VPC settings of the function.",
+                rt::TypeDescriptor::Structure(&types::VPC_CONFIG),
+            ),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace the function belongs to.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Role",
+                    "Role bound to the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("SCF_ExecuteRole"),
+            rt::MemberDescriptor::new(
+                    "InstallDependency",
+                    "Whether dependencies are installed online. Node.js functions only.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .default(rt::Literal::Str("FALSE"))
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "ClsLogsetId",
+                    "ID of the CLS logset the function's logs are shipped to.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("abcd-xcxcf-xcxvv"),
+            rt::MemberDescriptor::new(
+                    "ClsTopicId",
+                    "ID of the CLS topic the function's logs are shipped to.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("cvfd-dfsf-xcvcx"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Type of the function.",
+                    rt::TypeDescriptor::Enum(&types::FUNCTION_TYPE),
+                )
+                .default(rt::Literal::Str("Event"))
+                .example("Event"),
+            rt::MemberDescriptor::new(
+                    "CodeSource",
+                    "Where the code comes from.",
+                    rt::TypeDescriptor::Enum(&types::CODE_SOURCE),
+                )
+                .example("ZipFile"),
+            rt::MemberDescriptor::new(
+                "Layers",
+                "Layer versions to bind to the function; later layers in the list overwrite files of earlier ones.",
+                rt::TypeDescriptor::List(
+                    &rt::TypeDescriptor::Structure(&types::LAYER_VERSION_SIMPLE),
+                ),
+            ),
+            rt::MemberDescriptor::new(
+                "DeadLetterConfig",
+                "Dead-letter queue settings.",
+                rt::TypeDescriptor::Structure(&types::DEAD_LETTER_CONFIG),
+            ),
+            rt::MemberDescriptor::new(
+                "PublicNetConfig",
+                "Public network access settings.",
+                rt::TypeDescriptor::Structure(&types::PUBLIC_NET_CONFIG_IN),
+            ),
+            rt::MemberDescriptor::new(
+                "CfsConfig",
+                "File system (CFS) settings, used to mount a file system in the function.",
+                rt::TypeDescriptor::Structure(&types::CFS_CONFIG),
+            ),
+            rt::MemberDescriptor::new(
+                    "InitTimeout",
+                    "Initialization timeout of the function, in seconds; for image-deployed functions the default is 90 instead.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(65))
+                .example("3"),
+            rt::MemberDescriptor::new(
+                "Tags",
+                "Tags of the function, as an array of key-value pairs.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::TAG)),
+            ),
+            rt::MemberDescriptor::new(
+                    "AsyncRunEnable",
+                    "Whether asynchronous execution is enabled.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "TraceEnable",
+                    "Whether event tracing is enabled.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "AutoDeployClsTopicIndex",
+                    "Whether a CLS index is created automatically.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "AutoCreateClsTopic",
+                    "Whether a CLS topic is created automatically.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "ProtocolType",
+                    "Access protocol of an HTTP function.",
+                    rt::TypeDescriptor::Enum(&types::PROTOCOL_TYPE),
+                )
+                .example("WS"),
+            rt::MemberDescriptor::new(
+                "ProtocolParams",
+                "Parameters for the access protocol set in `ProtocolType` of an HTTP function.",
+                rt::TypeDescriptor::Structure(&types::PROTOCOL_PARAMS),
+            ),
+            rt::MemberDescriptor::new(
+                "InstanceConcurrencyConfig",
+                "Multiple concurrent requests per instance. Web functions only.",
+                rt::TypeDescriptor::Structure(&types::INSTANCE_CONCURRENCY_CONFIG),
+            ),
+            rt::MemberDescriptor::new(
+                    "DnsCache",
+                    "Whether DNS caching is enabled. Event functions only.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .default(rt::Literal::Str("FALSE"))
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                "IntranetConfig",
+                "Private network access settings.",
+                rt::TypeDescriptor::Structure(&types::INTRANET_CONFIG_IN),
+            ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `CreateNamespace`: Creates a namespace from the given parameters.
+pub static CREATE_NAMESPACE: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "CreateNamespace",
+    "Creates a namespace from the given parameters.",
+    &[
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Name of the namespace.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("ns1"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the namespace.",
+                rt::TypeDescriptor::String,
+            )
+            .example("a namespace"),
+        rt::MemberDescriptor::new(
+            "ResourceEnv",
+            "Resource pool configuration of the namespace.",
+            rt::TypeDescriptor::Structure(&types::NAMESPACE_RESOURCE_ENV),
+        ),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.CreateNamespace",
+        "InternalError",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Action",
+        "InvalidParameterValue.DefaultNamespace",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.NamespaceInvalid",
+        "InvalidParameterValue.Stamp",
+        "LimitExceeded.Namespace",
+        "ResourceInUse",
+        "ResourceInUse.Namespace",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.Role",
+        "UnsupportedOperation",
+    ],
+);
+
+/// `CreateTrigger`: Creates a trigger for a function from the given parameters.
+pub static CREATE_TRIGGER: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "CreateTrigger",
+    "Creates a trigger for a function from the given parameters.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function the new trigger is bound to.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("FunctionName"),
+        rt::MemberDescriptor::new(
+                "TriggerName",
+                "Name of the new trigger. For `timer`: letters, digits, `-` and `_`, up to 100 characters. For `cos`: the bucket's XML API endpoint domain. Other types follow their own binding rules.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("TriggerName"),
+        rt::MemberDescriptor::new(
+                "Type",
+                "Type of the trigger; use `http` to create a function URL.",
+                rt::TypeDescriptor::Enum(&types::TRIGGER_TYPE),
+            )
+            .required()
+            .example("timer"),
+        rt::MemberDescriptor::new(
+                "TriggerDesc",
+                "Type-specific parameters of the trigger, e.g. the cron expression of a `timer` trigger.",
+                rt::TypeDescriptor::String,
+            )
+            .example("*/2****"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version or alias the trigger applies to; `$DEFAULT` is recommended to ease later canary releases.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("$LATEST"))
+            .example("$DEFAULT"),
+        rt::MemberDescriptor::new(
+                "Enable",
+                "Initial state of the trigger.",
+                rt::TypeDescriptor::Enum(&types::OPEN_STATE),
+            )
+            .example("1"),
+        rt::MemberDescriptor::new(
+                "CustomArgument",
+                "User-defined argument passed to the function. Only for `timer` triggers.",
+                rt::TypeDescriptor::String,
+            )
+            .sensitive()
+            .example("CustomArgument"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the trigger.",
+                rt::TypeDescriptor::String,
+            )
+            .example("A trigger"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "TriggerInfo",
+                "Details of the created trigger.",
+                rt::TypeDescriptor::Structure(&types::TRIGGER),
+            )
+            .output_required()
+            .example(
+                "{ \"AddTime\": \"2021-06-09 16:07:18\", \"AvailableStatus\": \"Availa",
+            ),
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.ApiGateway",
+        "FailedOperation.Apigw",
+        "FailedOperation.Cos",
+        "FailedOperation.CreateTrigger",
+        "InternalError.ApiGateway",
+        "InternalError.Ckafka",
+        "InternalError.Cmq",
+        "InternalError.Cos",
+        "InternalError.System",
+        "InvalidParameterValue",
+        "InvalidParameterValue.ApiGateway",
+        "InvalidParameterValue.Cdn",
+        "InvalidParameterValue.Ckafka",
+        "InvalidParameterValue.Cos",
+        "InvalidParameterValue.CosNotifyRuleConflict",
+        "InvalidParameterValue.CustomArgument",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.EASConfig",
+        "InvalidParameterValue.Enable",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.SecretInfo",
+        "InvalidParameterValue.ServiceName",
+        "InvalidParameterValue.TriggerDesc",
+        "InvalidParameterValue.TriggerName",
+        "InvalidParameterValue.Type",
+        "InvalidParameterValue.ZipFile",
+        "LimitExceeded.Cdn",
+        "LimitExceeded.FunctionOnTopic",
+        "LimitExceeded.Trigger",
+        "ResourceInUse",
+        "ResourceInUse.Cdn",
+        "ResourceInUse.Cmq",
+        "ResourceInUse.Cos",
+        "ResourceInUse.Trigger",
+        "ResourceInUse.TriggerName",
+        "ResourceInsufficient.COS",
+        "ResourceNotFound",
+        "ResourceNotFound.Cdn",
+        "ResourceNotFound.Ckafka",
+        "ResourceNotFound.Cmq",
+        "ResourceNotFound.Cos",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.FunctionVersion",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Qualifier",
+        "ResourceNotFound.Version",
+        "UnauthorizedOperation",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.CreateTrigger",
+        "UnsupportedOperation",
+        "UnsupportedOperation.Cdn",
+        "UnsupportedOperation.Cos",
+        "UnsupportedOperation.Trigger",
+    ],
+);
+
+/// `DeleteAlias`: Deletes an alias that points to a function version.
+pub static DELETE_ALIAS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteAlias",
+    "Deletes an alias that points to a function version.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("<FunctionName>"),
+        rt::MemberDescriptor::new(
+                "Name",
+                "Name of the alias to delete.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("<AliasName>"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("<Namespace>"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.DeleteAlias",
+        "InternalError.System",
+        "InvalidParameterValue.Alias",
+        "InvalidParameterValue.Name",
+        "ResourceNotFound.Alias",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+    ],
+);
+
+/// `DeleteCustomDomain`: Deletes an SCF custom domain.
+pub static DELETE_CUSTOM_DOMAIN: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "DeleteCustomDomain",
+        "Deletes an SCF custom domain.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Custom domain name to delete.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("www.demo.com"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `DeleteFunction`: Deletes a function, or a single version of it when `Qualifier` is given.
+pub static DELETE_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteFunction",
+    "Deletes a function, or a single version of it when `Qualifier` is given.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to delete.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("<FunctionName>"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version to delete; omit it to delete every version of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("$LATEST"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.DeleteFunction",
+        "FailedOperation.FunctionNameStatusError",
+        "FailedOperation.FunctionStatusError",
+        "FailedOperation.ProvisionedInProgress",
+        "InternalError.Cmq",
+        "InternalError.System",
+        "InvalidParameter.Payload",
+        "InvalidParameterValue",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.Qualifier",
+        "ResourceNotFound",
+        "ResourceNotFound.AttachedTagKeyNotFound",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Qualifier",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.DeleteFunction",
+        "UnsupportedOperation",
+        "UnsupportedOperation.AliasBind",
+    ],
+);
+
+/// `DeleteFunctionVersion`: Deletes a specific version of a function.
+pub static DELETE_FUNCTION_VERSION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "DeleteFunctionVersion",
+        "Deletes a specific version of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("test_function"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version number to delete.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "ForceDelete",
+                    "Set to `true` to remove the containers at once and forcibly stop invocations still running.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("true"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `DeleteLayerVersion`: Deletes a version of a layer.
+pub static DELETE_LAYER_VERSION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteLayerVersion",
+    "Deletes a version of a layer. The deleted version can no longer be bound to functions, but functions that already use it are not affected.",
+    &[
+        rt::MemberDescriptor::new(
+                "LayerName",
+                "Name of the layer.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("layer-1"),
+        rt::MemberDescriptor::new(
+                "LayerVersion",
+                "Version number of the layer to delete.",
+                rt::TypeDescriptor::Int64,
+            )
+            .required()
+            .example("v1"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.DeleteLayerVersion",
+        "FailedOperation.OperationConflict",
+        "InternalError",
+        "InternalError.System",
+        "ResourceInUse.LayerVersion",
+        "ResourceNotFound.LayerVersion",
+        "UnauthorizedOperation.CAM",
+    ],
+);
+
+/// `DeleteNamespace`: Deletes a namespace.
+pub static DELETE_NAMESPACE: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteNamespace",
+    "Deletes a namespace.",
+    &[
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Name of the namespace to delete.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("namespace1"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.DeleteNamespace",
+        "InternalError",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Action",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.NamespaceInvalid",
+        "ResourceInUse.Namespace",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation.CAM",
+        "UnsupportedOperation",
+    ],
+);
+
+/// `DeleteProvisionedConcurrencyConfig`: Removes the provisioned concurrency setting from a version of a function.
+pub static DELETE_PROVISIONED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteProvisionedConcurrencyConfig",
+    "Removes the provisioned concurrency setting from a version of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function whose provisioned concurrency is removed.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("functionName1"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version number of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("1"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("namespace1"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.ProvisionedInProgress",
+        "InternalError",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Qualifier",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionVersion",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Version",
+        "UnauthorizedOperation",
+    ],
+);
+
+/// `DeleteReservedConcurrencyConfig`: Removes the reserved concurrency quota of a function.
+pub static DELETE_RESERVED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteReservedConcurrencyConfig",
+    "Removes the reserved concurrency quota of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function whose reserved concurrency is removed.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("functionName1"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.DebugModeStatus",
+        "FailedOperation.ReservedInProgress",
+        "InternalError",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation",
+    ],
+);
+
+/// `DeleteTrigger`: Deletes an existing trigger of a function.
+pub static DELETE_TRIGGER: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "DeleteTrigger",
+    "Deletes an existing trigger of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("ledDummyAPITest"),
+        rt::MemberDescriptor::new(
+                "TriggerName",
+                "Name of the trigger to delete.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("trigger_name"),
+        rt::MemberDescriptor::new(
+                "Type",
+                "Type of the trigger to delete.",
+                rt::TypeDescriptor::Enum(&types::TRIGGER_TYPE),
+            )
+            .required()
+            .example("timer"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "TriggerDesc",
+                "Trigger description in the same format as for `SetTrigger`, e.g. `{\"event\":\"cos:ObjectCreated:*\"}`. Required for COS triggers; may be omitted for timer and CMQ triggers.",
+                rt::TypeDescriptor::String,
+            )
+            .json(rt::JsonPayload::Any)
+            .example("{\"event\":\"cos:ObjectCreated:*\"}"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version or alias the trigger to delete points to.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("$LATEST"))
+            .example("$LATEST"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.CreateTrigger",
+        "FailedOperation.DeleteTrigger",
+        "InternalError",
+        "InternalError.System",
+        "InvalidParameterValue",
+        "InvalidParameterValue.ApiGateway",
+        "InvalidParameterValue.Cdn",
+        "InvalidParameterValue.Cmq",
+        "InvalidParameterValue.Cos",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.TriggerDesc",
+        "InvalidParameterValue.TriggerName",
+        "InvalidParameterValue.Type",
+        "ResourceInUse.Cdn",
+        "ResourceInUse.Cmq",
+        "ResourceNotFound",
+        "ResourceNotFound.Cdn",
+        "ResourceNotFound.Cmq",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Timer",
+        "ResourceNotFound.Trigger",
+        "ResourceNotFound.Version",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.DeleteTrigger",
+        "UnsupportedOperation.Cdn",
+    ],
+);
+
+/// `GetAccount`: Returns the account's resource usage and limits.
+pub static GET_ACCOUNT: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetAccount",
+        "Returns the account's resource usage and limits.",
+        &[],
+        &[
+            rt::MemberDescriptor::new(
+                    "AccountUsage",
+                    "Resources already used, per namespace.",
+                    rt::TypeDescriptor::Structure(&types::USAGE_INFO),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "AccountLimit",
+                    "Resource limits, per namespace.",
+                    rt::TypeDescriptor::Structure(&types::LIMITS_INFO),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &["InvalidParameterValue.Stamp", "UnauthorizedOperation.CAM"],
+    )
+    .idempotent();
+/// `GetAlias`: Returns the details of an alias: its name, description, target version and routing settings.
+pub static GET_ALIAS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetAlias",
+        "Returns the details of an alias: its name, description, target version and routing settings.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("functionName1"),
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Name of the alias.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("alias1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("ns1"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionVersion",
+                    "Primary version the alias points to.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Name of the alias.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("alias1"),
+            rt::MemberDescriptor::new(
+                    "RoutingConfig",
+                    "Traffic routing settings of the alias.",
+                    rt::TypeDescriptor::Structure(&types::ROUTING_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the alias.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("alias1"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the alias was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("\"2024-12-19 12:19:07\""),
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the alias was last updated.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("\"2024-12-19 12:19:07\""),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation.GetAlias",
+            "InternalError.System",
+            "InvalidParameter.RoutingConfig",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Name",
+            "InvalidParameterValue.Namespace",
+            "ResourceNotFound.Alias",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.Namespace",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `GetAsyncEventStatus`: Returns the status of an asynchronous invocation event.
+pub static GET_ASYNC_EVENT_STATUS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetAsyncEventStatus",
+        "Returns the status of an asynchronous invocation event. Statuses are kept for 72 hours after the event finishes.",
+        &[
+            rt::MemberDescriptor::new(
+                    "InvokeRequestId",
+                    "Request ID of the asynchronous invocation.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("ea7bb7c7-c312-4255-b7dc-b2bf0cfda10e"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Result",
+                    "Status of the asynchronous event.",
+                    rt::TypeDescriptor::Structure(&types::ASYNC_EVENT_STATUS),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation.AsyncEventStatus",
+            "ResourceNotFound.AsyncEvent",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.Namespace",
+        ],
+    )
+    .idempotent();
+/// `GetCustomDomain`: Returns the details of an SCF custom domain.
+pub static GET_CUSTOM_DOMAIN: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetCustomDomain",
+        "Returns the details of an SCF custom domain.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Custom domain name to query.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("www.demo.com"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Custom domain name.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("www.demo.com"),
+            rt::MemberDescriptor::new(
+                    "Protocol",
+                    "Protocol the domain serves, e.g. `HTTP`.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("HTTP"),
+            rt::MemberDescriptor::new(
+                "EndpointsConfig",
+                "Routing rules of the domain.",
+                rt::TypeDescriptor::List(
+                    &rt::TypeDescriptor::Structure(&types::ENDPOINTS_CONF),
+                ),
+            ),
+            rt::MemberDescriptor::new(
+                "CertConfig",
+                "Certificate settings of the domain.",
+                rt::TypeDescriptor::Structure(&types::CERT_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "WafConfig",
+                "Web application firewall (WAF) settings of the domain.",
+                rt::TypeDescriptor::Structure(&types::WAF_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "Tags",
+                "Tags attached to the domain.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::TAG)),
+            ),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .idempotent()
+    .service_wide_errors();
+/// `GetFunction`: Returns the details of a function, such as its name, code, handler, triggers and timeout.
+pub static GET_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetFunction",
+        "Returns the details of a function, such as its name, code, handler, triggers and timeout.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function to describe; give either this or `ResourceId`, not both.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("<FunctionName>"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("$LATEST"))
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "ShowCode",
+                    "Whether the code is returned; entry files larger than 1 MB are never shown.",
+                    rt::TypeDescriptor::Enum(&types::SWITCH),
+                )
+                .example("TRUE"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the function was last modified.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2018-06-07 09:52:23"),
+            rt::MemberDescriptor::new(
+                    "CodeInfo",
+                    "Code of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .sensitive()
+                .example("\"helloworld\""),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Triggers",
+                    "Triggers of the function.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::TRIGGER),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Handler",
+                    "Handler (entry point) of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("scfredis.main_handler"),
+            rt::MemberDescriptor::new(
+                    "CodeSize",
+                    "Size of the function code, in bytes.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Timeout",
+                    "Timeout of the function, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("3"),
+            rt::MemberDescriptor::new(
+                    "FunctionVersion",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "MemorySize",
+                    "Maximum memory available to the function, in MB.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("128"),
+            rt::MemberDescriptor::new(
+                    "Runtime",
+                    "Runtime of the function. May be `null` when no value is available.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("Python2.7"),
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("ledDummyAPITest"),
+            rt::MemberDescriptor::new(
+                    "VpcConfig",
+                    "VPC settings of the function.",
+                    rt::TypeDescriptor::Structure(&types::VPC_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "UseGpu",
+                    "Whether the function uses a GPU, e.g. `FALSE`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "Environment",
+                    "Environment variables of the function.",
+                    rt::TypeDescriptor::Structure(&types::ENVIRONMENT),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "CodeResult",
+                    "Whether the code is valid, e.g. `failed`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("failed"),
+            rt::MemberDescriptor::new(
+                    "CodeError",
+                    "Error message about the code.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "ErrNo",
+                    "Error code about the code.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Role",
+                    "Role bound to the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("scf-role1"),
+            rt::MemberDescriptor::new(
+                    "InstallDependency",
+                    "Whether dependencies are installed automatically, e.g. `FALSE`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "Status of the function, e.g. `Active`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Active"),
+            rt::MemberDescriptor::new(
+                    "StatusDesc",
+                    "Description of the status.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "ClsLogsetId",
+                    "ID of the CLS logset logs are shipped to.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("5354061a-dcaa-46be-8359-fe5gt56075c0"),
+            rt::MemberDescriptor::new(
+                    "ClsTopicId",
+                    "ID of the CLS topic logs are shipped to.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("5354061a-dcaa-46be-jydw-fe51e56075c0"),
+            rt::MemberDescriptor::new(
+                    "FunctionId",
+                    "ID of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("lam-bcrxav2w"),
+            rt::MemberDescriptor::new(
+                    "Tags",
+                    "Tags of the function.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::TAG)),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "EipConfig",
+                    "Elastic IP (EIP) settings.",
+                    rt::TypeDescriptor::Structure(&types::EIP_OUT_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "AccessInfo",
+                    "Domain access information.",
+                    rt::TypeDescriptor::Structure(&types::ACCESS_INFO),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Type of the function.",
+                    rt::TypeDescriptor::Enum(&types::FUNCTION_TYPE),
+                )
+                .output_required()
+                .example("HTTP"),
+            rt::MemberDescriptor::new(
+                    "L5Enable",
+                    "Whether L5 is enabled.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "Layers",
+                    "Layer versions bound to the function.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::LAYER_VERSION_INFO),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "DeadLetterConfig",
+                    "Dead-letter queue bound to the function.",
+                    rt::TypeDescriptor::Structure(&types::DEAD_LETTER_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the function was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-20 10:00:00"),
+            rt::MemberDescriptor::new(
+                    "PublicNetConfig",
+                    "Public network access settings. May be `null` when no value is available.",
+                    rt::TypeDescriptor::Structure(&types::PUBLIC_NET_CONFIG_OUT),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "OnsEnable",
+                    "Whether ONS is enabled. May be `null` when no value is available.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "CfsConfig",
+                    "File system (CFS) settings used to mount a file system in the function.",
+                    rt::TypeDescriptor::Structure(&types::CFS_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "AvailableStatus",
+                    "Billing status of the function, e.g. `Available`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Available"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "InitTimeout",
+                    "Initialization timeout of the function, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("3"),
+            rt::MemberDescriptor::new(
+                    "StatusReasons",
+                    "Reasons for a failed status.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::STATUS_REASON),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "AsyncRunEnable",
+                    "Whether asynchronous execution is enabled.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "TraceEnable",
+                    "Whether event tracing is enabled.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "ImageConfig",
+                    "Container image settings. May be `null` when no value is available.",
+                    rt::TypeDescriptor::Structure(&types::IMAGE_CONFIG),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "ProtocolType",
+                    "Access protocol of an HTTP function; currently WebSockets. May be `null` when no value is available.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "ProtocolParams",
+                    "Parameters of the access protocol set in `ProtocolType`. May be `null` when no value is available.",
+                    rt::TypeDescriptor::Structure(&types::PROTOCOL_PARAMS),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "InstanceConcurrencyConfig",
+                    "Multiple concurrent requests per instance; web functions only. May be `null` when no value is available.",
+                    rt::TypeDescriptor::Structure(&types::INSTANCE_CONCURRENCY_CONFIG),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "DnsCache",
+                    "Whether DNS caching is enabled.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "IntranetConfig",
+                    "Private network access settings. May be `null` when no value is available.",
+                    rt::TypeDescriptor::Structure(&types::INTRANET_CONFIG_OUT),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .idempotent()
+    .service_wide_errors();
+/// `GetFunctionAddress`: Returns a download address for the code package of a function.
+pub static GET_FUNCTION_ADDRESS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetFunctionAddress",
+        "Returns a download address for the code package of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("<FunctionName>"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Url",
+                    "COS address from which the code package can be downloaded.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("https://xxxx.com/xxxx"),
+            rt::MemberDescriptor::new(
+                    "CodeSha256",
+                    "SHA-256 digest of the function's code package.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("fdsfdgdfgdfghdfhdfgsfsrewreterytfdx"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation.FunctionStatusError",
+            "FailedOperation.GetFunctionAddress",
+            "InternalError",
+            "InternalError.System",
+            "InvalidParameter.Payload",
+            "InvalidParameterValue",
+            "InvalidParameterValue.Action",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Qualifier",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.FunctionVersion",
+            "ResourceNotFound.Namespace",
+            "ResourceNotFound.Version",
+            "UnauthorizedOperation.CAM",
+            "UnauthorizedOperation.CodeSecret",
+        ],
+    )
+    .idempotent();
+/// `GetFunctionEventInvokeConfig`: Returns the asynchronous retry settings of a function, including the retry count and message retention time.
+pub static GET_FUNCTION_EVENT_INVOKE_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetFunctionEventInvokeConfig",
+        "Returns the asynchronous retry settings of a function, including the retry count and message retention time.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("Unzip-1609933864"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("$LATEST"))
+                .example("$LATEST"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "AsyncTriggerConfig",
+                    "Asynchronous retry settings.",
+                    rt::TypeDescriptor::Structure(&types::ASYNC_TRIGGER_CONFIG),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation",
+            "FailedOperation.FunctionVersionStatusNotActive",
+            "FailedOperation.InsufficientBalance",
+            "InternalError",
+            "InvalidParameterValue",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Qualifier",
+            "MissingParameter",
+            "ResourceNotFound",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.FunctionVersion",
+            "ResourceNotFound.Namespace",
+            "ResourceNotFound.Version",
+            "UnauthorizedOperation",
+        ],
+    )
+    .idempotent();
+/// `GetFunctionLogs`: Returns function run logs that match the given query conditions.
+pub static GET_FUNCTION_LOGS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetFunctionLogs",
+        "Returns function run logs that match the given query conditions. This action has been taken offline: use `GetRequestStatus` for the result of an invocation, and the log search service (CLS) for run logs.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function. Optional for compatibility, but recommended, since log retrieval may fail without it. For functions bound to CLS, CLS's own APIs give better log search.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("helloworld-demo"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first log entry to return; `Offset` + `Limit` must not exceed 10000.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of log entries to return; `Offset` + `Limit` must not exceed 10000.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .example("20"),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort order of the logs.",
+                    rt::TypeDescriptor::Enum(&types::LOG_SORT_ORDER),
+                )
+                .example("desc"),
+            rt::MemberDescriptor::new(
+                    "OrderBy",
+                    "Field the logs are sorted by.",
+                    rt::TypeDescriptor::Enum(&types::LOG_SORT_KEY),
+                )
+                .example("function_name"),
+            rt::MemberDescriptor::new(
+                    "Filter",
+                    "Log filter. `RetCode=not0` returns only failed invocations, `RetCode=is0` only successful ones; when omitted, all logs are returned.",
+                    rt::TypeDescriptor::Structure(&types::LOG_FILTER),
+                )
+                .example("not0"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "FunctionRequestId",
+                    "Request ID of the invocation whose logs to return.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("d1922633-55cf-443a-a6cc-0788ce93df06"),
+            rt::MemberDescriptor::new(
+                    "StartTime",
+                    "Start of the query window, as `YYYY-MM-DD HH:MM:SS`; must be within one day of `EndTime`.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .example("2017-05-16 20:00:00"),
+            rt::MemberDescriptor::new(
+                    "EndTime",
+                    "End of the query window, as `YYYY-MM-DD HH:MM:SS`; must be within one day of `StartTime`.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .example("2017-05-16 20:59:59"),
+            rt::MemberDescriptor::new(
+                    "SearchContext",
+                    "Log search context (no longer used).",
+                    rt::TypeDescriptor::Structure(&types::LOG_SEARCH_CONTEXT),
+                )
+                .deprecated("Field has been taken offline."),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of matching log entries.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("100"),
+            rt::MemberDescriptor::new(
+                    "Data",
+                    "Function log entries.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::FUNCTION_LOG),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "SearchContext",
+                    "Log search context (no longer used).",
+                    rt::TypeDescriptor::Structure(&types::LOG_SEARCH_CONTEXT),
+                )
+                .output_required()
+                .deprecated("Field has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation",
+            "FailedOperation.AuthFailure",
+            "FailedOperation.QueryError",
+            "FailedOperation.TopicNotExist",
+            "InternalError",
+            "InternalError.ES",
+            "InternalError.Exception",
+            "InternalError.SearchFailed",
+            "InternalError.System",
+            "InvalidParameter.Cls",
+            "InvalidParameter.ParamError",
+            "InvalidParameter.Payload",
+            "InvalidParameter.RoleCheck",
+            "InvalidParameterValue",
+            "InvalidParameterValue.DateTime",
+            "InvalidParameterValue.FunctionType",
+            "InvalidParameterValue.ImageType",
+            "InvalidParameterValue.Offset",
+            "InvalidParameterValue.Order",
+            "InvalidParameterValue.OrderBy",
+            "InvalidParameterValue.RetCode",
+            "InvalidParameterValue.StartTimeOrEndTime",
+            "LimitExceeded.Offset",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.RoleCheck",
+            "UnauthorizedOperation.CAM",
+            "UnsupportedOperation",
+            "UnsupportedOperation.NotSupportRegion",
+        ],
+    )
+    .idempotent()
+    .deprecated("Taken offline; use `GetRequestStatus` or CLS log search instead.");
+/// `GetLayerVersion`: Returns the details of a layer version, including a link to download its files.
+pub static GET_LAYER_VERSION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetLayerVersion",
+        "Returns the details of a layer version, including a link to download its files.",
+        &[
+            rt::MemberDescriptor::new(
+                    "LayerName",
+                    "Name of the layer.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("layer-name1"),
+            rt::MemberDescriptor::new(
+                    "LayerVersion",
+                    "Version number of the layer.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .required()
+                .example("lv"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "CompatibleRuntimes",
+                    "Runtimes the layer is compatible with.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("demo"),
+            rt::MemberDescriptor::new(
+                    "CodeSha256",
+                    "SHA-256 hash of the layer version's file.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("xcdsfdsfgsdgrfrew"),
+            rt::MemberDescriptor::new(
+                    "Location",
+                    "Download address of the layer version's file.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("http://demo"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the version was created.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2023-01-01"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("demo"),
+            rt::MemberDescriptor::new(
+                    "LicenseInfo",
+                    "License information.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("LicenseInfoDemo"),
+            rt::MemberDescriptor::new(
+                    "LayerVersion",
+                    "Version number.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("l1"),
+            rt::MemberDescriptor::new(
+                    "LayerName",
+                    "Name of the layer.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("layer-name1"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "Current status of the layer version, e.g. `Active`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Active"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InternalError.System",
+            "ResourceNotFound.LayerVersion",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `GetProvisionedConcurrencyConfig`: Returns provisioned concurrency details for a function, or for one of its versions.
+pub static GET_PROVISIONED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetProvisionedConcurrencyConfig",
+        "Returns provisioned concurrency details for a function, or for one of its versions.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function to query.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("funcName1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version number of the function; omit it to get the settings of all versions.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("1"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "UnallocatedConcurrencyNum",
+                    "Provisioned concurrency that can still be allocated to this function.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Allocated",
+                    "Provisioned concurrency already configured, per version.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(
+                            &types::VERSION_PROVISIONED_CONCURRENCY_INFO,
+                        ),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InvalidParameterValue",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Qualifier",
+            "MissingParameter",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionVersion",
+            "ResourceNotFound.Namespace",
+            "ResourceNotFound.Version",
+            "UnauthorizedOperation",
+        ],
+    )
+    .idempotent();
+/// `GetRequestStatus`: Returns the execution status of a single function request matching the given criteria.
+pub static GET_REQUEST_STATUS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetRequestStatus",
+        "Returns the execution status of a single function request matching the given criteria.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("hello"),
+            rt::MemberDescriptor::new(
+                    "FunctionRequestId",
+                    "ID of the request to look up.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("a63607c3-581f-4be9-8c4b-631c75909f07"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "StartTime",
+                    "Start of the query window, as `YYYY-MM-DD HH:MM:SS`; omit it to start 15 minutes before now.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("2017-05-16 20:00:00"),
+            rt::MemberDescriptor::new(
+                    "EndTime",
+                    "End of the query window, as `YYYY-MM-DD HH:MM:SS`; must be later than `StartTime` and is required when `StartTime` is set. Defaults to now when `StartTime` is omitted.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("2017-05-16 20:59:59"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of execution statuses. May be null when no valid value is available.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .nullable()
+                .example("10"),
+            rt::MemberDescriptor::new(
+                    "Data",
+                    "Execution statuses of the request. May be null when no valid value is available.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::REQUEST_STATUS),
+                    ),
+                )
+                .output_required()
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation",
+            "FailedOperation.TopicNotExist",
+            "InternalError",
+            "InternalError.System",
+            "InvalidParameter.Cls",
+            "InvalidParameterValue",
+            "InvalidParameterValue.DateTime",
+            "InvalidParameterValue.Function",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.FunctionRequestId",
+            "InvalidParameterValue.RetCode",
+            "InvalidParameterValue.StartTime",
+            "InvalidParameterValue.StartTimeOrEndTime",
+            "OperationDenied.AccountIsolate",
+            "OperationDenied.AccountNotExists",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+        ],
+    )
+    .idempotent();
+/// `GetReservedConcurrencyConfig`: Returns the reserved (exclusive) concurrency quota configured for a function.
+pub static GET_RESERVED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "GetReservedConcurrencyConfig",
+        "Returns the reserved (exclusive) concurrency quota configured for a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function whose reserved concurrency quota to return.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("functionName1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "ReservedMem",
+                    "Reserved concurrency quota of the function, as concurrent memory in MB; `null` when no valid value is available.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .nullable()
+                .example("128"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InvalidParameterValue",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "MissingParameter",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.Namespace",
+            "UnauthorizedOperation",
+        ],
+    )
+    .idempotent();
+/// `Invoke`: Runs a function, synchronously or asynchronously.
+pub static INVOKE: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "Invoke",
+    "Runs a function, synchronously or asynchronously. Synchronous calls time out after 300 seconds; for better performance the dedicated synchronous `InvokeFunction` action is recommended.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("helloworld"),
+        rt::MemberDescriptor::new(
+                "InvocationType",
+                "Invocation mode. The API times out after 300 seconds; use `Event` for longer runs.",
+                rt::TypeDescriptor::Enum(&types::INVOCATION_TYPE),
+            )
+            .default(rt::Literal::Str("RequestResponse"))
+            .example("RequestResponse"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version number or alias of the function to invoke.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("$LATEST"))
+            .example("$LATEST"),
+        rt::MemberDescriptor::new(
+                "ClientContext",
+                "Input of the function as JSON; it becomes the handler's `event` argument. Asynchronous calls accept at most 128 KB.",
+                rt::TypeDescriptor::String,
+            )
+            .json(rt::JsonPayload::Any)
+            .max_bytes(6291456)
+            .sensitive()
+            .example("{\"key\":\"value\"}"),
+        rt::MemberDescriptor::new(
+                "LogType",
+                "Log type of the invocation result, e.g. `Tail`; the log is empty for asynchronous calls.",
+                rt::TypeDescriptor::String,
+            )
+            .example("Tail"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "RoutingKey",
+                "Routing key for traffic-split (canary) invocation, e.g. `{\"k\":\"v\"}`.",
+                rt::TypeDescriptor::String,
+            )
+            .json(rt::JsonPayload::StringMap)
+            .max_bytes(1024)
+            .example("{\"key\":\"value\"}"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "Result",
+                "Result of the function execution.",
+                rt::TypeDescriptor::Structure(&types::RESULT_VALUE),
+            )
+            .output_required()
+            .sensitive(),
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.FunctionStatusError",
+        "FailedOperation.InvokeFunction",
+        "InternalError",
+        "InternalError.System",
+        "InvalidParameter.FunctionName",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Param",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceUnavailable.InsufficientBalance",
+        "UnauthorizedOperation.CAM",
+    ],
+);
 
 /// `InvokeFunction`: Invokes a function synchronously and returns its result.
 pub static INVOKE_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
@@ -136,9 +2558,3740 @@ pub static INVOKE_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
     ],
 );
 
+/// `ListAliases`: Lists all aliases of a function, optionally only those associated with a given version.
+pub static LIST_ALIASES: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListAliases",
+        "Lists all aliases of a function, optionally only those associated with a given version.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("functionName1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "FunctionVersion",
+                    "If given, only aliases associated with this function version are returned.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first result to return.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("0"))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Maximum number of results to return.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("20"))
+                .example("10"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Aliases",
+                    "Aliases of the function.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::ALIAS),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of aliases.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError.System",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.Namespace",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `ListAsyncEvents`: Lists the asynchronous invocation events of a function, with optional filters.
+pub static LIST_ASYNC_EVENTS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListAsyncEvents",
+        "Lists the asynchronous invocation events of a function, with optional filters.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("helloworld"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Filter: function version.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "InvokeType",
+                    "Filter: invocation types, e.g. `COS`.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .example("[COS]"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "Filter: event statuses, e.g. `RUNNING`.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .example("RUNNING"),
+            rt::MemberDescriptor::new(
+                "StartTimeInterval",
+                "Filter: half-open interval `[start, end)` for the time the event started running.",
+                rt::TypeDescriptor::Structure(&types::TIME_INTERVAL),
+            ),
+            rt::MemberDescriptor::new(
+                "EndTimeInterval",
+                "Filter: half-open interval `[start, end)` for the time the event finished running.",
+                rt::TypeDescriptor::Structure(&types::TIME_INTERVAL),
+            ),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort order.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .default(rt::Literal::Str("DESC"))
+                .example("DESC"),
+            rt::MemberDescriptor::new(
+                    "Orderby",
+                    "Field the events are sorted by.",
+                    rt::TypeDescriptor::Enum(&types::ASYNC_EVENT_SORT_KEY),
+                )
+                .default(rt::Literal::Str("StartTime"))
+                .example("StartTime"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first event to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of events to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(20))
+                .max(100.0)
+                .example("20"),
+            rt::MemberDescriptor::new(
+                    "InvokeRequestId",
+                    "Filter: request ID of the event's invocation.",
+                    rt::TypeDescriptor::String,
+                )
+                .example(
+                    "5f825fd3-a59d-4879-aa28-3ac967c128885f825fd3-a59d-4879-aa28-3ac9",
+                ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of events that match the filters.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("100"),
+            rt::MemberDescriptor::new(
+                    "EventList",
+                    "Asynchronous events.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::ASYNC_EVENT),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.InvokeType",
+            "InvalidParameterValue.Limit",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Order",
+            "InvalidParameterValue.Status",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.Namespace",
+            "ResourceNotFound.Version",
+        ],
+    )
+    .idempotent();
+/// `ListCustomDomains`: Lists the SCF custom domains.
+pub static LIST_CUSTOM_DOMAINS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListCustomDomains",
+        "Lists the SCF custom domains.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first domain to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of domains to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(20))
+                .example("10"),
+            rt::MemberDescriptor::new(
+                    "OrderBy",
+                    "Field the domains are sorted by.",
+                    rt::TypeDescriptor::Enum(&types::TIME_SORT_KEY),
+                )
+                .default(rt::Literal::Str("AddTime"))
+                .example("AddTime"),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort order.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .default(rt::Literal::Str("DESC"))
+                .example("DESC"),
+            rt::MemberDescriptor::new(
+                "Filters",
+                "Filter conditions.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::FILTER)),
+            ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Total",
+                    "Total number of domains.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Domains",
+                    "Custom domains found. May be `null` when no value is available.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::DOMAIN_INFO),
+                    ),
+                )
+                .nullable(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .idempotent()
+    .service_wide_errors();
+/// `ListFunctions`: Lists functions that match the given query parameters.
+pub static LIST_FUNCTIONS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListFunctions",
+        "Lists functions that match the given query parameters.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort direction of the results.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .example("ASC"),
+            rt::MemberDescriptor::new(
+                    "Orderby",
+                    "Field used to sort the results.",
+                    rt::TypeDescriptor::Enum(&types::FUNCTION_SORT_KEY),
+                )
+                .example("ModTime"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first result to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Maximum number of results to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(20))
+                .example("2"),
+            rt::MemberDescriptor::new(
+                    "SearchKey",
+                    "Fuzzy match on the function name.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("hello-world"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace to list functions from.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Fuzzy match on the function description.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("function1"),
+            rt::MemberDescriptor::new(
+                    "Filters",
+                    "Filters on function attributes or tags; for a tag use `Name` `tag-<key>` with the tag values. `VpcId`, `SubnetId`, `ClsTopicId`, `ClsLogsetId`, `Role`, `CfsId`, `CfsMountInsId` and `Eip` take one value; `Status`, `Runtime`, `Type`, `PublicNetStatus`, `AsyncRunEnable`, `TraceEnable` and `Stamp` take up to 20.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::FILTER),
+                    ),
+                )
+                .max_items(10)
+                .example(
+                    "[{\"Name\":\"Status\",\"Values\":[\"CreateFailed\",\"Creating\"]}]",
+                ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Functions",
+                    "Functions that match the query.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::FUNCTION),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of matching functions.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError.Exception",
+            "InternalError.System",
+            "InvalidParameter.Payload",
+            "InvalidParameterValue",
+            "InvalidParameterValue.Limit",
+            "InvalidParameterValue.LimitExceeded",
+            "InvalidParameterValue.Name",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Offset",
+            "InvalidParameterValue.Order",
+            "InvalidParameterValue.QueryVersion",
+            "ResourceNotFound.Namespace",
+            "UnauthorizedOperation.CAM",
+            "UnauthorizedOperation.Region",
+        ],
+    )
+    .idempotent();
+/// `ListLayerVersions`: Returns information on all versions of a layer.
+pub static LIST_LAYER_VERSIONS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListLayerVersions",
+        "Returns information on all versions of a layer.",
+        &[
+            rt::MemberDescriptor::new(
+                    "LayerName",
+                    "Name of the layer.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("layer-name1"),
+            rt::MemberDescriptor::new(
+                    "CompatibleRuntime",
+                    "Compatible runtimes to filter layer versions by.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .example("Nodejs16.13"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "LayerVersions",
+                    "Versions of the layer.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::LAYER_VERSION_INFO),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InternalError.System",
+            "InvalidParameterValue.Name",
+            "InvalidParameterValue.Runtime",
+            "ResourceNotFound.Layer",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `ListLayers`: Lists all layers with information on each layer's latest version; can be filtered by compatible runtime.
+pub static LIST_LAYERS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListLayers",
+        "Lists all layers with information on each layer's latest version; can be filtered by compatible runtime.",
+        &[
+            rt::MemberDescriptor::new(
+                    "CompatibleRuntime",
+                    "Return only layers compatible with this runtime, e.g. `Nodejs16.13`.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("Nodejs16.13"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first layer to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of layers to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .example("10"),
+            rt::MemberDescriptor::new(
+                    "SearchKey",
+                    "Keyword matched fuzzily against layer names.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("<SearchKey>"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Layers",
+                    "Layers found.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::LAYER_VERSION_INFO),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of layers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InternalError.System",
+            "InvalidParameterValue.Runtime",
+            "InvalidParameterValue.Stamp",
+            "LimitExceeded.Layers",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `ListNamespaces`: Lists the namespaces.
+pub static LIST_NAMESPACES: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListNamespaces",
+        "Lists the namespaces.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of namespaces to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(20))
+                .example("10"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first namespace to return.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Orderby",
+                    "Field the results are sorted by.",
+                    rt::TypeDescriptor::Enum(&types::NAMESPACE_SORT_KEY),
+                )
+                .example("Name"),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort order.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .example("DESC"),
+            rt::MemberDescriptor::new(
+                    "SearchKey",
+                    "Keyword search conditions; `Key` is `Namespace` or `Description`, and multiple conditions are combined with AND.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::SEARCH_KEY),
+                    ),
+                )
+                .example("{\"Key\":\"Namespace\":Value:\"ns1\"}"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "Namespaces",
+                    "Namespace details.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::NAMESPACE),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Number of namespaces.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InvalidParameterValue.Filters",
+            "InvalidParameterValue.Order",
+            "InvalidParameterValue.SearchKey",
+            "InvalidParameterValue.Stamp",
+        ],
+    )
+    .idempotent();
+/// `ListTriggers`: Lists the triggers of a function.
+pub static LIST_TRIGGERS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListTriggers",
+        "Lists the triggers of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("function-demo"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first result to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Maximum number of results to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(20))
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "OrderBy",
+                    "Field used to sort the results.",
+                    rt::TypeDescriptor::Enum(&types::TRIGGER_SORT_KEY),
+                )
+                .default(rt::Literal::Str("mod_time"))
+                .example("add_time"),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort direction of the results.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .default(rt::Literal::Str("DESC"))
+                .example("ASC"),
+            rt::MemberDescriptor::new(
+                    "Filters",
+                    "Filters on triggers; supported names are `Qualifier` (version or alias), `TriggerName` and `Description`.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::FILTER),
+                    ),
+                )
+                .example("Qualifier: $LATEST"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of triggers.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Triggers",
+                    "Triggers of the function.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::TRIGGER_INFO),
+                    ),
+                )
+                .output_required()
+                .example("Triggers"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "FailedOperation.Apigw",
+            "InvalidParameterValue.Filters",
+            "InvalidParameterValue.Order",
+            "InvalidParameterValue.OrderBy",
+        ],
+    )
+    .idempotent();
+/// `ListVersionByFunction`: Lists the versions of a function.
+pub static LIST_VERSION_BY_FUNCTION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "ListVersionByFunction",
+        "Lists the versions of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("functionName1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset of the first result to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(0))
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Maximum number of results to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .default(rt::Literal::UInt(20))
+                .example("10"),
+            rt::MemberDescriptor::new(
+                    "Order",
+                    "Sort direction of the results.",
+                    rt::TypeDescriptor::Enum(&types::SORT_ORDER),
+                )
+                .example("DESC"),
+            rt::MemberDescriptor::new(
+                    "OrderBy",
+                    "Field used to sort the results.",
+                    rt::TypeDescriptor::Enum(&types::TIME_SORT_KEY),
+                )
+                .example("ModTime"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionVersion",
+                    "Version numbers of the function.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("[\"$LATEST\",\"3\",\"2\",\"1\"]"),
+            rt::MemberDescriptor::new(
+                    "Versions",
+                    "Details of the function's versions.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&types::FUNCTION_VERSION),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalCount",
+                    "Total number of function versions.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[
+            "InternalError",
+            "InvalidParameterValue",
+            "InvalidParameterValue.FunctionName",
+            "InvalidParameterValue.Namespace",
+            "InvalidParameterValue.Order",
+            "ResourceNotFound.Function",
+            "ResourceNotFound.FunctionName",
+            "ResourceNotFound.Namespace",
+            "UnauthorizedOperation.CAM",
+        ],
+    )
+    .idempotent();
+/// `PublishLayerVersion`: Creates a new layer version from a ZIP file or a COS object.
+pub static PUBLISH_LAYER_VERSION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "PublishLayerVersion",
+    "Creates a new layer version from a ZIP file or a COS object. Every call with the same layer name produces a new version.",
+    &[
+        rt::MemberDescriptor::new(
+                "LayerName",
+                "Name of the layer.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .min_bytes(1)
+            .max_bytes(64)
+            .format(rt::StringFormat::Name)
+            .example("layer-name1"),
+        rt::MemberDescriptor::new(
+                "CompatibleRuntimes",
+                "Runtimes the layer is compatible with; values are the same as a function's `Runtime`.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+            )
+            .required()
+            .example("Python2.7"),
+        rt::MemberDescriptor::new(
+                "Content",
+                "Source or content of the layer's files.",
+                rt::TypeDescriptor::Structure(&types::CODE),
+            )
+            .required(),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the layer version.",
+                rt::TypeDescriptor::String,
+            )
+            .example("a layer desc"),
+        rt::MemberDescriptor::new(
+                "LicenseInfo",
+                "Software license of the layer.",
+                rt::TypeDescriptor::String,
+            )
+            .example("<LicenseInfo>"),
+        rt::MemberDescriptor::new(
+            "Tags",
+            "Tags of the layer, as an array of key-value pairs.",
+            rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&types::TAG)),
+        ),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "LayerVersion",
+                "Version number of the layer version just created.",
+                rt::TypeDescriptor::Int64,
+            )
+            .output_required()
+            .example("1"),
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.PublishLayerVersion",
+        "InternalError",
+        "InternalError.Exception",
+        "InternalError.System",
+        "InvalidParameterValue.CompatibleRuntimes",
+        "InvalidParameterValue.Content",
+        "InvalidParameterValue.Cos",
+        "InvalidParameterValue.CosBucketName",
+        "InvalidParameterValue.CosBucketRegion",
+        "InvalidParameterValue.CosObjectName",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.LayerName",
+        "InvalidParameterValue.Name",
+        "InvalidParameterValue.Runtime",
+        "InvalidParameterValue.Stamp",
+        "InvalidParameterValue.TempCosObjectName",
+        "InvalidParameterValue.ZipFileBase64BinasciiError",
+        "LimitExceeded.LayerVersions",
+        "ResourceInUse",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.NotMC",
+        "UnsupportedOperation.Cos",
+    ],
+);
+
+/// `PublishVersion`: Publishes a new version of a function.
+pub static PUBLISH_VERSION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "PublishVersion",
+    "Publishes a new version of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to publish.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("<FunctionName>"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the version.",
+                rt::TypeDescriptor::String,
+            )
+            .example("<Description>"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionVersion",
+                "Version number of the function just published.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required()
+            .example("4"),
+        rt::MemberDescriptor::new(
+                "CodeSize",
+                "Size of the code, in bytes.",
+                rt::TypeDescriptor::Int64,
+            )
+            .output_required()
+            .example("45686"),
+        rt::MemberDescriptor::new(
+                "MemorySize",
+                "Maximum memory available to the function, in MB.",
+                rt::TypeDescriptor::Int64,
+            )
+            .output_required()
+            .example("256"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required()
+            .example("dummytut"),
+        rt::MemberDescriptor::new(
+                "Handler",
+                "Handler (entry point) of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required()
+            .example("scfredis.main_handler"),
+        rt::MemberDescriptor::new(
+                "Timeout",
+                "Timeout of the function, in seconds.",
+                rt::TypeDescriptor::Int64,
+            )
+            .output_required()
+            .example("3"),
+        rt::MemberDescriptor::new(
+                "Runtime",
+                "Runtime of the function. May be `null` when no value is available.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required()
+            .nullable()
+            .example("Python2.7"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required()
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.PublishVersion",
+        "InternalError",
+        "InternalError.System",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Namespace",
+        "LimitExceeded.ContainerImageAccelerate",
+        "LimitExceeded.ContainerImageAccelerateQuota",
+        "ResourceInUse",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation.CAM",
+        "UnsupportedOperation",
+        "UnsupportedOperation.PublishVersion",
+    ],
+);
+
+/// `PutProvisionedConcurrencyConfig`: Sets provisioned concurrency for a published version of a function; `$LATEST` is not supported.
+pub static PUT_PROVISIONED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "PutProvisionedConcurrencyConfig",
+    "Sets provisioned concurrency for a published version of a function; `$LATEST` is not supported.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to configure.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("functionName1"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version number of the function; `$LATEST` cannot have provisioned concurrency.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("1"),
+        rt::MemberDescriptor::new(
+                "VersionProvisionedConcurrencyNum",
+                "Provisioned concurrency for this version. The total across all versions may not exceed the function's maximum concurrency quota minus 100; set `0` when using `ConcurrencyUtilizationTracking`.",
+                rt::TypeDescriptor::UInt64,
+            )
+            .required()
+            .example("10"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+        rt::MemberDescriptor::new(
+            "TriggerActions",
+            "Scheduled provisioning tasks.",
+            rt::TypeDescriptor::List(
+                &rt::TypeDescriptor::Structure(&types::TRIGGER_ACTION),
+            ),
+        ),
+        rt::MemberDescriptor::new(
+                "ProvisionedType",
+                "How concurrency is provisioned. Static provisioning uses `VersionProvisionedConcurrencyNum`; utilization tracking uses `TrackingTarget`, `MinCapacity` and `MaxCapacity`.",
+                rt::TypeDescriptor::Enum(&types::PROVISIONED_TYPE),
+            )
+            .example("ConcurrencyUtilizationTracking"),
+        rt::MemberDescriptor::new(
+                "TrackingTarget",
+                "Concurrency utilization to track, as a fraction (both bounds exclusive). Only for `ConcurrencyUtilizationTracking`.",
+                rt::TypeDescriptor::Float,
+            )
+            .min(0.0)
+            .max(1.0)
+            .example("0"),
+        rt::MemberDescriptor::new(
+                "MinCapacity",
+                "Lower bound of provisioned concurrency when scaling in. Only for `ConcurrencyUtilizationTracking`.",
+                rt::TypeDescriptor::UInt64,
+            )
+            .min(1.0)
+            .example("0"),
+        rt::MemberDescriptor::new(
+                "MaxCapacity",
+                "Upper bound of provisioned concurrency when scaling out. Only for `ConcurrencyUtilizationTracking`.",
+                rt::TypeDescriptor::UInt64,
+            )
+            .example("0"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.DebugModeStatus",
+        "FailedOperation.FunctionVersionStatusNotActive",
+        "FailedOperation.InsufficientBalance",
+        "FailedOperation.ProvisionCreateTimer",
+        "FailedOperation.ProvisionDeleteTimer",
+        "FailedOperation.ProvisionedExceedAvailable",
+        "FailedOperation.ProvisionedExceedReserved",
+        "FailedOperation.ProvisionedInProgress",
+        "FailedOperation.ServiceClosed",
+        "FailedOperation.UnOpenedService",
+        "InternalError",
+        "InvalidParameterValue",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.MinCapacity",
+        "InvalidParameterValue.ProvisionTriggerCronConfigDuplicate",
+        "InvalidParameterValue.ProvisionTriggerName",
+        "InvalidParameterValue.ProvisionTriggerNameDuplicate",
+        "InvalidParameterValue.ProvisionType",
+        "InvalidParameterValue.Qualifier",
+        "InvalidParameterValue.TrackingTarget",
+        "InvalidParameterValue.TriggerCronConfig",
+        "InvalidParameterValue.TriggerCronConfigTimeInterval",
+        "InvalidParameterValue.TriggerProvisionedConcurrencyNum",
+        "LimitExceeded.FunctionProvisionedConcurrencyMemory",
+        "LimitExceeded.FunctionTotalProvisionedConcurrencyMemory",
+        "LimitExceeded.FunctionTotalProvisionedConcurrencyNum",
+        "LimitExceeded.MaxCapacity",
+        "LimitExceeded.ProvisionTriggerAction",
+        "LimitExceeded.ProvisionTriggerInterval",
+        "MissingParameter",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.FunctionVersion",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Version",
+        "UnauthorizedOperation",
+    ],
+);
+
+/// `PutReservedConcurrencyConfig`: Sets the reserved (exclusive) concurrency quota of a function.
+pub static PUT_RESERVED_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "PutReservedConcurrencyConfig",
+    "Sets the reserved (exclusive) concurrency quota of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to configure.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("functionName1"),
+        rt::MemberDescriptor::new(
+                "ReservedConcurrencyMem",
+                "Reserved concurrency quota of the function, expressed as memory (MB). The sum over all functions may not exceed the account's total concurrency memory quota minus 12800.",
+                rt::TypeDescriptor::UInt64,
+            )
+            .required()
+            .example("12800"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.DebugModeStatus",
+        "FailedOperation.FunctionVersionStatusNotActive",
+        "FailedOperation.InsufficientBalance",
+        "FailedOperation.ProvisionedExceedReserved",
+        "FailedOperation.ReservedInProgress",
+        "FailedOperation.ServiceClosed",
+        "InternalError",
+        "InvalidParameterValue",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Namespace",
+        "LimitExceeded.FunctionReservedConcurrencyMemory",
+        "MissingParameter",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation",
+    ],
+);
+
+/// `PutTotalConcurrencyConfig`: Changes the account's total concurrency quota.
+pub static PUT_TOTAL_CONCURRENCY_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "PutTotalConcurrencyConfig",
+    "Changes the account's total concurrency quota.",
+    &[
+        rt::MemberDescriptor::new(
+                "TotalConcurrencyMem",
+                "Account concurrency quota, as concurrent memory in MB; must be at least the concurrent memory already in use plus 12800.",
+                rt::TypeDescriptor::UInt64,
+            )
+            .required()
+            .example("128000"),
+        rt::MemberDescriptor::new("Namespace", "Namespace.", rt::TypeDescriptor::String)
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.InsufficientBalance",
+        "FailedOperation.ReservedExceedTotal",
+        "FailedOperation.TotalConcurrencyMemoryInProgress",
+        "InternalError",
+        "InvalidParameterValue",
+        "LimitExceeded.TotalConcurrencyMemory",
+        "LimitExceeded.UserTotalConcurrencyMemory",
+        "MissingParameter",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.TotalConcurrencyMemory",
+        "UnauthorizedOperation",
+        "UnsupportedOperation",
+    ],
+);
+
+/// `TerminateAsyncEvent`: Terminates an asynchronous function event that is still running.
+pub static TERMINATE_ASYNC_EVENT: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "TerminateAsyncEvent",
+    "Terminates an asynchronous function event that is still running.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("helloworld"),
+        rt::MemberDescriptor::new(
+                "InvokeRequestId",
+                "Request ID of the invocation to terminate.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("5f825fd3-a59d-4879-aa28-3ac967c128885f825fd3-a59d-4879-aa28-3ac9"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "GraceShutdown",
+                "When `true`, a `SIGTERM` signal is sent to the invocation so it can shut down gracefully.",
+                rt::TypeDescriptor::Bool,
+            )
+            .default(rt::Literal::Bool(false))
+            .example("false"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation.AsyncEventStatus",
+        "InvalidParameterValue.FunctionName",
+        "ResourceNotFound.AsyncEvent",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.Namespace",
+    ],
+);
+
+/// `UpdateAlias`: Updates the configuration of an alias.
+pub static UPDATE_ALIAS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateAlias",
+    "Updates the configuration of an alias.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("TestFunction"),
+        rt::MemberDescriptor::new(
+                "Name",
+                "Name of the alias.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("TestAlias"),
+        rt::MemberDescriptor::new(
+                "FunctionVersion",
+                "Primary version the alias points to.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("$LATEST"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+            "RoutingConfig",
+            "Traffic routing of the alias; required to add an additional version, which must differ from the primary version. At most one additional version is allowed; omit it to send all traffic to the primary version.",
+            rt::TypeDescriptor::Structure(&types::ROUTING_CONFIG),
+        ),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the alias.",
+                rt::TypeDescriptor::String,
+            )
+            .example("a alias desc"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.UpdateAlias",
+        "InternalError.System",
+        "InvalidParameter.RoutingConfig",
+        "InvalidParameterValue",
+        "InvalidParameterValue.AdditionalVersionWeights",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Name",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.RoutingConfig",
+        "ResourceNotFound.Alias",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.FunctionVersion",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation.CAM",
+    ],
+);
+
+/// `UpdateCustomDomain`: Updates the configuration of a custom domain.
+pub static UPDATE_CUSTOM_DOMAIN: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "UpdateCustomDomain",
+        "Updates the configuration of a custom domain.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Custom domain name.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("www.demo.com"),
+            rt::MemberDescriptor::new(
+                    "Protocol",
+                    "Protocol served on the domain.",
+                    rt::TypeDescriptor::Enum(&types::DOMAIN_PROTOCOL),
+                )
+                .example("HTTP"),
+            rt::MemberDescriptor::new(
+                "CertConfig",
+                "Certificate configuration; required when the protocol includes HTTPS.",
+                rt::TypeDescriptor::Structure(&types::CERT_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "WafConfig",
+                "Web application firewall (WAF) configuration.",
+                rt::TypeDescriptor::Structure(&types::WAF_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "EndpointsConfig",
+                "Routing rules of the domain.",
+                rt::TypeDescriptor::List(
+                    &rt::TypeDescriptor::Structure(&types::ENDPOINTS_CONF),
+                ),
+            ),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `UpdateFunctionCode`: Updates the code of a function.
+pub static UPDATE_FUNCTION_CODE: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateFunctionCode",
+    "Updates the code of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to update.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("functionName1"),
+        rt::MemberDescriptor::new(
+                "Handler",
+                "Handler in the form `file.function` (Java: `package.Class::method`). File and function names start and end with a letter, may contain letters, digits, `_` and `-`, and are 2-60 characters each.",
+                rt::TypeDescriptor::String,
+            )
+            .example("index.main"),
+        rt::MemberDescriptor::new(
+                "CosBucketName",
+                "Name of the COS bucket that holds the code package.",
+                rt::TypeDescriptor::String,
+            )
+            .example("<CosBucketName>"),
+        rt::MemberDescriptor::new(
+                "CosObjectName",
+                "Path of the code package object in the COS bucket.",
+                rt::TypeDescriptor::String,
+            )
+            .example("<CosObjectName>"),
+        rt::MemberDescriptor::new(
+                "ZipFile",
+                "Base64-encoded ZIP archive with the function code and its dependencies.",
+                rt::TypeDescriptor::String,
+            )
+            .max_bytes(20971520)
+            .sensitive()
+            .example("<base64>"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "CosBucketRegion",
+                "Region of the COS bucket; note that Beijing has both `ap-beijing` and `ap-beijing-1`.",
+                rt::TypeDescriptor::String,
+            )
+            .example("ap-beijing"),
+        rt::MemberDescriptor::new(
+                "InstallDependency",
+                "Whether dependencies are installed automatically, as a string such as `TRUE` or `FALSE`.",
+                rt::TypeDescriptor::String,
+            )
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+            "EnvId",
+            "Environment the function belongs to.",
+            rt::TypeDescriptor::String,
+        ),
+        rt::MemberDescriptor::new(
+                "Publish",
+                "Whether to publish a new version along with the update (`TRUE` or `FALSE`).",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("FALSE"))
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+            "Code",
+            "Function code.",
+            rt::TypeDescriptor::Structure(&types::CODE),
+        ),
+        rt::MemberDescriptor::new(
+                "CodeSource",
+                "Where the code comes from.",
+                rt::TypeDescriptor::Enum(&types::CODE_SOURCE),
+            )
+            .example("Cos"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.CallRoleFailed",
+        "FailedOperation.FunctionStatusError",
+        "FailedOperation.OperationConflict",
+        "FailedOperation.UpdateFunctionCode",
+        "InternalError.System",
+        "InvalidParameter.Payload",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Args",
+        "InvalidParameterValue.Code",
+        "InvalidParameterValue.CodeSecret",
+        "InvalidParameterValue.CodeSource",
+        "InvalidParameterValue.Command",
+        "InvalidParameterValue.Cos",
+        "InvalidParameterValue.CosBucketName",
+        "InvalidParameterValue.CosBucketRegion",
+        "InvalidParameterValue.CosObjectName",
+        "InvalidParameterValue.Demo",
+        "InvalidParameterValue.DemoId",
+        "InvalidParameterValue.DnsInfo",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.GitBranch",
+        "InvalidParameterValue.GitDirectory",
+        "InvalidParameterValue.GitPassword",
+        "InvalidParameterValue.GitUrl",
+        "InvalidParameterValue.GitUserName",
+        "InvalidParameterValue.Handler",
+        "InvalidParameterValue.ImageType",
+        "InvalidParameterValue.ImageUri",
+        "InvalidParameterValue.InlineZipFile",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.RegistryId",
+        "InvalidParameterValue.TempCosObjectName",
+        "InvalidParameterValue.ZipFile",
+        "InvalidParameterValue.ZipFileBase64BinasciiError",
+        "LimitExceeded.ContainerImageAccelerateQuota",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.ImageConfig",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.TempCosAppid",
+        "UnauthorizedOperation.UpdateFunctionCode",
+        "UnsupportedOperation",
+    ],
+);
+
+/// `UpdateFunctionConfiguration`: Updates the configuration of a function.
+pub static UPDATE_FUNCTION_CONFIGURATION: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateFunctionConfiguration",
+    "Updates the configuration of a function.",
+    &[
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function to update.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("<FunctionName>"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the function; English letters, digits, spaces, commas, periods and Chinese characters are allowed.",
+                rt::TypeDescriptor::String,
+            )
+            .max_bytes(1000)
+            .example("<Description>"),
+        rt::MemberDescriptor::new(
+                "MemorySize",
+                "Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128.",
+                rt::TypeDescriptor::Int64,
+            )
+            .default(rt::Literal::UInt(128))
+            .min(64.0)
+            .max(3072.0)
+            .example("128"),
+        rt::MemberDescriptor::new(
+                "Timeout",
+                "Maximum run time of the function, in seconds.",
+                rt::TypeDescriptor::Int64,
+            )
+            .default(rt::Literal::UInt(3))
+            .min(1.0)
+            .max(900.0)
+            .example("3"),
+        rt::MemberDescriptor::new(
+                "Runtime",
+                "Runtime of the function; it is set at creation and currently cannot be changed.",
+                rt::TypeDescriptor::String,
+            )
+            .example("Python3.6"),
+        rt::MemberDescriptor::new(
+            "Environment",
+            "Environment variables of the function.",
+            rt::TypeDescriptor::Structure(&types::ENVIRONMENT),
+        ),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+        rt::MemberDescriptor::new(
+            "VpcConfig",
+            "VPC settings of the function.",
+            rt::TypeDescriptor::Structure(&types::VPC_CONFIG),
+        ),
+        rt::MemberDescriptor::new(
+                "Role",
+                "Role bound to the function.",
+                rt::TypeDescriptor::String,
+            )
+            .example("SCF_ExecuteRole"),
+        rt::MemberDescriptor::new(
+                "InstallDependency",
+                "Whether dependencies are installed online. Node.js functions only.",
+                rt::TypeDescriptor::Enum(&types::SWITCH),
+            )
+            .default(rt::Literal::Str("FALSE"))
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+                "ClsLogsetId",
+                "ID of the CLS logset logs are shipped to.",
+                rt::TypeDescriptor::String,
+            )
+            .example("fsdfs-sfdsdfsd-sdfsdf"),
+        rt::MemberDescriptor::new(
+                "ClsTopicId",
+                "ID of the CLS topic logs are shipped to.",
+                rt::TypeDescriptor::String,
+            )
+            .example("fsdfs-sfdsdfsd-sdfsdf"),
+        rt::MemberDescriptor::new(
+                "Publish",
+                "Whether to publish a new version along with the update (`TRUE` or `FALSE`).",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("FALSE"))
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+                "L5Enable",
+                "Whether L5 access is enabled.",
+                rt::TypeDescriptor::Enum(&types::SWITCH),
+            )
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+            "Layers",
+            "Layer versions to bind to the function; later layers in the list overwrite files of earlier ones.",
+            rt::TypeDescriptor::List(
+                &rt::TypeDescriptor::Structure(&types::LAYER_VERSION_SIMPLE),
+            ),
+        ),
+        rt::MemberDescriptor::new(
+            "DeadLetterConfig",
+            "Dead-letter queue bound to the function.",
+            rt::TypeDescriptor::Structure(&types::DEAD_LETTER_CONFIG),
+        ),
+        rt::MemberDescriptor::new(
+            "PublicNetConfig",
+            "Public network access settings.",
+            rt::TypeDescriptor::Structure(&types::PUBLIC_NET_CONFIG_IN),
+        ),
+        rt::MemberDescriptor::new(
+            "CfsConfig",
+            "File system (CFS) settings used to bind a CFS file system to the function.",
+            rt::TypeDescriptor::Structure(&types::CFS_CONFIG),
+        ),
+        rt::MemberDescriptor::new(
+                "InitTimeout",
+                "Initialization timeout of the function, in seconds.",
+                rt::TypeDescriptor::Int64,
+            )
+            .example("15"),
+        rt::MemberDescriptor::new(
+            "ProtocolParams",
+            "Parameters for the access protocol set in `ProtocolType` of an HTTP function.",
+            rt::TypeDescriptor::Structure(&types::PROTOCOL_PARAMS),
+        ),
+        rt::MemberDescriptor::new(
+            "InstanceConcurrencyConfig",
+            "Multiple concurrent requests per instance. Web functions only.",
+            rt::TypeDescriptor::Structure(&types::INSTANCE_CONCURRENCY_CONFIG),
+        ),
+        rt::MemberDescriptor::new(
+                "DnsCache",
+                "Whether DNS caching is enabled. Event functions only.",
+                rt::TypeDescriptor::Enum(&types::SWITCH),
+            )
+            .default(rt::Literal::Str("FALSE"))
+            .example("FALSE"),
+        rt::MemberDescriptor::new(
+            "IntranetConfig",
+            "Private network access settings.",
+            rt::TypeDescriptor::Structure(&types::INTRANET_CONFIG_IN),
+        ),
+        rt::MemberDescriptor::new(
+                "IgnoreSysLog",
+                "Whether reporting of system logs is skipped.",
+                rt::TypeDescriptor::Bool,
+            )
+            .example("false"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.AccountInsufficient",
+        "FailedOperation.ApmConfigInstanceId",
+        "FailedOperation.BindPlugin",
+        "FailedOperation.CallNetDeployFailed",
+        "FailedOperation.ClsServiceUnregistered",
+        "FailedOperation.DebugModeUpdateTimeOutFail",
+        "FailedOperation.InstanceNotFound",
+        "FailedOperation.InsufficientBalance",
+        "FailedOperation.InsufficientResources",
+        "FailedOperation.MixNodeConfig",
+        "FailedOperation.OpenService",
+        "FailedOperation.QcsRoleNotFound",
+        "FailedOperation.ReservedInProgress",
+        "FailedOperation.SessionName",
+        "FailedOperation.UpdateFunctionConfiguration",
+        "InternalError.System",
+        "InternalError.SystemError",
+        "InvalidParameter.GooseFsRequired",
+        "InvalidParameter.ParamError",
+        "InvalidParameter.Payload",
+        "InvalidParameterValue",
+        "InvalidParameterValue.Action",
+        "InvalidParameterValue.ApmConfig",
+        "InvalidParameterValue.ApmConfigInstanceId",
+        "InvalidParameterValue.ApmConfigRegion",
+        "InvalidParameterValue.CfsId",
+        "InvalidParameterValue.CfsLocalMountDir",
+        "InvalidParameterValue.CfsMountInsId",
+        "InvalidParameterValue.CfsParameterDuplicate",
+        "InvalidParameterValue.CfsParameterError",
+        "InvalidParameterValue.CfsRegion",
+        "InvalidParameterValue.CfsRemoteMountDir",
+        "InvalidParameterValue.CfsType",
+        "InvalidParameterValue.CfsUserGroupId",
+        "InvalidParameterValue.CfsUserId",
+        "InvalidParameterValue.Cls",
+        "InvalidParameterValue.ClsRole",
+        "InvalidParameterValue.CosFsBucketMountDir",
+        "InvalidParameterValue.CosFsBucketName",
+        "InvalidParameterValue.CosFsLocalMountDir",
+        "InvalidParameterValue.CosFsRegion",
+        "InvalidParameterValue.CosFsStruction",
+        "InvalidParameterValue.CosFsType",
+        "InvalidParameterValue.Description",
+        "InvalidParameterValue.DiskSize",
+        "InvalidParameterValue.DnsInfo",
+        "InvalidParameterValue.DynamicEnabled",
+        "InvalidParameterValue.EipConfig",
+        "InvalidParameterValue.Environment",
+        "InvalidParameterValue.EnvironmentExceededLimit",
+        "InvalidParameterValue.EnvironmentSystemProtect",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.GooseFsCluster",
+        "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr",
+        "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr",
+        "InvalidParameterValue.GooseFsEndpoint",
+        "InvalidParameterValue.GooseFsFuseJVMConfig",
+        "InvalidParameterValue.GooseFsLocalMountDir",
+        "InvalidParameterValue.GooseFsNamespace",
+        "InvalidParameterValue.GooseFsRemoteMountPath",
+        "InvalidParameterValue.GooseFsStructionError",
+        "InvalidParameterValue.GooseFsType",
+        "InvalidParameterValue.Handler",
+        "InvalidParameterValue.IdleTimeOut",
+        "InvalidParameterValue.InstanceConcurrencyConfig",
+        "InvalidParameterValue.L5Enable",
+        "InvalidParameterValue.Layers",
+        "InvalidParameterValue.LimitExceeded",
+        "InvalidParameterValue.LogFormat",
+        "InvalidParameterValue.MaxConcurrency",
+        "InvalidParameterValue.Memory",
+        "InvalidParameterValue.MemorySize",
+        "InvalidParameterValue.MountOption",
+        "InvalidParameterValue.Namespace",
+        "InvalidParameterValue.NodeSpec",
+        "InvalidParameterValue.NodeType",
+        "InvalidParameterValue.Permission",
+        "InvalidParameterValue.PluginConfig",
+        "InvalidParameterValue.Port",
+        "InvalidParameterValue.PublicNetConfig",
+        "InvalidParameterValue.ReadinessProbe",
+        "InvalidParameterValue.Runtime",
+        "InvalidParameterValue.SystemEnvironment",
+        "InvalidParameterValue.TraceEnable",
+        "InvalidParameterValue.Vpc",
+        "InvalidParameterValue.WebSocketsParams",
+        "LimitExceeded.Eip",
+        "LimitExceeded.Fs",
+        "LimitExceeded.InitTimeout",
+        "LimitExceeded.IntraIp",
+        "LimitExceeded.Memory",
+        "LimitExceeded.PrivilegeContainer",
+        "LimitExceeded.Timeout",
+        "ResourceNotFound.CfsMountInsNotMatch",
+        "ResourceNotFound.CfsProtocolError",
+        "ResourceNotFound.CfsStatusError",
+        "ResourceNotFound.CfsVpcNotMatch",
+        "ResourceNotFound.Cmq",
+        "ResourceNotFound.CosObject",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.GetCfsMountInsError",
+        "ResourceNotFound.GetCfsNotMatch",
+        "ResourceNotFound.GooseFsClusterEndpoint",
+        "ResourceNotFound.GooseFsClusterId",
+        "ResourceNotFound.GooseFsClusterNamespace",
+        "ResourceNotFound.Layer",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Role",
+        "ResourceNotFound.Vpc",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.Role",
+        "UnsupportedOperation",
+        "UnsupportedOperation.DiskSize",
+        "UnsupportedOperation.EipFixed",
+        "UnsupportedOperation.VpcConfig",
+    ],
+);
+
+/// `UpdateFunctionEventInvokeConfig`: Updates the asynchronous retry settings of a function, including the retry count and message retention time.
+pub static UPDATE_FUNCTION_EVENT_INVOKE_CONFIG: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateFunctionEventInvokeConfig",
+    "Updates the asynchronous retry settings of a function, including the retry count and message retention time.",
+    &[
+        rt::MemberDescriptor::new(
+                "AsyncTriggerConfig",
+                "Asynchronous retry settings.",
+                rt::TypeDescriptor::Structure(&types::ASYNC_TRIGGER_CONFIG),
+            )
+            .required(),
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("FunctionName"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.FunctionVersionStatusNotActive",
+        "FailedOperation.InsufficientBalance",
+        "InternalError",
+        "InvalidParameterValue",
+        "InvalidParameterValue.AsyncTriggerConfig",
+        "InvalidParameterValue.FunctionName",
+        "InvalidParameterValue.Namespace",
+        "LimitExceeded.MsgTTL",
+        "LimitExceeded.RetryNum",
+        "MissingParameter",
+        "ResourceNotFound",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.FunctionVersion",
+        "ResourceNotFound.Namespace",
+        "UnauthorizedOperation",
+        "UnsupportedOperation.EipFixed",
+        "UnsupportedOperation.UpdateFunctionEventInvokeConfig",
+        "UnsupportedOperation.VpcConfig",
+    ],
+);
+
+/// `UpdateNamespace`: Updates a namespace.
+pub static UPDATE_NAMESPACE: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateNamespace",
+    "Updates a namespace.",
+    &[
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Name of the namespace.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("test01"),
+        rt::MemberDescriptor::new(
+                "Description",
+                "Description of the namespace.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("fdsgfds"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &["InvalidParameterValue.Description", "ResourceNotFound.Namespace"],
+);
+
+/// `UpdateTrigger`: Updates the configuration of a trigger; currently only timer and CKafka triggers, and only `Enable`, `TriggerDesc`, `Description` and `CustomArgument`.
+pub static UPDATE_TRIGGER: rt::ActionDescriptor = rt::ActionDescriptor::new(
+        &SERVICE,
+        "UpdateTrigger",
+        "Updates the configuration of a trigger; currently only timer and CKafka triggers, and only `Enable`, `TriggerDesc`, `Description` and `CustomArgument`. Omitted fields keep their values. Default rate limit: 20 requests/second.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("FuncName"),
+            rt::MemberDescriptor::new(
+                    "TriggerName",
+                    "Name of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("TriggerName"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Type of the trigger.",
+                    rt::TypeDescriptor::Enum(&types::TRIGGER_TYPE),
+                )
+                .required()
+                .example("timer"),
+            rt::MemberDescriptor::new(
+                    "Enable",
+                    "Whether the trigger is enabled; when omitted the current state is kept, and it must not be empty if given.",
+                    rt::TypeDescriptor::Enum(&types::OPEN_STATE),
+                )
+                .example("OPEN"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Function version or alias the trigger pointed to when it was created.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("$LATEST"))
+                .example("$DEFAULT"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .default(rt::Literal::Str("default"))
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "TriggerDesc",
+                    "New trigger settings: a 5- or 7-field cron expression for timer triggers, or `Retry`, `MaxMsgNum` and `TimeOut` for CKafka triggers. Omit to keep the current value; must not be empty if given.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("*/1 * * * * * *"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the trigger; omit to keep the current value, or pass an empty string to clear it.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("some description"),
+            rt::MemberDescriptor::new(
+                    "CustomArgument",
+                    "Custom data attached to the trigger (shown for timer triggers only); omit to keep the current value, or pass an empty string to clear it.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("custom information"),
+        ],
+        &[
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+        &[],
+    )
+    .service_wide_errors();
+/// `UpdateTriggerStatus`: Enables or disables a trigger.
+pub static UPDATE_TRIGGER_STATUS: rt::ActionDescriptor = rt::ActionDescriptor::new(
+    &SERVICE,
+    "UpdateTriggerStatus",
+    "Enables or disables a trigger.",
+    &[
+        rt::MemberDescriptor::new(
+                "Enable",
+                "New state of the trigger.",
+                rt::TypeDescriptor::Enum(&types::OPEN_STATE),
+            )
+            .required()
+            .example("CLOSE"),
+        rt::MemberDescriptor::new(
+                "FunctionName",
+                "Name of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("function-demo"),
+        rt::MemberDescriptor::new(
+                "TriggerName",
+                "Name of the trigger.",
+                rt::TypeDescriptor::String,
+            )
+            .required()
+            .example("SCF-timer-1735218857"),
+        rt::MemberDescriptor::new(
+                "Type",
+                "Type of the trigger.",
+                rt::TypeDescriptor::Enum(&types::TRIGGER_TYPE),
+            )
+            .required()
+            .example("timer"),
+        rt::MemberDescriptor::new(
+                "Qualifier",
+                "Version or alias the trigger pointed to when it was created.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("$LATEST"))
+            .example("$LATEST"),
+        rt::MemberDescriptor::new(
+                "Namespace",
+                "Namespace of the function.",
+                rt::TypeDescriptor::String,
+            )
+            .default(rt::Literal::Str("default"))
+            .example("default"),
+        rt::MemberDescriptor::new(
+                "TriggerDesc",
+                "Trigger description in the same format as for `SetTrigger`. Required for COS triggers as JSON, e.g. `{\"event\":\"cos:ObjectCreated:*\"}`; may be omitted for timer and CMQ triggers.",
+                rt::TypeDescriptor::String,
+            )
+            .example("0 0 0 */1 * * *"),
+    ],
+    &[
+        rt::MemberDescriptor::new(
+                "RequestId",
+                "Unique ID of the request, generated by the service. Quote it when reporting a problem.",
+                rt::TypeDescriptor::String,
+            )
+            .output_required(),
+    ],
+    &[
+        "FailedOperation",
+        "FailedOperation.Cos",
+        "FailedOperation.CreateTrigger",
+        "FailedOperation.UpdateStatus",
+        "FailedOperation.UpdateTriggerStatus",
+        "InternalError.Cmq",
+        "InternalError.Cos",
+        "InvalidParameterValue",
+        "InvalidParameterValue.CosNotifyRuleConflict",
+        "InvalidParameterValue.Enable",
+        "InvalidParameterValue.TriggerDesc",
+        "InvalidParameterValue.TriggerName",
+        "InvalidParameterValue.Type",
+        "ResourceNotFound",
+        "ResourceNotFound.Function",
+        "ResourceNotFound.FunctionName",
+        "ResourceNotFound.Namespace",
+        "ResourceNotFound.Qualifier",
+        "ResourceNotFound.Trigger",
+        "UnauthorizedOperation.CAM",
+        "UnauthorizedOperation.UpdateTriggerStatus",
+    ],
+);
+
 /// Descriptors of the structures and enums that members refer to.
 pub mod types {
     use super::rt;
+
+    /// Descriptor of [`AccessInfo`](crate::generated::types::AccessInfo).
+    pub static ACCESS_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "AccessInfo",
+        "AccessInfo",
+        "Domain name and virtual IP through which an HTTP function is reached.",
+        &[
+            rt::MemberDescriptor::new("Host", "Domain name.", rt::TypeDescriptor::String)
+                .required()
+                .output_required()
+                .example("baidu.com"),
+            rt::MemberDescriptor::new(
+                    "Vip",
+                    "Virtual IP address (VIP) behind the domain.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("10.0.0.3"),
+        ],
+    );
+
+    /// Descriptor of [`Alias`](crate::generated::types::Alias).
+    pub static ALIAS: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Alias",
+        "Alias",
+        "A named alias that points to one or more versions of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionVersion",
+                    "Primary version the alias points to.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Name of the alias.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("alias1"),
+            rt::MemberDescriptor::new(
+                    "RoutingConfig",
+                    "How traffic sent to the alias is split across versions.",
+                    rt::TypeDescriptor::Structure(&ROUTING_CONFIG),
+                )
+                .required()
+                .output_required()
+                .example(
+                    "{AdditionalVersionWeights: [{Version: \"$LATEST\", Weight: 0.8}]}",
+                ),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the alias.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("alias1"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the alias was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("\"2024-12-19 12:19:07\""),
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the alias was last updated.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("\"2024-12-19 12:19:07\""),
+        ],
+    );
+
+    /// Descriptor of [`AsyncEvent`](crate::generated::types::AsyncEvent).
+    pub static ASYNC_EVENT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "AsyncEvent",
+        "AsyncEvent",
+        "One asynchronous invocation event of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "InvokeRequestId",
+                    "Request ID of the invocation.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("xxxx-yyyy-zzzz"),
+            rt::MemberDescriptor::new(
+                    "InvokeType",
+                    "How the function was invoked, for example `TRIGGER_TIMER`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("TRIGGER_TIMER"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Function version that handled the event.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "State of the event.",
+                    rt::TypeDescriptor::Enum(&ASYNC_EVENT_STATE),
+                )
+                .output_required()
+                .example("FINISHED"),
+            rt::MemberDescriptor::new(
+                    "StartTime",
+                    "Time the invocation started, formatted as `%Y-%m-%d %H:%M:%S.%f`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2021-01-01 00:00:00.001"),
+            rt::MemberDescriptor::new(
+                    "EndTime",
+                    "Time the invocation ended, formatted as `%Y-%m-%d %H:%M:%S.%f`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2021-01-01 00:00:00.002"),
+        ],
+    );
+
+    /// Descriptor of [`AsyncEventStatus`](crate::generated::types::AsyncEventStatus).
+    pub static ASYNC_EVENT_STATUS: rt::StructDescriptor = rt::StructDescriptor::new(
+        "AsyncEventStatus",
+        "AsyncEventStatus",
+        "Status of one asynchronous invocation event.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "State of the event.",
+                    rt::TypeDescriptor::Enum(&ASYNC_EVENT_STATE),
+                )
+                .output_required()
+                .example("RUNNING"),
+            rt::MemberDescriptor::new(
+                    "StatusCode",
+                    "Status code of the request.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("200"),
+            rt::MemberDescriptor::new(
+                    "InvokeRequestId",
+                    "Request ID of the asynchronous invocation.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("ea7bb7c7-c312-4255-b7dc-b2bf0cfda10e"),
+        ],
+    );
+
+    /// Descriptor of [`AsyncTriggerConfig`](crate::generated::types::AsyncTriggerConfig).
+    pub static ASYNC_TRIGGER_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "AsyncTriggerConfig",
+        "AsyncTriggerConfig",
+        "Retry settings for asynchronous invocations of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "RetryConfig",
+                    "Retry settings applied when an asynchronous invocation fails because of a user error.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&RETRY_CONFIG),
+                    ),
+                )
+                .required()
+                .output_required()
+                .example("{\"MsgTTL\":21600,\"RetryConfig\":[{\"RetryNum\":2}]}"),
+            rt::MemberDescriptor::new(
+                    "MsgTTL",
+                    "How long an asynchronous event message is kept for retries, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .required()
+                .output_required()
+                .example("2"),
+        ],
+    );
+
+    /// Descriptor of [`CertConf`](crate::generated::types::CertConf).
+    pub static CERT_CONF: rt::StructDescriptor = rt::StructDescriptor::new(
+        "CertConf",
+        "CertConf",
+        "SSL certificate settings of a custom domain.",
+        &[
+            rt::MemberDescriptor::new(
+                    "CertificateId",
+                    "ID of the SSL certificate.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("Hz4OcOUn"),
+        ],
+    );
+
+    /// Descriptor of [`CfsConfig`](crate::generated::types::CfsConfig).
+    pub static CFS_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "CfsConfig",
+        "CfsConfig",
+        "Cloud File Storage (CFS) file systems mounted by a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "CfsInsList",
+                    "File systems to mount.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&CFS_INS_INFO),
+                    ),
+                )
+                .required(),
+        ],
+    );
+
+    /// Descriptor of [`CfsInsInfo`](crate::generated::types::CfsInsInfo).
+    pub static CFS_INS_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "CfsInsInfo",
+        "CfsInsInfo",
+        "One CFS file system mounted by a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "UserId",
+                    "User ID under which the function accesses the file system.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("10000"),
+            rt::MemberDescriptor::new(
+                    "UserGroupId",
+                    "User group ID under which the function accesses the file system.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("10000"),
+            rt::MemberDescriptor::new(
+                    "CfsId",
+                    "ID of the file system instance.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("cfs-xxxxxxxx"),
+            rt::MemberDescriptor::new(
+                    "MountInsId",
+                    "ID of the file system mount target.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("cfs-xxxxxxxx"),
+            rt::MemberDescriptor::new(
+                    "LocalMountDir",
+                    "Directory inside the function where the file system is mounted.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("/mnt/"),
+            rt::MemberDescriptor::new(
+                    "RemoteMountDir",
+                    "Directory on the file system that is mounted.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("/remotedir"),
+            rt::MemberDescriptor::new(
+                    "IpAddress",
+                    "IP address of the file system; leave unset when configuring CFS.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("10.0.0.3"),
+            rt::MemberDescriptor::new(
+                    "MountVpcId",
+                    "ID of the VPC the file system is in; leave unset when configuring CFS.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("vpc-xxxxxxxx"),
+            rt::MemberDescriptor::new(
+                    "MountSubnetId",
+                    "ID of the VPC subnet the file system is in; leave unset when configuring CFS.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("subnet-xxxxxxxx"),
+        ],
+    );
+
+    /// Descriptor of [`Code`](crate::generated::types::Code).
+    pub static CODE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Code",
+        "Code",
+        "Where a function's code comes from: a COS object, an inline zip archive, a demo, a temporary upload or a container image.",
+        &[
+            rt::MemberDescriptor::new(
+                    "CosBucketName",
+                    "Name of the COS bucket holding the code package, without the `-appid` suffix.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("BucketName"),
+            rt::MemberDescriptor::new(
+                    "CosObjectName",
+                    "Path of the code package within the COS bucket, starting with `/`.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("ObjectName"),
+            rt::MemberDescriptor::new(
+                    "ZipFile",
+                    "Base64-encoded zip archive of the function code and its dependencies; the archive itself may be at most 50 MB.",
+                    rt::TypeDescriptor::String,
+                )
+                .sensitive(),
+            rt::MemberDescriptor::new(
+                    "CosBucketRegion",
+                    "Region of the COS bucket; only needed for Beijing (`ap-beijing`) and Beijing Zone 1 (`ap-beijing-1`).",
+                    rt::TypeDescriptor::String,
+                )
+                .example("ap-chongqing"),
+            rt::MemberDescriptor::new(
+                "DemoId",
+                "ID of the demo to create the function from.",
+                rt::TypeDescriptor::String,
+            ),
+            rt::MemberDescriptor::new(
+                    "TempCosObjectName",
+                    "Name of the temporary COS object to create the function from.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("TempCosObjectName"),
+            rt::MemberDescriptor::new(
+                    "GitUrl",
+                    "URL of the Git repository.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitUserName",
+                    "User name for the Git repository.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitPassword",
+                    "Password for the Git repository.",
+                    rt::TypeDescriptor::String,
+                )
+                .sensitive()
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitPasswordSecret",
+                    "Encrypted password for the Git repository; normally not set.",
+                    rt::TypeDescriptor::String,
+                )
+                .sensitive()
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitBranch",
+                    "Git branch to fetch.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitDirectory",
+                    "Path of the code within the Git repository.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitCommitId",
+                    "Git revision to fetch.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                    "GitUserNameSecret",
+                    "Encrypted user name for the Git repository; normally not set.",
+                    rt::TypeDescriptor::String,
+                )
+                .deprecated("The Git deployment feature has been taken offline."),
+            rt::MemberDescriptor::new(
+                "ImageConfig",
+                "TCR image settings, for functions deployed from a container image.",
+                rt::TypeDescriptor::Structure(&IMAGE_CONFIG),
+            ),
+        ],
+    );
+
+    /// Descriptor of [`DeadLetterConfig`](crate::generated::types::DeadLetterConfig).
+    pub static DEAD_LETTER_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "DeadLetterConfig",
+        "DeadLetterConfig",
+        "Dead letter queue settings of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Mode of the dead letter queue, for example `CMQ-QUEUE`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("CMQ-QUEUE"),
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Name of the dead letter queue.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("cmq-test-queue"),
+            rt::MemberDescriptor::new(
+                    "FilterType",
+                    "Tag filter used when the dead letter queue is in topic mode.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required(),
+        ],
+    );
+
+    /// Descriptor of [`DomainInfo`](crate::generated::types::DomainInfo).
+    pub static DOMAIN_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "DomainInfo",
+        "DomainInfo",
+        "A custom domain that routes requests to cloud functions.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Domain",
+                    "Domain name; wildcard domains are not supported.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("www.demo.com"),
+            rt::MemberDescriptor::new(
+                    "Protocol",
+                    "Protocols served on the domain.",
+                    rt::TypeDescriptor::Enum(&DOMAIN_PROTOCOL),
+                )
+                .example("HTTP"),
+            rt::MemberDescriptor::new(
+                "EndpointsConfig",
+                "Routes that map request paths to functions.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&ENDPOINTS_CONF)),
+            ),
+            rt::MemberDescriptor::new(
+                "CertConfig",
+                "Certificate settings; required when the protocol includes HTTPS.",
+                rt::TypeDescriptor::Structure(&CERT_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "WafConfig",
+                "Web application firewall (WAF) settings.",
+                rt::TypeDescriptor::Structure(&WAF_CONF),
+            ),
+            rt::MemberDescriptor::new(
+                "Tags",
+                "Tags bound to the domain.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&TAG)),
+            ),
+        ],
+    );
+
+    /// Descriptor of [`EipConfigIn`](crate::generated::types::EipConfigIn).
+    pub static EIP_CONFIG_IN: rt::StructDescriptor = rt::StructDescriptor::new(
+        "EipConfigIn",
+        "EipConfigIn",
+        "Fixed public IP settings for a function's public network access, as sent in requests.",
+        &[
+            rt::MemberDescriptor::new(
+                    "EipStatus",
+                    "Whether a fixed public IP is enabled.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .required()
+                .example("DISABLE"),
+        ],
+    );
+
+    /// Descriptor of [`EipConfigOut`](crate::generated::types::EipConfigOut).
+    pub static EIP_CONFIG_OUT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "EipConfigOut",
+        "EipConfigOut",
+        "Fixed public IP settings for a function's public network access, as returned by the service.",
+        &[
+            rt::MemberDescriptor::new(
+                    "EipStatus",
+                    "Whether the function uses a fixed public IP.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .output_required()
+                .example("DISABLE"),
+            rt::MemberDescriptor::new(
+                    "EipAddress",
+                    "Fixed public IP addresses in use.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("1.1.1.1"),
+        ],
+    );
+
+    /// Descriptor of [`EipOutConfig`](crate::generated::types::EipOutConfig).
+    pub static EIP_OUT_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "EipOutConfig",
+        "EipOutConfig",
+        "Fixed public egress IP information of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "EipFixed",
+                    "Whether a fixed public IP is used.",
+                    rt::TypeDescriptor::Enum(&SWITCH),
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "Eips",
+                    "Fixed public IP addresses.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("[\"1.1.1.1\"]"),
+        ],
+    );
+
+    /// Descriptor of [`EndpointsConf`](crate::generated::types::EndpointsConf).
+    pub static ENDPOINTS_CONF: rt::StructDescriptor = rt::StructDescriptor::new(
+        "EndpointsConf",
+        "EndpointsConf",
+        "Backend route that sends requests for a path to a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("function-demo"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Alias or version of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("$DEFAULT"),
+            rt::MemberDescriptor::new(
+                    "PathMatch",
+                    "Path to match, in one of the forms `/`, `/*`, `/xxx`, `/xxx/a` or `/xxx/*`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("/*"),
+            rt::MemberDescriptor::new(
+                    "PathRewrite",
+                    "Rules that rewrite the request path.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&PATH_REWRITE_RULE),
+                    ),
+                )
+                .nullable(),
+        ],
+    );
+
+    /// Descriptor of [`Environment`](crate::generated::types::Environment).
+    pub static ENVIRONMENT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Environment",
+        "Environment",
+        "Environment variables of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                "Variables",
+                "List of environment variables.",
+                rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&VARIABLE)),
+            ),
+        ],
+    );
+
+    /// Descriptor of [`Filter`](crate::generated::types::Filter).
+    pub static FILTER: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Filter",
+        "Filter",
+        "Key-value condition for list queries; multiple filters are combined with AND, and the values of one filter with OR.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Field to filter on; at most 10 filters per request. For `Runtime`, the value `CustomImage` selects image-based functions.",
+                    rt::TypeDescriptor::Enum(&FILTER_NAME),
+                )
+                .required()
+                .example("Status"),
+            rt::MemberDescriptor::new(
+                    "Values",
+                    "Values to match; `VpcId`, `SubnetId`, `ClsTopicId`, `ClsLogsetId`, `Role`, `CfsId`, `CfsMountInsId` and `Eip` take a single value.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .required()
+                .max_items(20)
+                .example("[\"Creating\",\"Updating\",\"Deleting\"]"),
+        ],
+    );
+
+    /// Descriptor of [`Function`](crate::generated::types::Function).
+    pub static FUNCTION: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Function",
+        "Function",
+        "Summary of one function, as returned in function lists.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the function was last modified.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2021-01-10 23:49:31"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the function was created.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2021-01-10 23:49:31"),
+            rt::MemberDescriptor::new(
+                    "Runtime",
+                    "Runtime of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("python2.7"),
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("helloworld"),
+            rt::MemberDescriptor::new(
+                    "FunctionId",
+                    "ID of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("lam-functionid"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Namespace of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Default"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "Current state of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Active"),
+            rt::MemberDescriptor::new(
+                    "StatusDesc",
+                    "Details about the function's state.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("a function"),
+            rt::MemberDescriptor::new(
+                    "Tags",
+                    "Tags bound to the function.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&TAG)),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Kind of function.",
+                    rt::TypeDescriptor::Enum(&FUNCTION_TYPE),
+                )
+                .output_required()
+                .example("Event"),
+            rt::MemberDescriptor::new(
+                    "StatusReasons",
+                    "Reasons the function entered a failed state.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&STATUS_REASON),
+                    ),
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "TotalProvisionedConcurrencyMem",
+                    "Sum of provisioned concurrency memory over all versions of the function.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .nullable()
+                .example("128000"),
+            rt::MemberDescriptor::new(
+                    "ReservedConcurrencyMem",
+                    "Concurrency memory reserved for the function.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .nullable()
+                .example("12800"),
+            rt::MemberDescriptor::new(
+                    "AsyncRunEnable",
+                    "Whether the function runs asynchronously.",
+                    rt::TypeDescriptor::Enum(&SWITCH),
+                )
+                .output_required()
+                .example("FALSE"),
+            rt::MemberDescriptor::new(
+                    "TraceEnable",
+                    "Whether invocation tracing is on for the asynchronous function.",
+                    rt::TypeDescriptor::Enum(&SWITCH),
+                )
+                .output_required()
+                .example("FALSE"),
+        ],
+    );
+
+    /// Descriptor of [`FunctionLog`](crate::generated::types::FunctionLog).
+    pub static FUNCTION_LOG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "FunctionLog",
+        "FunctionLog",
+        "Log record of one function invocation.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("function-demo"),
+            rt::MemberDescriptor::new(
+                    "RetMsg",
+                    "Value the function returned when it finished.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .sensitive()
+                .example("\"Hello World\""),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "Request ID of the invocation.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("633934da-c2b6-11ef-87ca-5254007bbe22"),
+            rt::MemberDescriptor::new(
+                    "StartTime",
+                    "Time the function started running.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2024-12-25 19:50:07"),
+            rt::MemberDescriptor::new(
+                    "RetCode",
+                    "Outcome of the execution: `0` succeeded, `2` still running, `3` interrupted; any other value means failure.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "InvokeFinished",
+                    "`1` if the invocation has finished; any other value means the invocation ended abnormally.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Duration",
+                    "Execution time, in ms.",
+                    rt::TypeDescriptor::Float,
+                )
+                .output_required()
+                .example("8"),
+            rt::MemberDescriptor::new(
+                    "BillDuration",
+                    "Billed time in ms: the execution time rounded up to the next 100 ms.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("8"),
+            rt::MemberDescriptor::new(
+                    "MemUsage",
+                    "Memory actually used during execution, in bytes.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("8253440"),
+            rt::MemberDescriptor::new(
+                    "Log",
+                    "Log output written during execution.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .sensitive()
+                .example("START RequestId: 633934da-c2b6-11ef-87ca-5254007bbe22"),
+            rt::MemberDescriptor::new("Level", "Log level.", rt::TypeDescriptor::String)
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "Source",
+                    "Source of the log.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "RetryNum",
+                    "Number of retries.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("0"),
+        ],
+    );
+
+    /// Descriptor of [`FunctionVersion`](crate::generated::types::FunctionVersion).
+    pub static FUNCTION_VERSION: rt::StructDescriptor = rt::StructDescriptor::new(
+        "FunctionVersion",
+        "FunctionVersion",
+        "One published version of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Version",
+                    "Name of the version.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("$LATEST"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("a version"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the version was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .nullable()
+                .example("2024-12-19 12:00:00"),
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the version was last updated.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .nullable()
+                .example("2024-12-19 12:00:00"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "State of the version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("Active"),
+        ],
+    );
+
+    /// Descriptor of [`ImageConfig`](crate::generated::types::ImageConfig).
+    pub static IMAGE_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "ImageConfig",
+        "ImageConfig",
+        "Container image in Tencent Container Registry (TCR) from which a function is deployed.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ImageType",
+                    "Edition of the TCR registry holding the image.",
+                    rt::TypeDescriptor::Enum(&IMAGE_TYPE),
+                )
+                .required()
+                .output_required()
+                .example("enterprise"),
+            rt::MemberDescriptor::new(
+                    "ImageUri",
+                    "Image reference in the form `{domain}/{namespace}/{imageName}:{tag}@{digest}`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("tcr.tencentcloudcr.com/namespace/test:latest"),
+            rt::MemberDescriptor::new(
+                    "RegistryId",
+                    "ID of the enterprise TCR instance, used to get temporary pull credentials; required when `ImageType` is `enterprise`.",
+                    rt::TypeDescriptor::String,
+                )
+                .nullable()
+                .example("tcr-xxx"),
+            rt::MemberDescriptor::new(
+                    "EntryPoint",
+                    "Entry point of the image.",
+                    rt::TypeDescriptor::String,
+                )
+                .nullable()
+                .deprecated("About to be retired; not recommended.")
+                .example("\"entrypoint.sh\""),
+            rt::MemberDescriptor::new(
+                    "Command",
+                    "Command that starts the container, such as `python`; the Dockerfile `ENTRYPOINT` is used when omitted.",
+                    rt::TypeDescriptor::String,
+                )
+                .nullable()
+                .example("python"),
+            rt::MemberDescriptor::new(
+                    "Args",
+                    "Space-separated arguments for the start command, such as `-u app.py`; the Dockerfile `CMD` is used when omitted.",
+                    rt::TypeDescriptor::String,
+                )
+                .nullable()
+                .example("-u app.py"),
+            rt::MemberDescriptor::new(
+                    "ContainerImageAccelerate",
+                    "Whether image acceleration is enabled.",
+                    rt::TypeDescriptor::Bool,
+                )
+                .nullable()
+                .default(rt::Literal::Bool(false))
+                .example("false"),
+            rt::MemberDescriptor::new(
+                    "ImagePort",
+                    "Port of the image function: `9000` for web server images, `-1` for job images.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .nullable()
+                .default(rt::Literal::UInt(9000))
+                .example("9000"),
+        ],
+    );
+
+    /// Descriptor of [`InstanceConcurrencyConfig`](crate::generated::types::InstanceConcurrencyConfig).
+    pub static INSTANCE_CONCURRENCY_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "InstanceConcurrencyConfig",
+        "InstanceConcurrencyConfig",
+        "Settings for handling several requests at once in one function instance.",
+        &[
+            rt::MemberDescriptor::new(
+                    "DynamicEnabled",
+                    "Whether smart dynamic concurrency is on; `FALSE` means static concurrency and an empty string removes the multi-concurrency setting.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("'FALSE'"),
+            rt::MemberDescriptor::new(
+                    "MaxConcurrency",
+                    "Maximum number of concurrent requests per instance.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .nullable()
+                .min(1.0)
+                .max(100.0)
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "InstanceIsolationEnabled",
+                    "Whether security isolation is enabled.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("'FALSE'"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Whether concurrency is tracked per session or per request.",
+                    rt::TypeDescriptor::Enum(&CONCURRENCY_TYPE),
+                )
+                .example("Session-Based"),
+            rt::MemberDescriptor::new(
+                "MixNodeConfig",
+                "Dynamic concurrency settings per node type.",
+                rt::TypeDescriptor::List(
+                    &rt::TypeDescriptor::Structure(&MIX_NODE_CONFIG),
+                ),
+            ),
+            rt::MemberDescriptor::new(
+                "SessionConfig",
+                "Session settings, for session-based concurrency.",
+                rt::TypeDescriptor::Structure(&SESSION_CONFIG),
+            ),
+        ],
+    );
+
+    /// Descriptor of [`IntranetConfigIn`](crate::generated::types::IntranetConfigIn).
+    pub static INTRANET_CONFIG_IN: rt::StructDescriptor = rt::StructDescriptor::new(
+        "IntranetConfigIn",
+        "IntranetConfigIn",
+        "Private network settings of a function, as sent in requests.",
+        &[
+            rt::MemberDescriptor::new(
+                    "IpFixed",
+                    "Whether a fixed private IP is enabled.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .required()
+                .example("ENABLE"),
+        ],
+    );
+
+    /// Descriptor of [`IntranetConfigOut`](crate::generated::types::IntranetConfigOut).
+    pub static INTRANET_CONFIG_OUT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "IntranetConfigOut",
+        "IntranetConfigOut",
+        "Private network settings of a function, as returned by the service.",
+        &[
+            rt::MemberDescriptor::new(
+                    "IpFixed",
+                    "Whether a fixed private IP is enabled.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .output_required()
+                .example("ENABLE"),
+            rt::MemberDescriptor::new(
+                    "IpAddress",
+                    "Fixed private IP addresses in use, when a fixed private IP is enabled.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .nullable()
+                .example("1.1.1.1"),
+        ],
+    );
+
+    /// Descriptor of [`K8SLabel`](crate::generated::types::K8SLabel).
+    pub static K8S_LABEL: rt::StructDescriptor = rt::StructDescriptor::new(
+        "K8SLabel",
+        "K8SLabel",
+        "A Kubernetes label.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Name of the label.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("labelkey"),
+            rt::MemberDescriptor::new(
+                    "Value",
+                    "Value of the label.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("labelvalue"),
+        ],
+    );
+
+    /// Descriptor of [`K8SToleration`](crate::generated::types::K8SToleration).
+    pub static K8S_TOLERATION: rt::StructDescriptor = rt::StructDescriptor::new(
+        "K8SToleration",
+        "K8SToleration",
+        "A Kubernetes toleration of node taints; which fields are supported depends on the Kubernetes version.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Name of the taint to match.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("key1"),
+            rt::MemberDescriptor::new(
+                    "Operator",
+                    "How the taint is matched.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .default(rt::Literal::Str("Equal"))
+                .example("Equal"),
+            rt::MemberDescriptor::new(
+                    "Effect",
+                    "Taint effect the toleration applies to.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("NoExecute"),
+            rt::MemberDescriptor::new(
+                    "Value",
+                    "Taint value to match; required when `Operator` is `Equal`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("value1"),
+            rt::MemberDescriptor::new(
+                    "TolerationSeconds",
+                    "How long, in seconds, the pod may keep running on the node once the taint is no longer tolerated.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .nullable()
+                .example("3600"),
+        ],
+    );
+
+    /// Descriptor of [`LayerVersionInfo`](crate::generated::types::LayerVersionInfo).
+    pub static LAYER_VERSION_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "LayerVersionInfo",
+        "LayerVersionInfo",
+        "One version of a layer.",
+        &[
+            rt::MemberDescriptor::new(
+                    "CompatibleRuntimes",
+                    "Runtimes the layer version works with.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("[\"Python3.10\",\"Python3.9\"]"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the version was created.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2024-11-22 16:52:21"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("a layer"),
+            rt::MemberDescriptor::new(
+                    "LicenseInfo",
+                    "License information.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "LayerVersion",
+                    "Version number.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "LayerName",
+                    "Name of the layer.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("layer-name1"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "Current state of the layer version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Active"),
+            rt::MemberDescriptor::new(
+                    "Stamp",
+                    "Stamp of the layer version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Default"),
+            rt::MemberDescriptor::new(
+                    "Tags",
+                    "Tags bound to the layer.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&TAG)),
+                )
+                .nullable()
+                .example("[{\"Key\":\"xx\",\"Value\":\"xx-xx\"}]}"),
+        ],
+    );
+
+    /// Descriptor of [`LayerVersionSimple`](crate::generated::types::LayerVersionSimple).
+    pub static LAYER_VERSION_SIMPLE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "LayerVersionSimple",
+        "LayerVersionSimple",
+        "Reference to one version of a layer.",
+        &[
+            rt::MemberDescriptor::new(
+                    "LayerName",
+                    "Name of the layer to bind; an empty string unbinds layers.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("layername"),
+            rt::MemberDescriptor::new(
+                    "LayerVersion",
+                    "Version of the layer to bind or unbind; use `0` when unbinding the last layer version of a function version.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .required()
+                .example("1"),
+        ],
+    );
+
+    /// Descriptor of [`LimitsInfo`](crate::generated::types::LimitsInfo).
+    pub static LIMITS_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "LimitsInfo",
+        "LimitsInfo",
+        "Quota limits of the account.",
+        &[
+            rt::MemberDescriptor::new(
+                    "NamespacesCount",
+                    "Maximum number of namespaces.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("5"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Limits of each namespace.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&NAMESPACE_LIMIT),
+                    ),
+                )
+                .output_required(),
+        ],
+    );
+
+    /// Descriptor of [`LogFilter`](crate::generated::types::LogFilter).
+    pub static LOG_FILTER: rt::StructDescriptor = rt::StructDescriptor::new(
+        "LogFilter",
+        "LogFilter",
+        "Condition that selects invocation logs by outcome, such as successful or failed.",
+        &[
+            rt::MemberDescriptor::new(
+                    "RetCode",
+                    "Which invocation logs to return; all logs are returned when omitted.",
+                    rt::TypeDescriptor::Enum(&LOG_RET_CODE),
+                )
+                .example("is0"),
+        ],
+    );
+
+    /// Descriptor of [`LogSearchContext`](crate::generated::types::LogSearchContext).
+    pub static LOG_SEARCH_CONTEXT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "LogSearchContext",
+        "LogSearchContext",
+        "Paging and search context for log queries.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Offset",
+                    "Offset from which to read logs.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Limit",
+                    "Number of log entries to return.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .required()
+                .output_required()
+                .example("100"),
+            rt::MemberDescriptor::new(
+                    "Keyword",
+                    "Keyword to search for in the logs.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Some Keyword"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Kind of logs to search.",
+                    rt::TypeDescriptor::Enum(&LOG_SEARCH_TYPE),
+                )
+                .output_required()
+                .default(rt::Literal::Str("Application"))
+                .example("Application"),
+        ],
+    );
+
+    /// Descriptor of [`MixNodeConfig`](crate::generated::types::MixNodeConfig).
+    pub static MIX_NODE_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "MixNodeConfig",
+        "MixNodeConfig",
+        "Dynamic concurrency setting for one GPU node type.",
+        &[
+            rt::MemberDescriptor::new(
+                    "NodeSpec",
+                    "Name of the GPU instance type.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("gpu-dsdfsd"),
+            rt::MemberDescriptor::new(
+                    "Num",
+                    "Number of concurrent requests.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .example("1"),
+        ],
+    );
+
+    /// Descriptor of [`Namespace`](crate::generated::types::Namespace).
+    pub static NAMESPACE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Namespace",
+        "Namespace",
+        "A namespace that groups functions.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the namespace was last modified.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-19 10:00:00"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the namespace was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-19 10:00:00"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the namespace.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("a namespace desc"),
+            rt::MemberDescriptor::new(
+                    "Name",
+                    "Name of the namespace.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("ns1"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Origin of the namespace: `default` for ordinary namespaces, `TCB` for namespaces created by CloudBase for mini programs.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Default"),
+        ],
+    );
+
+    /// Descriptor of [`NamespaceLimit`](crate::generated::types::NamespaceLimit).
+    pub static NAMESPACE_LIMIT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "NamespaceLimit",
+        "NamespaceLimit",
+        "Quota limits of one namespace.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionsCount",
+                    "Maximum number of functions in the namespace.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Trigger",
+                    "Maximum number of triggers of each type.",
+                    rt::TypeDescriptor::Structure(&TRIGGER_COUNT),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Name of the namespace.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("namespace1"),
+            rt::MemberDescriptor::new(
+                    "ConcurrentExecutions",
+                    "Concurrency limit.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "TimeoutLimit",
+                    "Maximum execution timeout, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "TestModelLimit",
+                    "Maximum number of test events.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .nullable()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "InitTimeoutLimit",
+                    "Maximum initialization timeout, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "RetryNumLimit",
+                    "Maximum number of asynchronous retries.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "MinMsgTTL",
+                    "Shortest allowed retention of asynchronous retry messages, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "MaxMsgTTL",
+                    "Longest allowed retention of asynchronous retry messages, in seconds.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+        ],
+    );
+
+    /// Descriptor of [`NamespaceResourceEnv`](crate::generated::types::NamespaceResourceEnv).
+    pub static NAMESPACE_RESOURCE_ENV: rt::StructDescriptor = rt::StructDescriptor::new(
+        "NamespaceResourceEnv",
+        "NamespaceResourceEnv",
+        "Resource pool that runs the functions of a namespace.",
+        &[
+            rt::MemberDescriptor::new(
+                    "TKE",
+                    "Resource pool backed by a TKE cluster.",
+                    rt::TypeDescriptor::Structure(&NAMESPACE_RESOURCE_ENV_TKE),
+                )
+                .output_required()
+                .nullable()
+                .example("x"),
+            rt::MemberDescriptor::new(
+                    "OFFLINE",
+                    "Whether the namespace is meant for near-offline computing.",
+                    rt::TypeDescriptor::Bool,
+                )
+                .example("true"),
+        ],
+    );
+
+    /// Descriptor of [`NamespaceResourceEnvTKE`](crate::generated::types::NamespaceResourceEnvTKE).
+    pub static NAMESPACE_RESOURCE_ENV_TKE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "NamespaceResourceEnvTKE",
+        "NamespaceResourceEnvTKE",
+        "Options for a resource pool backed by a Tencent Kubernetes Engine (TKE) cluster.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ClusterID",
+                    "ID of the TKE cluster.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("cls-xxxx"),
+            rt::MemberDescriptor::new(
+                    "SubnetID",
+                    "ID of the subnet.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("subnet-xx"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Kubernetes namespace to use in the cluster.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("kube-system"),
+            rt::MemberDescriptor::new(
+                    "DataPath",
+                    "Path where data is stored.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("/var/lib/scf"),
+            rt::MemberDescriptor::new(
+                    "NodeSelector",
+                    "Labels that select the nodes to run on.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::Structure(&K8S_LABEL)),
+                )
+                .output_required()
+                .nullable()
+                .example("Key0=a,Value0=x"),
+            rt::MemberDescriptor::new(
+                    "Tolerations",
+                    "Taint tolerations for the pods.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&K8S_TOLERATION),
+                    ),
+                )
+                .output_required()
+                .nullable()
+                .example("Key: \"key1\" Operator: \"Exists\""),
+            rt::MemberDescriptor::new(
+                    "Port",
+                    "First node port taken by SCF components.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .nullable()
+                .example("38002"),
+            rt::MemberDescriptor::new(
+                    "PodTemplatePatch",
+                    "Patch for the pod template, written in YAML (for example, setting `metadata.labels`).",
+                    rt::TypeDescriptor::String,
+                )
+                .nullable()
+                .example("metadata: labels: key: value"),
+        ],
+    );
+
+    /// Descriptor of [`NamespaceUsage`](crate::generated::types::NamespaceUsage).
+    pub static NAMESPACE_USAGE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "NamespaceUsage",
+        "NamespaceUsage",
+        "Resource usage of one namespace.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Functions",
+                    "Names of the functions in the namespace.",
+                    rt::TypeDescriptor::List(&rt::TypeDescriptor::String),
+                )
+                .output_required()
+                .example("func1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Name of the namespace.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("default"),
+            rt::MemberDescriptor::new(
+                    "FunctionsCount",
+                    "Number of functions in the namespace.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "TotalConcurrencyMem",
+                    "Total concurrency quota of the namespace.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "TotalAllocatedConcurrencyMem",
+                    "Concurrency quota in use in the namespace.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "TotalAllocatedProvisionedMem",
+                    "Provisioned concurrency quota in use in the namespace.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+        ],
+    );
+
+    /// Descriptor of [`PathRewriteRule`](crate::generated::types::PathRewriteRule).
+    pub static PATH_REWRITE_RULE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "PathRewriteRule",
+        "PathRewriteRule",
+        "Rule that rewrites the path of a routed request.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Path",
+                    "Path to rewrite, in one of the forms `/`, `/*`, `/xxx`, `/xxx/a` or `/xxx/*`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("/aa/"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "How `Path` is matched.",
+                    rt::TypeDescriptor::Enum(&PATH_REWRITE_TYPE),
+                )
+                .required()
+                .example("ExactRules"),
+            rt::MemberDescriptor::new(
+                    "Rewrite",
+                    "Replacement path, such as `/` or `/$1`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("/$1"),
+        ],
+    );
+
+    /// Descriptor of [`ProtocolParams`](crate::generated::types::ProtocolParams).
+    pub static PROTOCOL_PARAMS: rt::StructDescriptor = rt::StructDescriptor::new(
+        "ProtocolParams",
+        "ProtocolParams",
+        "Parameters for protocols other than HTTP through which an HTTP function can be reached.",
+        &[
+            rt::MemberDescriptor::new(
+                    "WSParams",
+                    "WebSocket parameters.",
+                    rt::TypeDescriptor::Structure(&WS_PARAMS),
+                )
+                .nullable()
+                .example("{ IdleTimeOut: 15 }"),
+        ],
+    );
+
+    /// Descriptor of [`PublicNetConfigIn`](crate::generated::types::PublicNetConfigIn).
+    pub static PUBLIC_NET_CONFIG_IN: rt::StructDescriptor = rt::StructDescriptor::new(
+        "PublicNetConfigIn",
+        "PublicNetConfigIn",
+        "Public network access settings of a function, as sent in requests.",
+        &[
+            rt::MemberDescriptor::new(
+                    "PublicNetStatus",
+                    "Whether the function can access the public network.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .required()
+                .example("DISABLE"),
+            rt::MemberDescriptor::new(
+                    "EipConfig",
+                    "Fixed public IP settings.",
+                    rt::TypeDescriptor::Structure(&EIP_CONFIG_IN),
+                )
+                .example("{\"EipStatus\":\"DISABLE\"}"),
+        ],
+    );
+
+    /// Descriptor of [`PublicNetConfigOut`](crate::generated::types::PublicNetConfigOut).
+    pub static PUBLIC_NET_CONFIG_OUT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "PublicNetConfigOut",
+        "PublicNetConfigOut",
+        "Public network access settings of a function, as returned by the service.",
+        &[
+            rt::MemberDescriptor::new(
+                    "PublicNetStatus",
+                    "Whether the function can access the public network.",
+                    rt::TypeDescriptor::Enum(&ENABLE_STATE),
+                )
+                .output_required()
+                .example("ENABLE"),
+            rt::MemberDescriptor::new(
+                    "EipConfig",
+                    "Fixed public IP settings.",
+                    rt::TypeDescriptor::Structure(&EIP_CONFIG_OUT),
+                )
+                .output_required()
+                .example("{\"EipStatus\":\"ENABLE\",\"EipAddress\":\"1.1.1.1\"}"),
+        ],
+    );
+
+    /// Descriptor of [`RequestStatus`](crate::generated::types::RequestStatus).
+    pub static REQUEST_STATUS: rt::StructDescriptor = rt::StructDescriptor::new(
+        "RequestStatus",
+        "RequestStatus",
+        "Execution status of one function request.",
+        &[
+            rt::MemberDescriptor::new(
+                    "FunctionName",
+                    "Name of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("function-demo"),
+            rt::MemberDescriptor::new(
+                    "RetMsg",
+                    "Value the function returned when it finished.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .sensitive()
+                .example("\"Hello World\""),
+            rt::MemberDescriptor::new(
+                    "RequestId",
+                    "ID of the request that was queried.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\"RequestId\": \"a63607c3-581f-4be9-8c4b-631c75909f07\","),
+            rt::MemberDescriptor::new(
+                    "StartTime",
+                    "Time the request started.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("2024-12-25 19:50:07"),
+            rt::MemberDescriptor::new(
+                    "RetCode",
+                    "Outcome of the request: `0` succeeded, `1` still running, `-1` failed.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Duration",
+                    "Run time of the request, in ms.",
+                    rt::TypeDescriptor::Float,
+                )
+                .output_required()
+                .example("8"),
+            rt::MemberDescriptor::new(
+                    "MemUsage",
+                    "Memory used by the request; documented as MB, although sample values look like bytes.",
+                    rt::TypeDescriptor::Float,
+                )
+                .output_required()
+                .example("8253440"),
+            rt::MemberDescriptor::new(
+                    "RetryNum",
+                    "Number of retries.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+        ],
+    );
 
     /// Descriptor of [`ResultValue`](crate::generated::types::ResultValue).
     pub static RESULT_VALUE: rt::StructDescriptor = rt::StructDescriptor::new(
@@ -199,6 +6352,1014 @@ pub mod types {
         ],
     );
 
+    /// Descriptor of [`RetryConfig`](crate::generated::types::RetryConfig).
+    pub static RETRY_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "RetryConfig",
+        "RetryConfig",
+        "Retry setting for asynchronous invocations.",
+        &[
+            rt::MemberDescriptor::new(
+                    "RetryNum",
+                    "Number of retries.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .required()
+                .output_required()
+                .example("2"),
+        ],
+    );
+
+    /// Descriptor of [`RoutingConfig`](crate::generated::types::RoutingConfig).
+    pub static ROUTING_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "RoutingConfig",
+        "RoutingConfig",
+        "How an alias splits traffic across versions; weighted and rule-based additional versions cannot be set together.",
+        &[
+            rt::MemberDescriptor::new(
+                    "AdditionalVersionWeights",
+                    "Additional versions that receive a random share of traffic according to weight.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&VERSION_WEIGHT),
+                    ),
+                )
+                .output_required()
+                .example("[{\"Version\":\"1\",\"Weight\":0.01}]"),
+            rt::MemberDescriptor::new(
+                    "AddtionVersionMatchs",
+                    "Additional versions chosen by matching rules.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&VERSION_MATCH),
+                    ),
+                )
+                .output_required(),
+        ],
+    );
+
+    /// Descriptor of [`SearchKey`](crate::generated::types::SearchKey).
+    pub static SEARCH_KEY: rt::StructDescriptor = rt::StructDescriptor::new(
+        "SearchKey",
+        "SearchKey",
+        "A search keyword together with the content to look for.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Search keyword.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("SearchKey1"),
+            rt::MemberDescriptor::new(
+                    "Value",
+                    "Content to search for.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("SearchKeyValue"),
+        ],
+    );
+
+    /// Descriptor of [`SessionConfig`](crate::generated::types::SessionConfig).
+    pub static SESSION_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "SessionConfig",
+        "SessionConfig",
+        "Session settings for session-based concurrency.",
+        &[
+            rt::MemberDescriptor::new(
+                    "SessionSource",
+                    "Where the session identifier is read from.",
+                    rt::TypeDescriptor::Enum(&SESSION_SOURCE),
+                )
+                .example("HEADER"),
+            rt::MemberDescriptor::new(
+                    "SessionName",
+                    "Name of the session key; starts with a letter, followed by letters, digits, `_` or `-`.",
+                    rt::TypeDescriptor::String,
+                )
+                .min_bytes(5)
+                .max_bytes(40)
+                .example("x-test-"),
+            rt::MemberDescriptor::new(
+                    "MaximumConcurrencySessionPerInstance",
+                    "Maximum number of concurrent sessions per instance.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "MaximumTTLInSeconds",
+                    "Maximum lifetime of a session, in seconds.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .example("1800"),
+            rt::MemberDescriptor::new(
+                    "MaximumIdleTimeInSeconds",
+                    "Maximum idle time of a session, in seconds.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .example("1800"),
+            rt::MemberDescriptor::new(
+                    "SessionPath",
+                    "Path the session applies to, such as `/mcp`.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("/mcp"),
+            rt::MemberDescriptor::new(
+                    "IdleTimeoutStrategy",
+                    "What happens to an idle session; only applies when security isolation is enabled.",
+                    rt::TypeDescriptor::Enum(&IDLE_TIMEOUT_STRATEGY),
+                )
+                .example("FATAL"),
+        ],
+    );
+
+    /// Descriptor of [`StatusReason`](crate::generated::types::StatusReason).
+    pub static STATUS_REASON: rt::StructDescriptor = rt::StructDescriptor::new(
+        "StatusReason",
+        "StatusReason",
+        "Reason for the current status.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ErrorCode",
+                    "Error code.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("ResourceNotFound.xxx"),
+            rt::MemberDescriptor::new(
+                    "ErrorMessage",
+                    "Error description.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("The specified xxx is not found"),
+        ],
+    );
+
+    /// Descriptor of [`Tag`](crate::generated::types::Tag).
+    pub static TAG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Tag",
+        "Tag",
+        "A tag as a key-value pair.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Key of the tag.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "Value",
+                    "Value of the tag.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required(),
+        ],
+    );
+
+    /// Descriptor of [`TimeInterval`](crate::generated::types::TimeInterval).
+    pub static TIME_INTERVAL: rt::StructDescriptor = rt::StructDescriptor::new(
+        "TimeInterval",
+        "TimeInterval",
+        "Time range that includes its start and excludes its end, with times formatted as `%Y-%m-%d %H:%M:%S`.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Start",
+                    "Start time, inclusive, formatted as `%Y-%m-%d %H:%M:%S`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("2024-12-14 00:00:00"),
+            rt::MemberDescriptor::new(
+                    "End",
+                    "End time, exclusive, formatted as `%Y-%m-%d %H:%M:%S`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .example("2024-12-14 01:00:00"),
+        ],
+    );
+
+    /// Descriptor of [`Trigger`](crate::generated::types::Trigger).
+    pub static TRIGGER: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Trigger",
+        "Trigger",
+        "A trigger attached to a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the trigger was last modified.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-20 11:27:07"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Type of the trigger, for example `timer`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("timer"),
+            rt::MemberDescriptor::new(
+                    "TriggerDesc",
+                    "Detailed configuration of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .json(rt::JsonPayload::Any)
+                .example("{\"cron\":\"0 0 0 */1 * * *\"}"),
+            rt::MemberDescriptor::new(
+                    "TriggerName",
+                    "Name of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("SCF-timer-1734665224"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the trigger was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-20 11:27:07"),
+            rt::MemberDescriptor::new(
+                    "Enable",
+                    "Whether the trigger is enabled.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "CustomArgument",
+                    "User-defined argument passed with the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "AvailableStatus",
+                    "Availability status of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Available"),
+            rt::MemberDescriptor::new(
+                    "ResourceId",
+                    "Finest-grained resource ID of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "BindStatus",
+                    "Binding status between the trigger and the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "TriggerAttribute",
+                    "Whether the trigger is two-way (manageable from both consoles) or one-way (created only from the SCF console).",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Alias or version the trigger is bound to.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("$DEFAULT"),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "Description of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("this is a timer trigger"),
+        ],
+    );
+
+    /// Descriptor of [`TriggerAction`](crate::generated::types::TriggerAction).
+    pub static TRIGGER_ACTION: rt::StructDescriptor = rt::StructDescriptor::new(
+        "TriggerAction",
+        "TriggerAction",
+        "A scheduled action that sets provisioned concurrency.",
+        &[
+            rt::MemberDescriptor::new(
+                    "TriggerName",
+                    "Name of the scheduled action.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("timer-1"),
+            rt::MemberDescriptor::new(
+                    "TriggerProvisionedConcurrencyNum",
+                    "Provisioned concurrency to set when the action runs.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .required()
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "TriggerCronConfig",
+                    "When the action runs, as a cron expression of seven space-separated fields.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("30 42 15 20 12 * 2024"),
+            rt::MemberDescriptor::new(
+                    "ProvisionedType",
+                    "Type of provisioning, such as `Default`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("Default"),
+        ],
+    );
+
+    /// Descriptor of [`TriggerCount`](crate::generated::types::TriggerCount).
+    pub static TRIGGER_COUNT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "TriggerCount",
+        "TriggerCount",
+        "Number of triggers of each type.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Cos",
+                    "Number of COS triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Timer",
+                    "Number of timer triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Cmq",
+                    "Number of CMQ triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Total",
+                    "Total number of triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Ckafka",
+                    "Number of CKafka triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Apigw",
+                    "Number of API Gateway triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Cls",
+                    "Number of CLS triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Clb",
+                    "Number of CLB triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Mps",
+                    "Number of MPS triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Cm",
+                    "Number of CM triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Vod",
+                    "Number of VOD triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "Eb",
+                    "Number of EventBridge triggers.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+        ],
+    );
+
+    /// Descriptor of [`TriggerInfo`](crate::generated::types::TriggerInfo).
+    pub static TRIGGER_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "TriggerInfo",
+        "TriggerInfo",
+        "Details of a trigger.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Enable",
+                    "Whether the trigger is enabled.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Version or alias of the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("$DEFAULT"),
+            rt::MemberDescriptor::new(
+                    "TriggerName",
+                    "Name of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("hulrzrbh9f"),
+            rt::MemberDescriptor::new(
+                    "Type",
+                    "Type of the trigger, for example `http`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("http"),
+            rt::MemberDescriptor::new(
+                    "TriggerDesc",
+                    "Detailed configuration of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .json(rt::JsonPayload::Any)
+                .example(
+                    "{\"AuthType\":\"NONE\",\"NetConfig\":{\"EnableIntranet\":true}}",
+                ),
+            rt::MemberDescriptor::new(
+                    "AvailableStatus",
+                    "Whether the trigger is available.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("Available"),
+            rt::MemberDescriptor::new(
+                    "CustomArgument",
+                    "User-defined argument passed with the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("custom"),
+            rt::MemberDescriptor::new(
+                    "AddTime",
+                    "Time the trigger was created.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-02 17:18:47"),
+            rt::MemberDescriptor::new(
+                    "ModTime",
+                    "Time the trigger was last modified.",
+                    rt::TypeDescriptor::DateTime,
+                )
+                .output_required()
+                .example("2024-12-02 17:18:47"),
+            rt::MemberDescriptor::new(
+                    "ResourceId",
+                    "Finest-grained resource ID of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "BindStatus",
+                    "Binding status between the trigger and the function.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "TriggerAttribute",
+                    "Whether the trigger is two-way (manageable from both consoles) or one-way (created only from the SCF console).",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .deprecated("Marked disabled in the official API description."),
+            rt::MemberDescriptor::new(
+                    "Description",
+                    "User-defined description of the trigger.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .nullable()
+                .example("Some Description"),
+            rt::MemberDescriptor::new(
+                    "BoundResources",
+                    "Resources linked to the trigger; currently returned only for custom domains bound to a function URL.",
+                    rt::TypeDescriptor::String,
+                )
+                .json(rt::JsonPayload::Any)
+                .example("[{\"domain\":\"test.com\",\"PathMatch\":\"/*\"}]"),
+        ],
+    );
+
+    /// Descriptor of [`UsageInfo`](crate::generated::types::UsageInfo).
+    pub static USAGE_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "UsageInfo",
+        "UsageInfo",
+        "Resource usage of the account.",
+        &[
+            rt::MemberDescriptor::new(
+                    "NamespacesCount",
+                    "Number of namespaces.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Namespace",
+                    "Usage of each namespace.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&NAMESPACE_USAGE),
+                    ),
+                )
+                .output_required(),
+            rt::MemberDescriptor::new(
+                    "TotalConcurrencyMem",
+                    "Concurrency memory quota of the account in the current region.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("128000"),
+            rt::MemberDescriptor::new(
+                    "TotalAllocatedConcurrencyMem",
+                    "Concurrency memory already allocated in the current region.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("0"),
+            rt::MemberDescriptor::new(
+                    "UserConcurrencyMemLimit",
+                    "Account-level concurrency quota as actually configured by the user.",
+                    rt::TypeDescriptor::Int64,
+                )
+                .output_required()
+                .example("128000"),
+        ],
+    );
+
+    /// Descriptor of [`Variable`](crate::generated::types::Variable).
+    pub static VARIABLE: rt::StructDescriptor = rt::StructDescriptor::new(
+        "Variable",
+        "Variable",
+        "A single environment variable.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Name of the variable.",
+                    rt::TypeDescriptor::String,
+                )
+                .min_bytes(1)
+                .example("testKey"),
+            rt::MemberDescriptor::new(
+                    "Value",
+                    "Value of the variable.",
+                    rt::TypeDescriptor::String,
+                )
+                .min_bytes(1)
+                .example("testValue"),
+        ],
+    );
+
+    /// Descriptor of [`VersionMatch`](crate::generated::types::VersionMatch).
+    pub static VERSION_MATCH: rt::StructDescriptor = rt::StructDescriptor::new(
+        "VersionMatch",
+        "VersionMatch",
+        "A function version selected by a matching rule.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Version",
+                    "Name of the function version.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Key",
+                    "Key the rule matches on; for a header rule use `invoke.headers.User` and pass `RoutingKey` `{\"User\":\"value\"}` when invoking.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("invoke.headers.User"),
+            rt::MemberDescriptor::new(
+                    "Method",
+                    "How `Expression` is matched.",
+                    rt::TypeDescriptor::Enum(&MATCH_METHOD),
+                )
+                .required()
+                .output_required()
+                .example("exact"),
+            rt::MemberDescriptor::new(
+                    "Expression",
+                    "Value to match: an open or closed integer interval such as `(a,b)` or `[a,b]` for `range`, or a literal string for `exact`.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("testuser"),
+        ],
+    );
+
+    /// Descriptor of [`VersionProvisionedConcurrencyInfo`](crate::generated::types::VersionProvisionedConcurrencyInfo).
+    pub static VERSION_PROVISIONED_CONCURRENCY_INFO: rt::StructDescriptor = rt::StructDescriptor::new(
+        "VersionProvisionedConcurrencyInfo",
+        "VersionProvisionedConcurrencyInfo",
+        "Provisioned concurrency of one function version: amount requested, amount ready, and task status.",
+        &[
+            rt::MemberDescriptor::new(
+                    "AllocatedProvisionedConcurrencyNum",
+                    "Provisioned concurrency that was requested.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "AvailableProvisionedConcurrencyNum",
+                    "Provisioned concurrency that is ready to serve.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Status",
+                    "State of the provisioning task.",
+                    rt::TypeDescriptor::Enum(&PROVISIONED_STATUS),
+                )
+                .output_required()
+                .example("Done"),
+            rt::MemberDescriptor::new(
+                    "StatusReason",
+                    "Explanation of `Status`.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("\" \""),
+            rt::MemberDescriptor::new(
+                    "Qualifier",
+                    "Function version.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "TriggerActions",
+                    "Scheduled actions that change provisioned concurrency.",
+                    rt::TypeDescriptor::List(
+                        &rt::TypeDescriptor::Structure(&TRIGGER_ACTION),
+                    ),
+                )
+                .output_required()
+                .nullable(),
+        ],
+    );
+
+    /// Descriptor of [`VersionWeight`](crate::generated::types::VersionWeight).
+    pub static VERSION_WEIGHT: rt::StructDescriptor = rt::StructDescriptor::new(
+        "VersionWeight",
+        "VersionWeight",
+        "A function version paired with a routing weight.",
+        &[
+            rt::MemberDescriptor::new(
+                    "Version",
+                    "Name of the function version.",
+                    rt::TypeDescriptor::String,
+                )
+                .required()
+                .output_required()
+                .example("1"),
+            rt::MemberDescriptor::new(
+                    "Weight",
+                    "Weight of this version in random traffic routing.",
+                    rt::TypeDescriptor::Float,
+                )
+                .required()
+                .output_required()
+                .example("0.8"),
+        ],
+    );
+
+    /// Descriptor of [`VpcConfig`](crate::generated::types::VpcConfig).
+    pub static VPC_CONFIG: rt::StructDescriptor = rt::StructDescriptor::new(
+        "VpcConfig",
+        "VpcConfig",
+        "Virtual private cloud (VPC) settings of a function.",
+        &[
+            rt::MemberDescriptor::new(
+                    "VpcId",
+                    "ID of the VPC.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("vpc-xxxxxxxx"),
+            rt::MemberDescriptor::new(
+                    "SubnetId",
+                    "ID of the subnet.",
+                    rt::TypeDescriptor::String,
+                )
+                .output_required()
+                .example("subnet-xxxxxxx"),
+        ],
+    );
+
+    /// Descriptor of [`WSParams`](crate::generated::types::WSParams).
+    pub static WS_PARAMS: rt::StructDescriptor = rt::StructDescriptor::new(
+        "WSParams",
+        "WSParams",
+        "Parameters for reaching an HTTP function over WebSocket.",
+        &[
+            rt::MemberDescriptor::new(
+                    "IdleTimeOut",
+                    "Idle timeout of a connection, in seconds.",
+                    rt::TypeDescriptor::UInt64,
+                )
+                .nullable()
+                .default(rt::Literal::UInt(15))
+                .min(1.0)
+                .max(1800.0)
+                .example("15"),
+        ],
+    );
+
+    /// Descriptor of [`WafConf`](crate::generated::types::WafConf).
+    pub static WAF_CONF: rt::StructDescriptor = rt::StructDescriptor::new(
+        "WafConf",
+        "WafConf",
+        "Web application firewall (WAF) settings.",
+        &[
+            rt::MemberDescriptor::new(
+                    "WafOpen",
+                    "Whether the WAF is on.",
+                    rt::TypeDescriptor::Enum(&OPEN_STATE),
+                )
+                .example("OPEN"),
+            rt::MemberDescriptor::new(
+                    "WafInstanceId",
+                    "ID of the WAF instance.",
+                    rt::TypeDescriptor::String,
+                )
+                .example("waf_2kzh3vlq0u"),
+        ],
+    );
+
+    /// Descriptor of [`AsyncEventSortKey`](crate::generated::types::AsyncEventSortKey).
+    pub static ASYNC_EVENT_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "AsyncEventSortKey",
+            "AsyncEventSortKey",
+            "Field asynchronous events are sorted by.",
+            &[
+                rt::EnumValueDescriptor::new("StartTime", "Start time."),
+                rt::EnumValueDescriptor::new("EndTime", "End time."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`AsyncEventState`](crate::generated::types::AsyncEventState).
+    pub static ASYNC_EVENT_STATE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "AsyncEventState",
+            "AsyncEventState",
+            "State of an asynchronous invocation.",
+            &[
+                rt::EnumValueDescriptor::new("RUNNING", "Still running."),
+                rt::EnumValueDescriptor::new("FINISHED", "Completed."),
+                rt::EnumValueDescriptor::new("ABORTED", "Terminated before completing."),
+                rt::EnumValueDescriptor::new("FAILED", "Failed."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`CodeSource`](crate::generated::types::CodeSource).
+    pub static CODE_SOURCE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "CodeSource",
+            "CodeSource",
+            "Where a function's code comes from.",
+            &[
+                rt::EnumValueDescriptor::new("ZipFile", "A zip archive in the request."),
+                rt::EnumValueDescriptor::new("Cos", "An object in COS."),
+                rt::EnumValueDescriptor::new("Demo", "A template (creation only)."),
+                rt::EnumValueDescriptor::new("Inline", "Inline code (updates only)."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`ConcurrencyType`](crate::generated::types::ConcurrencyType).
+    pub static CONCURRENCY_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "ConcurrencyType",
+            "ConcurrencyType",
+            "How requests are spread over a function's instances.",
+            &[
+                rt::EnumValueDescriptor::new("Session-Based", "By session."),
+                rt::EnumValueDescriptor::new("Request-Based", "By request."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`DomainProtocol`](crate::generated::types::DomainProtocol).
+    pub static DOMAIN_PROTOCOL: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "DomainProtocol",
+            "DomainProtocol",
+            "Protocols a custom domain serves.",
+            &[
+                rt::EnumValueDescriptor::new("HTTP", "HTTP only."),
+                rt::EnumValueDescriptor::new("HTTPS", "HTTPS only."),
+                rt::EnumValueDescriptor::new("HTTP&HTTPS", "Both HTTP and HTTPS."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`EnableState`](crate::generated::types::EnableState).
+    pub static ENABLE_STATE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "EnableState",
+        "EnableState",
+        "Whether a network feature is enabled.",
+        &[
+            rt::EnumValueDescriptor::new("ENABLE", "Enabled."),
+            rt::EnumValueDescriptor::new("DISABLE", "Disabled."),
+        ],
+    );
+
+    /// Descriptor of [`FilterName`](crate::generated::types::FilterName).
+    pub static FILTER_NAME: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "FilterName",
+            "FilterName",
+            "A field that function lists can be filtered on.",
+            &[
+                rt::EnumValueDescriptor::new("VpcId", "`VpcId`."),
+                rt::EnumValueDescriptor::new("SubnetId", "`SubnetId`."),
+                rt::EnumValueDescriptor::new("ClsTopicId", "`ClsTopicId`."),
+                rt::EnumValueDescriptor::new("ClsLogsetId", "`ClsLogsetId`."),
+                rt::EnumValueDescriptor::new("Role", "`Role`."),
+                rt::EnumValueDescriptor::new("CfsId", "`CfsId`."),
+                rt::EnumValueDescriptor::new("CfsMountInsId", "`CfsMountInsId`."),
+                rt::EnumValueDescriptor::new("Eip", "`Eip`."),
+                rt::EnumValueDescriptor::new("Status", "`Status`."),
+                rt::EnumValueDescriptor::new("Runtime", "`Runtime`."),
+                rt::EnumValueDescriptor::new("FunctionType", "`FunctionType`."),
+                rt::EnumValueDescriptor::new("PublicNetStatus", "`PublicNetStatus`."),
+                rt::EnumValueDescriptor::new("AsyncRunEnable", "`AsyncRunEnable`."),
+                rt::EnumValueDescriptor::new("TraceEnable", "`TraceEnable`."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`FunctionSortKey`](crate::generated::types::FunctionSortKey).
+    pub static FUNCTION_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "FunctionSortKey",
+            "FunctionSortKey",
+            "Field functions are sorted by.",
+            &[
+                rt::EnumValueDescriptor::new("AddTime", "Creation time."),
+                rt::EnumValueDescriptor::new("ModTime", "Last modification time."),
+                rt::EnumValueDescriptor::new("FunctionName", "Function name."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`FunctionType`](crate::generated::types::FunctionType).
+    pub static FUNCTION_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "FunctionType",
+            "FunctionType",
+            "Kind of function.",
+            &[
+                rt::EnumValueDescriptor::new(
+                    "Event",
+                    "An event function, invoked with an event.",
+                ),
+                rt::EnumValueDescriptor::new(
+                    "HTTP",
+                    "A web function that serves HTTP requests.",
+                ),
+            ],
+        )
+        .open();
+    /// Descriptor of [`IdleTimeoutStrategy`](crate::generated::types::IdleTimeoutStrategy).
+    pub static IDLE_TIMEOUT_STRATEGY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "IdleTimeoutStrategy",
+            "IdleTimeoutStrategy",
+            "What happens to a session that stays idle too long.",
+            &[
+                rt::EnumValueDescriptor::new("FATAL", "The session is ended."),
+                rt::EnumValueDescriptor::new("PAUSE", "The session is paused."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`ImageType`](crate::generated::types::ImageType).
+    pub static IMAGE_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "ImageType",
+            "ImageType",
+            "Edition of the container registry an image comes from.",
+            &[
+                rt::EnumValueDescriptor::new("personal", "Personal edition."),
+                rt::EnumValueDescriptor::new("enterprise", "Enterprise edition."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`InvocationType`](crate::generated::types::InvocationType).
+    pub static INVOCATION_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "InvocationType",
+        "InvocationType",
+        "How a function is invoked.",
+        &[
+            rt::EnumValueDescriptor::new(
+                "RequestResponse",
+                "Synchronously: the call returns the function's result.",
+            ),
+            rt::EnumValueDescriptor::new(
+                "Event",
+                "Asynchronously: the call returns once the event is queued.",
+            ),
+        ],
+    );
+
+    /// Descriptor of [`LogRetCode`](crate::generated::types::LogRetCode).
+    pub static LOG_RET_CODE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "LogRetCode",
+            "LogRetCode",
+            "Outcome that function logs can be filtered on.",
+            &[
+                rt::EnumValueDescriptor::new("not0", "Failed invocations."),
+                rt::EnumValueDescriptor::new("is0", "Successful invocations."),
+                rt::EnumValueDescriptor::new(
+                    "TimeLimitExceeded",
+                    "Invocations that timed out.",
+                ),
+                rt::EnumValueDescriptor::new(
+                    "ResourceLimitExceeded",
+                    "Invocations that ran out of resources.",
+                ),
+                rt::EnumValueDescriptor::new(
+                    "UserCodeException",
+                    "Invocations whose code raised an error.",
+                ),
+            ],
+        )
+        .open();
+    /// Descriptor of [`LogSearchType`](crate::generated::types::LogSearchType).
+    pub static LOG_SEARCH_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "LogSearchType",
+            "LogSearchType",
+            "Which logs to search.",
+            &[
+                rt::EnumValueDescriptor::new(
+                    "Application",
+                    "Logs written by the function.",
+                ),
+                rt::EnumValueDescriptor::new("Platform", "Logs written by the platform."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`LogSortKey`](crate::generated::types::LogSortKey).
+    pub static LOG_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "LogSortKey",
+            "LogSortKey",
+            "Field function logs are sorted by.",
+            &[
+                rt::EnumValueDescriptor::new("function_name", "Function name."),
+                rt::EnumValueDescriptor::new("duration", "Run duration."),
+                rt::EnumValueDescriptor::new("mem_usage", "Memory used."),
+                rt::EnumValueDescriptor::new("start_time", "Start time."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`LogSortOrder`](crate::generated::types::LogSortOrder).
+    pub static LOG_SORT_ORDER: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "LogSortOrder",
+        "LogSortOrder",
+        "Sort direction of function logs (lower case on the wire).",
+        &[
+            rt::EnumValueDescriptor::new("desc", "Descending."),
+            rt::EnumValueDescriptor::new("asc", "Ascending."),
+        ],
+    );
+
     /// Descriptor of [`LogType`](crate::generated::types::LogType).
     pub static LOG_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
         "LogType",
@@ -212,4 +7373,186 @@ pub mod types {
             ),
         ],
     );
+
+    /// Descriptor of [`MatchMethod`](crate::generated::types::MatchMethod).
+    pub static MATCH_METHOD: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "MatchMethod",
+        "MatchMethod",
+        "How a routing key is matched.",
+        &[
+            rt::EnumValueDescriptor::new("range", "Within a range."),
+            rt::EnumValueDescriptor::new("exact", "Exactly."),
+        ],
+    );
+
+    /// Descriptor of [`NamespaceSortKey`](crate::generated::types::NamespaceSortKey).
+    pub static NAMESPACE_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "NamespaceSortKey",
+            "NamespaceSortKey",
+            "Field namespaces are sorted by.",
+            &[
+                rt::EnumValueDescriptor::new("Name", "Namespace name."),
+                rt::EnumValueDescriptor::new("Updatetime", "Last update time."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`OpenState`](crate::generated::types::OpenState).
+    pub static OPEN_STATE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "OpenState",
+            "OpenState",
+            "Whether a trigger or feature is switched on.",
+            &[
+                rt::EnumValueDescriptor::new("OPEN", "On."),
+                rt::EnumValueDescriptor::new("CLOSE", "Off."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`PathRewriteType`](crate::generated::types::PathRewriteType).
+    pub static PATH_REWRITE_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "PathRewriteType",
+            "PathRewriteType",
+            "How a path rewrite rule matches.",
+            &[
+                rt::EnumValueDescriptor::new("WildcardRules", "Wildcard match."),
+                rt::EnumValueDescriptor::new("ExactRules", "Exact match."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`ProtocolType`](crate::generated::types::ProtocolType).
+    pub static PROTOCOL_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "ProtocolType",
+            "ProtocolType",
+            "Protocol of a web function.",
+            &[rt::EnumValueDescriptor::new("WS", "WebSocket.")],
+        )
+        .open();
+    /// Descriptor of [`ProvisionedStatus`](crate::generated::types::ProvisionedStatus).
+    pub static PROVISIONED_STATUS: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "ProvisionedStatus",
+            "ProvisionedStatus",
+            "Status of provisioned concurrency.",
+            &[
+                rt::EnumValueDescriptor::new("Done", "Set up."),
+                rt::EnumValueDescriptor::new("InProgress", "Being set up."),
+                rt::EnumValueDescriptor::new("Failed", "Setting it up failed."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`ProvisionedType`](crate::generated::types::ProvisionedType).
+    pub static PROVISIONED_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "ProvisionedType",
+            "ProvisionedType",
+            "How provisioned concurrency is sized.",
+            &[
+                rt::EnumValueDescriptor::new("Default", "A fixed amount."),
+                rt::EnumValueDescriptor::new(
+                    "ConcurrencyUtilizationTracking",
+                    "Scaled to track concurrency utilisation.",
+                ),
+            ],
+        )
+        .open();
+    /// Descriptor of [`Runtime`](crate::generated::types::Runtime).
+    pub static RUNTIME: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "Runtime",
+            "Runtime",
+            "Language runtime of a function.",
+            &[
+                rt::EnumValueDescriptor::new("Python2.7", "`Python2.7`."),
+                rt::EnumValueDescriptor::new("Python3.6", "`Python3.6`."),
+                rt::EnumValueDescriptor::new("Python3.7", "`Python3.7`."),
+                rt::EnumValueDescriptor::new("Python3.9", "`Python3.9`."),
+                rt::EnumValueDescriptor::new("Python3.10", "`Python3.10`."),
+                rt::EnumValueDescriptor::new("Nodejs6.10", "`Nodejs6.10`."),
+                rt::EnumValueDescriptor::new("Nodejs8.9", "`Nodejs8.9`."),
+                rt::EnumValueDescriptor::new("Nodejs10.15", "`Nodejs10.15`."),
+                rt::EnumValueDescriptor::new("Nodejs12.16", "`Nodejs12.16`."),
+                rt::EnumValueDescriptor::new("Nodejs14.18", "`Nodejs14.18`."),
+                rt::EnumValueDescriptor::new("Nodejs16.13", "`Nodejs16.13`."),
+                rt::EnumValueDescriptor::new("Nodejs18.15", "`Nodejs18.15`."),
+                rt::EnumValueDescriptor::new("Php5.6", "`Php5.6`."),
+                rt::EnumValueDescriptor::new("Php7", "`Php7`."),
+                rt::EnumValueDescriptor::new("Php7.4", "`Php7.4`."),
+                rt::EnumValueDescriptor::new("Php8.0", "`Php8.0`."),
+                rt::EnumValueDescriptor::new("Go1", "`Go1`."),
+                rt::EnumValueDescriptor::new("Java8", "`Java8`."),
+                rt::EnumValueDescriptor::new(
+                    "CustomRuntime",
+                    "A custom runtime: the code package provides an executable `bootstrap`.",
+                ),
+            ],
+        )
+        .open();
+    /// Descriptor of [`SessionSource`](crate::generated::types::SessionSource).
+    pub static SESSION_SOURCE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "SessionSource",
+            "SessionSource",
+            "Where the session key is read from.",
+            &[
+                rt::EnumValueDescriptor::new("HEADER", "A request header."),
+                rt::EnumValueDescriptor::new("COOKIE", "A cookie."),
+                rt::EnumValueDescriptor::new("QUERY_STRING", "A query-string parameter."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`SortOrder`](crate::generated::types::SortOrder).
+    pub static SORT_ORDER: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "SortOrder",
+        "SortOrder",
+        "Sort direction of a list.",
+        &[
+            rt::EnumValueDescriptor::new("ASC", "Ascending."),
+            rt::EnumValueDescriptor::new("DESC", "Descending."),
+        ],
+    );
+
+    /// Descriptor of [`Switch`](crate::generated::types::Switch).
+    pub static SWITCH: rt::EnumDescriptor = rt::EnumDescriptor::new(
+        "Switch",
+        "Switch",
+        "An on/off setting sent as the string `TRUE` or `FALSE`.",
+        &[
+            rt::EnumValueDescriptor::new("TRUE", "On."),
+            rt::EnumValueDescriptor::new("FALSE", "Off."),
+        ],
+    );
+
+    /// Descriptor of [`TimeSortKey`](crate::generated::types::TimeSortKey).
+    pub static TIME_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "TimeSortKey",
+            "TimeSortKey",
+            "Time field a list is sorted by.",
+            &[
+                rt::EnumValueDescriptor::new("AddTime", "Creation time."),
+                rt::EnumValueDescriptor::new("ModTime", "Last modification time."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`TriggerSortKey`](crate::generated::types::TriggerSortKey).
+    pub static TRIGGER_SORT_KEY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "TriggerSortKey",
+            "TriggerSortKey",
+            "Field triggers are sorted by (lower case on the wire).",
+            &[
+                rt::EnumValueDescriptor::new("add_time", "Creation time."),
+                rt::EnumValueDescriptor::new("mod_time", "Last modification time."),
+            ],
+        )
+        .open();
+    /// Descriptor of [`TriggerType`](crate::generated::types::TriggerType).
+    pub static TRIGGER_TYPE: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "TriggerType",
+            "TriggerType",
+            "Kind of trigger.",
+            &[
+                rt::EnumValueDescriptor::new("timer", "A timer (cron)."),
+                rt::EnumValueDescriptor::new("cos", "COS object events."),
+                rt::EnumValueDescriptor::new("cls", "CLS log events."),
+                rt::EnumValueDescriptor::new("ckafka", "CKafka messages."),
+                rt::EnumValueDescriptor::new("apigw", "API Gateway requests."),
+                rt::EnumValueDescriptor::new("cmq", "CMQ messages."),
+                rt::EnumValueDescriptor::new("http", "HTTP requests."),
+            ],
+        )
+        .open();
 }

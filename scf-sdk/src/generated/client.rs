@@ -30,6 +30,338 @@ impl Client {
         &self.api
     }
 
+    /// `CopyFunction`: Copies a function, optionally into another region and namespace.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn copy_function(
+        &self,
+    ) -> crate::generated::actions::CopyFunctionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CopyFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `CreateAlias`: Creates an alias for a function version, such as `DEV` or `RELEASE`, that can be repointed at any time.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn create_alias(
+        &self,
+    ) -> crate::generated::actions::CreateAliasRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CreateAliasRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `CreateCustomDomain`: Creates a custom domain for SCF, with its routing, certificate and WAF settings.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn create_custom_domain(
+        &self,
+    ) -> crate::generated::actions::CreateCustomDomainRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CreateCustomDomainRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `CreateFunction`: Creates a new function from the given parameters.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn create_function(
+        &self,
+    ) -> crate::generated::actions::CreateFunctionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CreateFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `CreateNamespace`: Creates a namespace from the given parameters.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn create_namespace(
+        &self,
+    ) -> crate::generated::actions::CreateNamespaceRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CreateNamespaceRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `CreateTrigger`: Creates a trigger for a function from the given parameters.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn create_trigger(
+        &self,
+    ) -> crate::generated::actions::CreateTriggerRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::CreateTriggerRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteAlias`: Deletes an alias that points to a function version.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_alias(
+        &self,
+    ) -> crate::generated::actions::DeleteAliasRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteAliasRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteCustomDomain`: Deletes an SCF custom domain.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_custom_domain(
+        &self,
+    ) -> crate::generated::actions::DeleteCustomDomainRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteCustomDomainRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteFunction`: Deletes a function, or a single version of it when `Qualifier` is given.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_function(
+        &self,
+    ) -> crate::generated::actions::DeleteFunctionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteFunctionVersion`: Deletes a specific version of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_function_version(
+        &self,
+    ) -> crate::generated::actions::DeleteFunctionVersionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteFunctionVersionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteLayerVersion`: Deletes a version of a layer.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_layer_version(
+        &self,
+    ) -> crate::generated::actions::DeleteLayerVersionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteLayerVersionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteNamespace`: Deletes a namespace.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_namespace(
+        &self,
+    ) -> crate::generated::actions::DeleteNamespaceRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteNamespaceRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteProvisionedConcurrencyConfig`: Removes the provisioned concurrency setting from a version of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_provisioned_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::DeleteProvisionedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteProvisionedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteReservedConcurrencyConfig`: Removes the reserved concurrency quota of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_reserved_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::DeleteReservedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteReservedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `DeleteTrigger`: Deletes an existing trigger of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn delete_trigger(
+        &self,
+    ) -> crate::generated::actions::DeleteTriggerRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::DeleteTriggerRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetAccount`: Returns the account's resource usage and limits.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_account(
+        &self,
+    ) -> crate::generated::actions::GetAccountRequestBuilder<crate::runtime::ApiClient> {
+        crate::generated::actions::GetAccountRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetAlias`: Returns the details of an alias: its name, description, target version and routing settings.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_alias(
+        &self,
+    ) -> crate::generated::actions::GetAliasRequestBuilder<crate::runtime::ApiClient> {
+        crate::generated::actions::GetAliasRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetAsyncEventStatus`: Returns the status of an asynchronous invocation event.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_async_event_status(
+        &self,
+    ) -> crate::generated::actions::GetAsyncEventStatusRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetAsyncEventStatusRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetCustomDomain`: Returns the details of an SCF custom domain.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_custom_domain(
+        &self,
+    ) -> crate::generated::actions::GetCustomDomainRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetCustomDomainRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetFunction`: Returns the details of a function, such as its name, code, handler, triggers and timeout.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_function(
+        &self,
+    ) -> crate::generated::actions::GetFunctionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetFunctionAddress`: Returns a download address for the code package of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_function_address(
+        &self,
+    ) -> crate::generated::actions::GetFunctionAddressRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetFunctionAddressRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetFunctionEventInvokeConfig`: Returns the asynchronous retry settings of a function, including the retry count and message retention time.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_function_event_invoke_config(
+        &self,
+    ) -> crate::generated::actions::GetFunctionEventInvokeConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetFunctionEventInvokeConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetFunctionLogs`: Returns function run logs that match the given query conditions.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    #[deprecated(
+        note = "Taken offline; use `GetRequestStatus` or CLS log search instead."
+    )]
+    pub fn get_function_logs(
+        &self,
+    ) -> crate::generated::actions::GetFunctionLogsRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetFunctionLogsRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetLayerVersion`: Returns the details of a layer version, including a link to download its files.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_layer_version(
+        &self,
+    ) -> crate::generated::actions::GetLayerVersionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetLayerVersionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetProvisionedConcurrencyConfig`: Returns provisioned concurrency details for a function, or for one of its versions.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_provisioned_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::GetProvisionedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetProvisionedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetRequestStatus`: Returns the execution status of a single function request matching the given criteria.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_request_status(
+        &self,
+    ) -> crate::generated::actions::GetRequestStatusRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetRequestStatusRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `GetReservedConcurrencyConfig`: Returns the reserved (exclusive) concurrency quota configured for a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn get_reserved_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::GetReservedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::GetReservedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `Invoke`: Runs a function, synchronously or asynchronously.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn invoke(
+        &self,
+    ) -> crate::generated::actions::InvokeRequestBuilder<crate::runtime::ApiClient> {
+        crate::generated::actions::InvokeRequest::builder().with_client(self.api.clone())
+    }
+
     /// `InvokeFunction`: Invokes a function synchronously and returns its result.
     ///
     /// Set the request's members on the returned builder, then call `send().await`.
@@ -39,6 +371,280 @@ impl Client {
         crate::runtime::ApiClient,
     > {
         crate::generated::actions::InvokeFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListAliases`: Lists all aliases of a function, optionally only those associated with a given version.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_aliases(
+        &self,
+    ) -> crate::generated::actions::ListAliasesRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListAliasesRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListAsyncEvents`: Lists the asynchronous invocation events of a function, with optional filters.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_async_events(
+        &self,
+    ) -> crate::generated::actions::ListAsyncEventsRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListAsyncEventsRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListCustomDomains`: Lists the SCF custom domains.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_custom_domains(
+        &self,
+    ) -> crate::generated::actions::ListCustomDomainsRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListCustomDomainsRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListFunctions`: Lists functions that match the given query parameters.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_functions(
+        &self,
+    ) -> crate::generated::actions::ListFunctionsRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListFunctionsRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListLayerVersions`: Returns information on all versions of a layer.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_layer_versions(
+        &self,
+    ) -> crate::generated::actions::ListLayerVersionsRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListLayerVersionsRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListLayers`: Lists all layers with information on each layer's latest version; can be filtered by compatible runtime.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_layers(
+        &self,
+    ) -> crate::generated::actions::ListLayersRequestBuilder<crate::runtime::ApiClient> {
+        crate::generated::actions::ListLayersRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListNamespaces`: Lists the namespaces.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_namespaces(
+        &self,
+    ) -> crate::generated::actions::ListNamespacesRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListNamespacesRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListTriggers`: Lists the triggers of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_triggers(
+        &self,
+    ) -> crate::generated::actions::ListTriggersRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListTriggersRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `ListVersionByFunction`: Lists the versions of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn list_version_by_function(
+        &self,
+    ) -> crate::generated::actions::ListVersionByFunctionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::ListVersionByFunctionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `PublishLayerVersion`: Creates a new layer version from a ZIP file or a COS object.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn publish_layer_version(
+        &self,
+    ) -> crate::generated::actions::PublishLayerVersionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::PublishLayerVersionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `PublishVersion`: Publishes a new version of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn publish_version(
+        &self,
+    ) -> crate::generated::actions::PublishVersionRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::PublishVersionRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `PutProvisionedConcurrencyConfig`: Sets provisioned concurrency for a published version of a function; `$LATEST` is not supported.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn put_provisioned_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::PutProvisionedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::PutProvisionedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `PutReservedConcurrencyConfig`: Sets the reserved (exclusive) concurrency quota of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn put_reserved_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::PutReservedConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::PutReservedConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `PutTotalConcurrencyConfig`: Changes the account's total concurrency quota.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn put_total_concurrency_config(
+        &self,
+    ) -> crate::generated::actions::PutTotalConcurrencyConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::PutTotalConcurrencyConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `TerminateAsyncEvent`: Terminates an asynchronous function event that is still running.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn terminate_async_event(
+        &self,
+    ) -> crate::generated::actions::TerminateAsyncEventRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::TerminateAsyncEventRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateAlias`: Updates the configuration of an alias.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_alias(
+        &self,
+    ) -> crate::generated::actions::UpdateAliasRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateAliasRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateCustomDomain`: Updates the configuration of a custom domain.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_custom_domain(
+        &self,
+    ) -> crate::generated::actions::UpdateCustomDomainRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateCustomDomainRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateFunctionCode`: Updates the code of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_function_code(
+        &self,
+    ) -> crate::generated::actions::UpdateFunctionCodeRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateFunctionCodeRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateFunctionConfiguration`: Updates the configuration of a function.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_function_configuration(
+        &self,
+    ) -> crate::generated::actions::UpdateFunctionConfigurationRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateFunctionConfigurationRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateFunctionEventInvokeConfig`: Updates the asynchronous retry settings of a function, including the retry count and message retention time.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_function_event_invoke_config(
+        &self,
+    ) -> crate::generated::actions::UpdateFunctionEventInvokeConfigRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateFunctionEventInvokeConfigRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateNamespace`: Updates a namespace.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_namespace(
+        &self,
+    ) -> crate::generated::actions::UpdateNamespaceRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateNamespaceRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateTrigger`: Updates the configuration of a trigger; currently only timer and CKafka triggers, and only `Enable`, `TriggerDesc`, `Description` and `CustomArgument`.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_trigger(
+        &self,
+    ) -> crate::generated::actions::UpdateTriggerRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateTriggerRequest::builder()
+            .with_client(self.api.clone())
+    }
+
+    /// `UpdateTriggerStatus`: Enables or disables a trigger.
+    ///
+    /// Set the request's members on the returned builder, then call `send().await`.
+    pub fn update_trigger_status(
+        &self,
+    ) -> crate::generated::actions::UpdateTriggerStatusRequestBuilder<
+        crate::runtime::ApiClient,
+    > {
+        crate::generated::actions::UpdateTriggerStatusRequest::builder()
             .with_client(self.api.clone())
     }
 }

@@ -4,7 +4,7 @@
 
 /// Every error code Serverless Cloud Function may return, with its description and whether retrying may help.
 ///
-/// Each action also has an enum of just the codes it may return (for example [`InvokeFunctionErrorCode`](crate::generated::actions::InvokeFunctionErrorCode)); it converts into this one.
+/// Each action also has an enum of just the codes it may return (for example [`CopyFunctionErrorCode`](crate::generated::actions::CopyFunctionErrorCode)); it converts into this one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -30,30 +30,490 @@ pub enum ErrorCode {
     DryRunOperation,
     /// `FailedOperation`: The operation failed.
     FailedOperation,
+    /// `FailedOperation.AccountInsufficient`: The account balance is insufficient.
+    FailedOperationAccountInsufficient,
+    /// `FailedOperation.ApiGateway`: The API Gateway trigger could not be created.
+    FailedOperationApiGateway,
+    /// `FailedOperation.Apigw`: The trigger could not be created.
+    FailedOperationApigw,
+    /// `FailedOperation.ApmConfigInstanceId`: The APM instance ID could not be obtained.
+    FailedOperationApmConfigInstanceId,
+    /// `FailedOperation.AsyncEventStatus`: The async event's current status does not allow this operation; try again later.
+    FailedOperationAsyncEventStatus,
+    /// `FailedOperation.AuthFailure`: Login verification failed because the token could not be validated.
+    FailedOperationAuthFailure,
+    /// `FailedOperation.BindPlugin`: The plugin could not be bound; check the parameters.
+    FailedOperationBindPlugin,
+    /// `FailedOperation.CNAME`: The CNAME record could not be resolved.
+    FailedOperationCname,
+    /// `FailedOperation.CallNetDeployFailed`: The call to the NetDeploy service failed.
+    FailedOperationCallNetDeployFailed,
+    /// `FailedOperation.CallRoleFailed`: The role information could not be retrieved.
+    FailedOperationCallRoleFailed,
+    /// `FailedOperation.ClsServiceUnregistered`: The Cloud Log Service (CLS) has not been activated for this account.
+    FailedOperationClsServiceUnregistered,
+    /// `FailedOperation.ClusterNotFound`: The function cluster does not exist.
+    FailedOperationClusterNotFound,
+    /// `FailedOperation.CopyAsyncRun`: The `CopyAsyncRun` parameter is invalid.
+    FailedOperationCopyAsyncRun,
+    /// `FailedOperation.CopyFailed`: The function could not be copied.
+    FailedOperationCopyFailed,
+    /// `FailedOperation.CopyFunction`: Copying a function to the target region is not supported.
+    FailedOperationCopyFunction,
+    /// `FailedOperation.Cos`: An operation on the COS resource failed.
+    FailedOperationCos,
+    /// `FailedOperation.CreateAlias`: The alias could not be created.
+    FailedOperationCreateAlias,
+    /// `FailedOperation.CreateFunction`: The function could not be created.
+    FailedOperationCreateFunction,
+    /// `FailedOperation.CreateNamespace`: The namespace could not be created.
+    FailedOperationCreateNamespace,
+    /// `FailedOperation.CreateTrigger`: The function's current status does not allow creating a trigger.
+    FailedOperationCreateTrigger,
+    /// `FailedOperation.DebugModeStatus`: The operation is not allowed in the current debug mode status.
+    FailedOperationDebugModeStatus,
+    /// `FailedOperation.DebugModeUpdateTimeOutFail`: The execution timeout cannot be changed while the function is in debug mode.
+    FailedOperationDebugModeUpdateTimeOutFail,
+    /// `FailedOperation.DeleteAlias`: The alias could not be deleted.
+    FailedOperationDeleteAlias,
+    /// `FailedOperation.DeleteFunction`: The function's current status does not allow this operation; retry once the function is back to normal.
+    FailedOperationDeleteFunction,
+    /// `FailedOperation.DeleteLayerVersion`: The layer version could not be deleted.
+    FailedOperationDeleteLayerVersion,
+    /// `FailedOperation.DeleteNamespace`: Deleting the default namespace is not allowed.
+    FailedOperationDeleteNamespace,
+    /// `FailedOperation.DeleteTrigger`: The trigger could not be deleted.
+    FailedOperationDeleteTrigger,
+    /// `FailedOperation.DeleteTrigger.UrlUsed`: The trigger cannot be deleted because its URL is still in use.
+    FailedOperationDeleteTriggerUrlUsed,
+    /// `FailedOperation.Domain.UnExist`: The custom domain does not exist.
+    FailedOperationDomainUnExist,
+    /// `FailedOperation.FunctionNameStatusError`: The function's code cannot be updated in its current status; retry once the status is normal.
+    FailedOperationFunctionNameStatusError,
     /// `FailedOperation.FunctionStatusError`: The function is being deployed or updated; the operation cannot be done now.
     FailedOperationFunctionStatusError,
+    /// `FailedOperation.FunctionVersionStatusNotActive`: The function version's current status does not allow this operation; retry once the version is back to normal.
+    FailedOperationFunctionVersionStatusNotActive,
+    /// `FailedOperation.GetAlias`: The alias information could not be retrieved.
+    FailedOperationGetAlias,
+    /// `FailedOperation.GetFunctionAddress`: The address of the function code could not be retrieved.
+    FailedOperationGetFunctionAddress,
+    /// `FailedOperation.InstanceIsolationEnabled`: The `InstanceIsolationEnabled` state is invalid for this operation.
+    FailedOperationInstanceIsolationEnabled,
+    /// `FailedOperation.InstanceNotFound`: The instance does not exist.
+    FailedOperationInstanceNotFound,
+    /// `FailedOperation.InsufficientBalance`: The account or namespace has an overdue payment; retry once it is available again.
+    FailedOperationInsufficientBalance,
+    /// `FailedOperation.InsufficientResources`: Resources in this region are sold out.
+    FailedOperationInsufficientResources,
     /// `FailedOperation.InvokeFunction`: Invoking the function failed.
     FailedOperationInvokeFunction,
+    /// `FailedOperation.MixNodeConfig`: The mixed node configuration is invalid.
+    FailedOperationMixNodeConfig,
+    /// `FailedOperation.Namespace`: The namespace already exists and cannot be created again.
+    FailedOperationNamespace,
+    /// `FailedOperation.OpenService`: The service could not be activated.
+    FailedOperationOpenService,
+    /// `FailedOperation.OperationConflict`: The operation conflicts with another operation.
+    FailedOperationOperationConflict,
+    /// `FailedOperation.ProvisionCreateTimer`: The scheduled provisioned concurrency task could not be created.
+    FailedOperationProvisionCreateTimer,
+    /// `FailedOperation.ProvisionDeleteTimer`: The scheduled provisioned concurrency task could not be deleted.
+    FailedOperationProvisionDeleteTimer,
+    /// `FailedOperation.ProvisionedExceedAvailable`: The requested provisioned concurrency exceeds the available quota.
+    FailedOperationProvisionedExceedAvailable,
+    /// `FailedOperation.ProvisionedExceedReserved`: The requested provisioned concurrency exceeds the allowed limit.
+    FailedOperationProvisionedExceedReserved,
+    /// `FailedOperation.ProvisionedInProgress`: A provisioned concurrency task is already running for this function version; try again later.
+    FailedOperationProvisionedInProgress,
+    /// `FailedOperation.PublishLayerVersion`: The layer version could not be published.
+    FailedOperationPublishLayerVersion,
+    /// `FailedOperation.PublishVersion`: A version cannot be published in the function's current status; retry once the status is normal.
+    FailedOperationPublishVersion,
+    /// `FailedOperation.QcsRoleNotFound`: The specified QCS role does not exist.
+    FailedOperationQcsRoleNotFound,
+    /// `FailedOperation.QueryError`: The query failed.
+    FailedOperationQueryError,
+    /// `FailedOperation.ReservedExceedTotal`: The total reserved concurrency exceeds the limit.
+    FailedOperationReservedExceedTotal,
+    /// `FailedOperation.ReservedInProgress`: A reserved concurrency task is already running for this function; try again later.
+    FailedOperationReservedInProgress,
+    /// `FailedOperation.ServiceClosed`: The service is closed; check its status before retrying.
+    FailedOperationServiceClosed,
+    /// `FailedOperation.SessionName`: The `SessionName` parameter is invalid.
+    FailedOperationSessionName,
+    /// `FailedOperation.Ssl`: The custom domain could not be updated because of an SSL error.
+    FailedOperationSsl,
+    /// `FailedOperation.TopicNotExist`: The topic does not exist.
+    FailedOperationTopicNotExist,
+    /// `FailedOperation.TotalConcurrencyMemoryInProgress`: A concurrency memory quota task is already running for this account; try again later.
+    FailedOperationTotalConcurrencyMemoryInProgress,
+    /// `FailedOperation.UnOpenedService`: The specified service has not been activated; submit a ticket to activate it.
+    FailedOperationUnOpenedService,
+    /// `FailedOperation.UpdateAlias`: The alias could not be updated.
+    FailedOperationUpdateAlias,
+    /// `FailedOperation.UpdateFunctionCode`: The function's code cannot be updated in its current status; retry once the status is normal.
+    FailedOperationUpdateFunctionCode,
+    /// `FailedOperation.UpdateFunctionConfiguration`: The function configuration could not be updated (`UpdateFunctionConfiguration` failed).
+    FailedOperationUpdateFunctionConfiguration,
+    /// `FailedOperation.UpdateStatus`: The status could not be updated.
+    FailedOperationUpdateStatus,
+    /// `FailedOperation.UpdateTrigger`: The trigger could not be updated.
+    FailedOperationUpdateTrigger,
+    /// `FailedOperation.UpdateTriggerStatus`: The trigger already has the requested status, so nothing was changed.
+    FailedOperationUpdateTriggerStatus,
     /// `InternalError`: An internal error occurred in the service.
     InternalError,
+    /// `InternalError.ApiGateway`: An internal error occurred while creating the API Gateway trigger.
+    InternalErrorApiGateway,
+    /// `InternalError.Ckafka`: A call to the CKafka API failed.
+    InternalErrorCkafka,
+    /// `InternalError.Cmq`: An internal error prevented the CMQ trigger from being deleted.
+    InternalErrorCmq,
+    /// `InternalError.Cos`: An internal error prevented the trigger from being updated.
+    InternalErrorCos,
+    /// `InternalError.ES`: An internal Elasticsearch error occurred.
+    InternalErrorEs,
+    /// `InternalError.Exception`: An internal service exception occurred.
+    InternalErrorException,
+    /// `InternalError.GetRoleError`: An internal error occurred while retrieving the role.
+    InternalErrorGetRoleError,
+    /// `InternalError.GetStsTokenFailed`: The STS credentials could not be obtained.
+    InternalErrorGetStsTokenFailed,
+    /// `InternalError.SearchFailed`: An internal error caused the search to fail.
+    InternalErrorSearchFailed,
     /// `InternalError.System`: An internal system error occurred in the service.
     InternalErrorSystem,
+    /// `InternalError.SystemError`: An internal service error occurred.
+    InternalErrorSystemError,
     /// `InvalidAction`: The action does not exist for this service and version.
     InvalidAction,
     /// `InvalidParameter`: A parameter is wrong.
     InvalidParameter,
+    /// `InvalidParameter.Cls`: The log (CLS) parameters are invalid.
+    InvalidParameterCls,
     /// `InvalidParameter.FunctionName`: `FunctionName` does not follow the naming rules.
     InvalidParameterFunctionName,
+    /// `InvalidParameter.FunctionNameOrResourceIdRequired`: Either the resource ID or the function name must be provided.
+    InvalidParameterFunctionNameOrResourceIdRequired,
+    /// `InvalidParameter.GooseFsRequired`: A required GooseFS parameter is missing.
+    InvalidParameterGooseFsRequired,
+    /// `InvalidParameter.ParamError`: The parameters for creating the function are invalid.
+    InvalidParameterParamError,
+    /// `InvalidParameter.Payload`: The request parameters are invalid.
+    InvalidParameterPayload,
     /// `InvalidParameter.RequestTooLarge`: The request is too large.
     InvalidParameterRequestTooLarge,
+    /// `InvalidParameter.RoleCheck`: The `RoleCheck` parameter is invalid.
+    InvalidParameterRoleCheck,
+    /// `InvalidParameter.RoutingConfig`: The `RoutingConfig` parameter is invalid.
+    InvalidParameterRoutingConfig,
     /// `InvalidParameterValue`: A parameter value is wrong.
     InvalidParameterValue,
+    /// `InvalidParameterValue.Action`: The `Action` value is not valid; correct it and try again.
+    InvalidParameterValueAction,
+    /// `InvalidParameterValue.AdditionalVersionWeights`: The `AdditionalVersionWeights` parameter is invalid.
+    InvalidParameterValueAdditionalVersionWeights,
+    /// `InvalidParameterValue.Alias`: The default alias cannot be deleted.
+    InvalidParameterValueAlias,
+    /// `InvalidParameterValue.ApiGateway`: The API Gateway parameter is invalid.
+    InvalidParameterValueApiGateway,
+    /// `InvalidParameterValue.ApmConfig`: The `ApmConfig` parameter is invalid.
+    InvalidParameterValueApmConfig,
+    /// `InvalidParameterValue.ApmConfigInstanceId`: The `ApmConfigInstanceId` parameter is invalid.
+    InvalidParameterValueApmConfigInstanceId,
+    /// `InvalidParameterValue.ApmConfigRegion`: The `ApmConfigRegion` parameter is invalid.
+    InvalidParameterValueApmConfigRegion,
+    /// `InvalidParameterValue.Args`: The `Args` value is invalid.
+    InvalidParameterValueArgs,
+    /// `InvalidParameterValue.ArgsList`: The container startup arguments are not valid.
+    InvalidParameterValueArgsList,
+    /// `InvalidParameterValue.AsyncRunEnable`: The `AsyncRunEnable` value is invalid.
+    InvalidParameterValueAsyncRunEnable,
+    /// `InvalidParameterValue.AsyncTriggerConfig`: The function's async retry configuration is invalid.
+    InvalidParameterValueAsyncTriggerConfig,
+    /// `InvalidParameterValue.Cdn`: The CDN parameter is invalid.
+    InvalidParameterValueCdn,
+    /// `InvalidParameterValue.CfsId`: The `CfsId` parameter is invalid.
+    InvalidParameterValueCfsId,
+    /// `InvalidParameterValue.CfsLocalMountDir`: The `CfsLocalMountDir` parameter is invalid.
+    InvalidParameterValueCfsLocalMountDir,
+    /// `InvalidParameterValue.CfsMountInsId`: The `CfsMountInsId` parameter is invalid.
+    InvalidParameterValueCfsMountInsId,
+    /// `InvalidParameterValue.CfsParameterDuplicate`: The CFS configuration contains a duplicate entry.
+    InvalidParameterValueCfsParameterDuplicate,
+    /// `InvalidParameterValue.CfsParameterError`: A CFS configuration value is not valid.
+    InvalidParameterValueCfsParameterError,
+    /// `InvalidParameterValue.CfsRegion`: The `CfsRegion` parameter is invalid.
+    InvalidParameterValueCfsRegion,
+    /// `InvalidParameterValue.CfsRemoteMountDir`: The `CfsRemoteMountDir` parameter is invalid.
+    InvalidParameterValueCfsRemoteMountDir,
+    /// `InvalidParameterValue.CfsStructionError`: The CFS parameters are not in the expected format.
+    InvalidParameterValueCfsStructionError,
+    /// `InvalidParameterValue.CfsType`: The `CfsType` parameter is invalid.
+    InvalidParameterValueCfsType,
+    /// `InvalidParameterValue.CfsUserGroupId`: The `CfsUserGroupId` parameter is invalid.
+    InvalidParameterValueCfsUserGroupId,
+    /// `InvalidParameterValue.CfsUserId`: The `CfsUserId` parameter is invalid.
+    InvalidParameterValueCfsUserId,
+    /// `InvalidParameterValue.Ckafka`: The CKafka parameter is invalid.
+    InvalidParameterValueCkafka,
     /// `InvalidParameterValue.ClientContext`: The input passed to the function is wrong.
     InvalidParameterValueClientContext,
+    /// `InvalidParameterValue.Cls`: The CLS parameter is invalid.
+    InvalidParameterValueCls,
+    /// `InvalidParameterValue.ClsRole`: Changing the CLS configuration requires the `Role` parameter.
+    InvalidParameterValueClsRole,
+    /// `InvalidParameterValue.Cmq`: The CMQ parameter is invalid.
+    InvalidParameterValueCmq,
+    /// `InvalidParameterValue.Code`: The `Code` parameter is invalid.
+    InvalidParameterValueCode,
+    /// `InvalidParameterValue.CodeSecret`: The `CodeSecret` parameter is invalid.
+    InvalidParameterValueCodeSecret,
+    /// `InvalidParameterValue.CodeSource`: The `CodeSource` parameter is invalid.
+    InvalidParameterValueCodeSource,
+    /// `InvalidParameterValue.Command`: The `Command` (entrypoint) value is invalid.
+    InvalidParameterValueCommand,
+    /// `InvalidParameterValue.CommandList`: The container startup command is not valid.
+    InvalidParameterValueCommandList,
+    /// `InvalidParameterValue.CompatibleRuntimes`: The `CompatibleRuntimes` parameter is invalid.
+    InvalidParameterValueCompatibleRuntimes,
+    /// `InvalidParameterValue.Content`: The `Content` parameter is invalid.
+    InvalidParameterValueContent,
+    /// `InvalidParameterValue.Cors`: The `Cors` field has an invalid value.
+    InvalidParameterValueCors,
+    /// `InvalidParameterValue.Cos`: The COS parameter is invalid.
+    InvalidParameterValueCos,
+    /// `InvalidParameterValue.CosBucketName`: `CosBucketName` is not a valid bucket name.
+    InvalidParameterValueCosBucketName,
+    /// `InvalidParameterValue.CosBucketRegion`: `CosBucketRegion` is not a valid region; correct it and try again.
+    InvalidParameterValueCosBucketRegion,
+    /// `InvalidParameterValue.CosFsBucketMountDir`: The `CosFsBucketMountDir` parameter is invalid.
+    InvalidParameterValueCosFsBucketMountDir,
+    /// `InvalidParameterValue.CosFsBucketName`: The `CosFsBucketName` parameter is invalid.
+    InvalidParameterValueCosFsBucketName,
+    /// `InvalidParameterValue.CosFsLocalMountDir`: The `CosFsLocalMountDir` parameter is invalid.
+    InvalidParameterValueCosFsLocalMountDir,
+    /// `InvalidParameterValue.CosFsRegion`: The `CosFsRegion` parameter is invalid.
+    InvalidParameterValueCosFsRegion,
+    /// `InvalidParameterValue.CosFsStruction`: The COSFS configuration structure is invalid.
+    InvalidParameterValueCosFsStruction,
+    /// `InvalidParameterValue.CosFsType`: The `CosFsType` parameter is invalid.
+    InvalidParameterValueCosFsType,
+    /// `InvalidParameterValue.CosNotifyRuleConflict`: The COS notification rule conflicts with an existing rule.
+    InvalidParameterValueCosNotifyRuleConflict,
+    /// `InvalidParameterValue.CosObjectName`: `CosObjectName` is not a valid object name.
+    InvalidParameterValueCosObjectName,
+    /// `InvalidParameterValue.CustomArgument`: `CustomArgument` is too long.
+    InvalidParameterValueCustomArgument,
+    /// `InvalidParameterValue.DateTime`: The `DateTime` parameter is invalid.
+    InvalidParameterValueDateTime,
+    /// `InvalidParameterValue.DeadLetterConfig`: The `DeadLetterConfig` value is not valid; correct it and try again.
+    InvalidParameterValueDeadLetterConfig,
+    /// `InvalidParameterValue.DefaultNamespace`: The default namespace cannot be created.
+    InvalidParameterValueDefaultNamespace,
+    /// `InvalidParameterValue.Demo`: The code of the function template identified by the demo ID is invalid.
+    InvalidParameterValueDemo,
+    /// `InvalidParameterValue.DemoId`: The `DemoId` does not exist.
+    InvalidParameterValueDemoId,
+    /// `InvalidParameterValue.Description`: The `Description` parameter is invalid.
+    InvalidParameterValueDescription,
+    /// `InvalidParameterValue.DiskSize`: The `DiskSize` value is not valid.
+    InvalidParameterValueDiskSize,
+    /// `InvalidParameterValue.DnsInfo`: The DNS environment variable `OS_NAMESERVER` is configured incorrectly.
+    InvalidParameterValueDnsInfo,
+    /// `InvalidParameterValue.Domain`: The domain parameter is invalid.
+    InvalidParameterValueDomain,
+    /// `InvalidParameterValue.DynamicEnabled`: The `DynamicEnabled` parameter is invalid.
+    InvalidParameterValueDynamicEnabled,
+    /// `InvalidParameterValue.EASConfig`: The `EASConfig` parameter is invalid.
+    InvalidParameterValueEasConfig,
+    /// `InvalidParameterValue.EipConfig`: The `EipConfig` parameter is invalid.
+    InvalidParameterValueEipConfig,
+    /// `InvalidParameterValue.Enable`: The `Enable` value is not valid; correct it and try again.
+    InvalidParameterValueEnable,
+    /// `InvalidParameterValue.Environment`: The `Environment` parameter is invalid.
+    InvalidParameterValueEnvironment,
+    /// `InvalidParameterValue.EnvironmentExceededLimit`: The environment variables are too large; keep them within 4 KB.
+    InvalidParameterValueEnvironmentExceededLimit,
+    /// `InvalidParameterValue.EnvironmentSystemProtect`: The function's system and runtime environment variables cannot be modified.
+    InvalidParameterValueEnvironmentSystemProtect,
+    /// `InvalidParameterValue.Filters`: The `Filters` parameter is invalid.
+    InvalidParameterValueFilters,
+    /// `InvalidParameterValue.Function`: The `FunctionName` value is invalid.
+    InvalidParameterValueFunction,
+    /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
+    InvalidParameterValueFunctionName,
+    /// `InvalidParameterValue.FunctionRequestId`: The request ID is invalid.
+    InvalidParameterValueFunctionRequestId,
     /// `InvalidParameterValue.FunctionType`: The function type is wrong for this operation.
     InvalidParameterValueFunctionType,
+    /// `InvalidParameterValue.GitBranch`: `GitBranch` is not in a valid format.
+    InvalidParameterValueGitBranch,
+    /// `InvalidParameterValue.GitCommitId`: The `GitCommitId` value is not valid; correct it and try again.
+    InvalidParameterValueGitCommitId,
+    /// `InvalidParameterValue.GitDirectory`: `GitDirectory` is not in a valid format.
+    InvalidParameterValueGitDirectory,
+    /// `InvalidParameterValue.GitPassword`: `GitPassword` is not in a valid format.
+    InvalidParameterValueGitPassword,
+    /// `InvalidParameterValue.GitPasswordSecret`: The `GitPasswordSecret` parameter is invalid.
+    InvalidParameterValueGitPasswordSecret,
+    /// `InvalidParameterValue.GitUrl`: `GitUrl` is not in a valid format.
+    InvalidParameterValueGitUrl,
+    /// `InvalidParameterValue.GitUserName`: `GitUserName` is not in a valid format.
+    InvalidParameterValueGitUserName,
+    /// `InvalidParameterValue.GitUserNameSecret`: The `GitUserNameSecret` parameter is invalid.
+    InvalidParameterValueGitUserNameSecret,
+    /// `InvalidParameterValue.GooseFsCluster`: The `GooseFsCluster` parameter is invalid.
+    InvalidParameterValueGooseFsCluster,
+    /// `InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr`: The GooseFS `SiteProperties` configuration could not be decoded.
+    InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr,
+    /// `InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr`: The GooseFS `SiteProperties` configuration is badly formatted.
+    InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr,
+    /// `InvalidParameterValue.GooseFsEndpoint`: The `GooseFsEndpoint` parameter is invalid.
+    InvalidParameterValueGooseFsEndpoint,
+    /// `InvalidParameterValue.GooseFsFuseJVMConfig`: The `GooseFsFuseJVMConfig` parameter is invalid.
+    InvalidParameterValueGooseFsFuseJvmConfig,
+    /// `InvalidParameterValue.GooseFsLocalMountDir`: The `GooseFsLocalMountDir` parameter is invalid.
+    InvalidParameterValueGooseFsLocalMountDir,
+    /// `InvalidParameterValue.GooseFsNamespace`: The `GooseFsNamespace` parameter is invalid.
+    InvalidParameterValueGooseFsNamespace,
+    /// `InvalidParameterValue.GooseFsRemoteMountPath`: The `GooseFsRemoteMountPath` parameter is invalid.
+    InvalidParameterValueGooseFsRemoteMountPath,
+    /// `InvalidParameterValue.GooseFsStructionError`: The GooseFS configuration structure is invalid.
+    InvalidParameterValueGooseFsStructionError,
+    /// `InvalidParameterValue.GooseFsType`: The `GooseFsType` parameter is invalid.
+    InvalidParameterValueGooseFsType,
+    /// `InvalidParameterValue.Handler`: The `Handler` parameter is invalid.
+    InvalidParameterValueHandler,
+    /// `InvalidParameterValue.IdleTimeOut`: The `IdleTimeOut` parameter is invalid.
+    InvalidParameterValueIdleTimeOut,
+    /// `InvalidParameterValue.ImageType`: The `ImageType` value is invalid.
+    InvalidParameterValueImageType,
+    /// `InvalidParameterValue.ImageUri`: The `ImageUri` value is invalid.
+    InvalidParameterValueImageUri,
+    /// `InvalidParameterValue.InlineZipFile`: `InlineZipFile` is not valid.
+    InvalidParameterValueInlineZipFile,
+    /// `InvalidParameterValue.InstanceConcurrencyConfig`: The `InstanceConcurrencyConfig` parameter is invalid.
+    InvalidParameterValueInstanceConcurrencyConfig,
+    /// `InvalidParameterValue.InvokeType`: The `InvokeType` value is not valid; correct it and try again.
+    InvalidParameterValueInvokeType,
+    /// `InvalidParameterValue.L5Enable`: The `L5Enable` value is not valid; correct it and try again.
+    InvalidParameterValueL5Enable,
+    /// `InvalidParameterValue.LayerName`: The `LayerName` parameter is invalid.
+    InvalidParameterValueLayerName,
+    /// `InvalidParameterValue.Layers`: The `Layers` parameter is invalid.
+    InvalidParameterValueLayers,
+    /// `InvalidParameterValue.Limit`: The `Limit` parameter is invalid.
+    InvalidParameterValueLimit,
+    /// `InvalidParameterValue.LimitExceeded`: A parameter is longer than the allowed length.
+    InvalidParameterValueLimitExceeded,
+    /// `InvalidParameterValue.LogFormat`: The log format is invalid.
+    InvalidParameterValueLogFormat,
+    /// `InvalidParameterValue.MaxConcurrency`: The `MaxConcurrency` parameter is invalid.
+    InvalidParameterValueMaxConcurrency,
+    /// `InvalidParameterValue.Memory`: `Memory` is not valid; use 64 MB or a multiple of 128 MB from 128 MB to 3072 MB (default 128 MB).
+    InvalidParameterValueMemory,
+    /// `InvalidParameterValue.MemorySize`: The `MemorySize` value is invalid.
+    InvalidParameterValueMemorySize,
+    /// `InvalidParameterValue.MinCapacity`: The `MinCapacity` parameter is invalid.
+    InvalidParameterValueMinCapacity,
+    /// `InvalidParameterValue.MountOption`: The `MountOption` parameter is invalid.
+    InvalidParameterValueMountOption,
+    /// `InvalidParameterValue.Name`: The `Name` parameter is invalid.
+    InvalidParameterValueName,
+    /// `InvalidParameterValue.Namespace`: The `Namespace` parameter is invalid.
+    InvalidParameterValueNamespace,
+    /// `InvalidParameterValue.NamespaceInvalid`: `Namespace` is not valid; it may contain only letters, digits, `-` and `_`, up to 30 characters.
+    InvalidParameterValueNamespaceInvalid,
+    /// `InvalidParameterValue.NodeSpec`: The `NodeSpec` parameter is invalid.
+    InvalidParameterValueNodeSpec,
+    /// `InvalidParameterValue.NodeType`: The `NodeType` parameter is invalid.
+    InvalidParameterValueNodeType,
+    /// `InvalidParameterValue.Offset`: The `Offset` value is invalid.
+    InvalidParameterValueOffset,
+    /// `InvalidParameterValue.Order`: The `Order` parameter is invalid.
+    InvalidParameterValueOrder,
+    /// `InvalidParameterValue.OrderBy`: The `OrderBy` value is not valid; correct it and try again.
+    InvalidParameterValueOrderBy,
     /// `InvalidParameterValue.Param`: The input is not valid JSON.
     InvalidParameterValueParam,
+    /// `InvalidParameterValue.Permission`: The `Permission` parameter is invalid.
+    InvalidParameterValuePermission,
+    /// `InvalidParameterValue.PluginConfig`: The `PluginConfig` parameter is invalid.
+    InvalidParameterValuePluginConfig,
+    /// `InvalidParameterValue.Port`: The port number is not valid; correct it and try again.
+    InvalidParameterValuePort,
+    /// `InvalidParameterValue.ProtocolType`: The `ProtocolType` parameter is invalid.
+    InvalidParameterValueProtocolType,
+    /// `InvalidParameterValue.ProvisionTriggerCronConfigDuplicate`: A scheduled provisioned concurrency task with the same cron expression already exists.
+    InvalidParameterValueProvisionTriggerCronConfigDuplicate,
+    /// `InvalidParameterValue.ProvisionTriggerName`: The `TriggerName` of the scheduled provisioning task is invalid.
+    InvalidParameterValueProvisionTriggerName,
+    /// `InvalidParameterValue.ProvisionTriggerNameDuplicate`: A scheduled provisioning task with this `TriggerName` already exists.
+    InvalidParameterValueProvisionTriggerNameDuplicate,
+    /// `InvalidParameterValue.ProvisionType`: The `ProvisionType` parameter is invalid.
+    InvalidParameterValueProvisionType,
+    /// `InvalidParameterValue.PublicNetConfig`: The `PublicNetConfig` parameter is not valid.
+    InvalidParameterValuePublicNetConfig,
+    /// `InvalidParameterValue.Qualifier`: The specified function version is not supported.
+    InvalidParameterValueQualifier,
+    /// `InvalidParameterValue.QueryVersion`: The version parameter for querying version details is invalid.
+    InvalidParameterValueQueryVersion,
+    /// `InvalidParameterValue.ReadinessProbe`: The readiness probe parameters are invalid; correct them and try again.
+    InvalidParameterValueReadinessProbe,
+    /// `InvalidParameterValue.RegistryId`: The Enterprise Edition image registry instance ID (`RegistryId`) is invalid.
+    InvalidParameterValueRegistryId,
+    /// `InvalidParameterValue.RetCode`: The `RetCode` value is invalid.
+    InvalidParameterValueRetCode,
+    /// `InvalidParameterValue.RoutingConfig`: The `RoutingConfig` value is not valid; correct it and try again.
+    InvalidParameterValueRoutingConfig,
+    /// `InvalidParameterValue.Runtime`: The `Runtime` parameter is invalid.
+    InvalidParameterValueRuntime,
+    /// `InvalidParameterValue.SearchKey`: The search key must be `Keyword`, `Tag` or `Runtime`.
+    InvalidParameterValueSearchKey,
+    /// `InvalidParameterValue.SecretInfo`: The `SecretInfo` parameter is invalid.
+    InvalidParameterValueSecretInfo,
+    /// `InvalidParameterValue.ServiceName`: `ServiceName` does not follow the naming rules.
+    InvalidParameterValueServiceName,
+    /// `InvalidParameterValue.Stamp`: The `Stamp` value is not valid; correct it and try again.
+    InvalidParameterValueStamp,
+    /// `InvalidParameterValue.StartTime`: The start time is invalid.
+    InvalidParameterValueStartTime,
+    /// `InvalidParameterValue.StartTimeOrEndTime`: The start time and end time must be specified together.
+    InvalidParameterValueStartTimeOrEndTime,
+    /// `InvalidParameterValue.Status`: The `Status` value is not valid; correct it and try again.
+    InvalidParameterValueStatus,
+    /// `InvalidParameterValue.SystemEnvironment`: A system environment variable is invalid.
+    InvalidParameterValueSystemEnvironment,
+    /// `InvalidParameterValue.TempCosObjectName`: `TempCosObjectName` is not valid.
+    InvalidParameterValueTempCosObjectName,
+    /// `InvalidParameterValue.TraceEnable`: The `TraceEnable` value is not valid; correct it and try again.
+    InvalidParameterValueTraceEnable,
+    /// `InvalidParameterValue.TrackingTarget`: The `TrackingTarget` parameter is invalid.
+    InvalidParameterValueTrackingTarget,
+    /// `InvalidParameterValue.TriggerCronConfig`: The `TriggerCronConfig` parameter is invalid.
+    InvalidParameterValueTriggerCronConfig,
+    /// `InvalidParameterValue.TriggerCronConfigTimeInterval`: The trigger interval in `TriggerCronConfig` is shorter than the minimum allowed.
+    InvalidParameterValueTriggerCronConfigTimeInterval,
+    /// `InvalidParameterValue.TriggerDesc`: The `TriggerDesc` parameter is invalid.
+    InvalidParameterValueTriggerDesc,
+    /// `InvalidParameterValue.TriggerName`: The `TriggerName` parameter is invalid.
+    InvalidParameterValueTriggerName,
+    /// `InvalidParameterValue.TriggerProvisionedConcurrencyNum`: The `TriggerProvisionedConcurrencyNum` parameter is invalid.
+    InvalidParameterValueTriggerProvisionedConcurrencyNum,
+    /// `InvalidParameterValue.Type`: The `Type` parameter is invalid.
+    InvalidParameterValueType,
+    /// `InvalidParameterValue.Vpc`: The VPC configuration is invalid.
+    InvalidParameterValueVpc,
+    /// `InvalidParameterValue.VpcNotSetWhenOpenCfs`: A VPC must be configured when CFS is enabled.
+    InvalidParameterValueVpcNotSetWhenOpenCfs,
+    /// `InvalidParameterValue.WebSocketsParams`: The `WebSocketsParams` parameter is invalid.
+    InvalidParameterValueWebSocketsParams,
+    /// `InvalidParameterValue.ZipFile`: The file is not a valid zip archive; recompress it and try again.
+    InvalidParameterValueZipFile,
+    /// `InvalidParameterValue.ZipFileBase64BinasciiError`: The zip file could not be Base64-decoded (incorrect padding); fix the encoding and try again.
+    InvalidParameterValueZipFileBase64BinasciiError,
     /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
     InvalidRequest,
     /// `IpInBlacklist`: The caller's IP address is on the block list.
@@ -62,14 +522,84 @@ pub enum ErrorCode {
     IpNotInWhitelist,
     /// `LimitExceeded`: A limit was exceeded.
     LimitExceeded,
+    /// `LimitExceeded.Alias`: The maximum number of aliases has been reached.
+    LimitExceededAlias,
+    /// `LimitExceeded.Cdn`: CDN usage has reached its maximum.
+    LimitExceededCdn,
+    /// `LimitExceeded.ContainerImageAccelerate`: The maximum number of function versions with image acceleration enabled has been reached.
+    LimitExceededContainerImageAccelerate,
+    /// `LimitExceeded.ContainerImageAccelerateQuota`: The quota of function versions with image acceleration enabled has been used up.
+    LimitExceededContainerImageAccelerateQuota,
+    /// `LimitExceeded.Eip`: The EIP resource limit has been exceeded.
+    LimitExceededEip,
+    /// `LimitExceeded.Fs`: The maximum number of file systems has been exceeded.
+    LimitExceededFs,
+    /// `LimitExceeded.Function`: The maximum number of functions has been reached; submit a ticket to request a higher limit.
+    LimitExceededFunction,
+    /// `LimitExceeded.FunctionOnTopic`: Too many functions are attached to the same topic.
+    LimitExceededFunctionOnTopic,
+    /// `LimitExceeded.FunctionProvisionedConcurrencyMemory`: The function's provisioned concurrency memory has reached its limit; submit a ticket to request an increase.
+    LimitExceededFunctionProvisionedConcurrencyMemory,
+    /// `LimitExceeded.FunctionReservedConcurrencyMemory`: The function's reserved concurrency memory exceeds the limit.
+    LimitExceededFunctionReservedConcurrencyMemory,
+    /// `LimitExceeded.FunctionTotalProvisionedConcurrencyMemory`: The total provisioned concurrency memory has reached its limit; submit a ticket to request an increase.
+    LimitExceededFunctionTotalProvisionedConcurrencyMemory,
+    /// `LimitExceeded.FunctionTotalProvisionedConcurrencyNum`: The function's total provisioned concurrency has reached its limit.
+    LimitExceededFunctionTotalProvisionedConcurrencyNum,
+    /// `LimitExceeded.FunctionVersions`: The maximum number of function versions has been reached.
+    LimitExceededFunctionVersions,
+    /// `LimitExceeded.GpuReservedQuota`: The reserved GPU quota is insufficient.
+    LimitExceededGpuReservedQuota,
+    /// `LimitExceeded.InitTimeout`: `InitTimeout` exceeds the limit; submit a ticket to request an increase.
+    LimitExceededInitTimeout,
+    /// `LimitExceeded.IntraIp`: The maximum number of fixed private IP addresses has been exceeded.
+    LimitExceededIntraIp,
+    /// `LimitExceeded.LayerVersions`: The maximum number of layer versions has been reached.
+    LimitExceededLayerVersions,
+    /// `LimitExceeded.Layers`: The maximum number of layers has been reached.
+    LimitExceededLayers,
+    /// `LimitExceeded.MaxCapacity`: The maximum capacity for dynamic scaling has been exceeded.
+    LimitExceededMaxCapacity,
+    /// `LimitExceeded.Memory`: The requested memory exceeds the limit.
+    LimitExceededMemory,
+    /// `LimitExceeded.MsgTTL`: The message retention period in the async retry configuration exceeds the limit.
+    LimitExceededMsgTtl,
+    /// `LimitExceeded.Namespace`: The maximum number of namespaces has been reached; submit a ticket to request a higher limit.
+    LimitExceededNamespace,
+    /// `LimitExceeded.Offset`: `Offset` exceeds the allowed maximum.
+    LimitExceededOffset,
+    /// `LimitExceeded.PrivilegeContainer`: The privileged container option could not be enabled.
+    LimitExceededPrivilegeContainer,
+    /// `LimitExceeded.ProvisionTriggerAction`: The provisioned concurrency requested by the scheduled task is too high.
+    LimitExceededProvisionTriggerAction,
+    /// `LimitExceeded.ProvisionTriggerInterval`: The interval between scheduled provisioning triggers is too short.
+    LimitExceededProvisionTriggerInterval,
     /// `LimitExceeded.Quota`: A quota was exceeded.
     LimitExceededQuota,
+    /// `LimitExceeded.RetryNum`: The number of retries in the async retry configuration exceeds the limit.
+    LimitExceededRetryNum,
+    /// `LimitExceeded.Timeout`: `Timeout` exceeds the allowed maximum.
+    LimitExceededTimeout,
+    /// `LimitExceeded.TotalConcurrencyMemory`: The account's concurrency memory quota has been exceeded.
+    LimitExceededTotalConcurrencyMemory,
+    /// `LimitExceeded.Trigger`: The maximum number of triggers has been reached; submit a ticket to request a higher limit.
+    LimitExceededTrigger,
+    /// `LimitExceeded.UserTotalConcurrencyMemory`: The account's total concurrency memory (`UserTotalConcurrencyMemory`) has reached its limit; submit a ticket to request an increase.
+    LimitExceededUserTotalConcurrencyMemory,
     /// `MissingParameter`: A required parameter is missing.
     MissingParameter,
+    /// `MissingParameter.Code`: The `Code` parameter was not provided.
+    MissingParameterCode,
+    /// `MissingParameter.Runtime`: The `Runtime` field is missing.
+    MissingParameterRuntime,
     /// `NoSuchProduct`: The product does not exist.
     NoSuchProduct,
     /// `NoSuchVersion`: The API version does not exist for this service.
     NoSuchVersion,
+    /// `OperationDenied.AccountIsolate`: The account has been isolated.
+    OperationDeniedAccountIsolate,
+    /// `OperationDenied.AccountNotExists`: The account does not exist.
+    OperationDeniedAccountNotExists,
     /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
     RequestLimitExceeded,
     /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
@@ -82,20 +612,104 @@ pub enum ErrorCode {
     RequestSizeLimitExceeded,
     /// `ResourceInUse`: The resource is in use.
     ResourceInUse,
+    /// `ResourceInUse.Alias`: The alias is already in use.
+    ResourceInUseAlias,
+    /// `ResourceInUse.Cdn`: The CDN resource is already in use.
+    ResourceInUseCdn,
+    /// `ResourceInUse.Cmq`: The CMQ resource is already in use.
+    ResourceInUseCmq,
+    /// `ResourceInUse.Cos`: The COS resource is already in use.
+    ResourceInUseCos,
+    /// `ResourceInUse.Function`: The function already exists.
+    ResourceInUseFunction,
+    /// `ResourceInUse.FunctionName`: A function with this `FunctionName` already exists.
+    ResourceInUseFunctionName,
+    /// `ResourceInUse.LayerVersion`: The layer version is still in use.
+    ResourceInUseLayerVersion,
+    /// `ResourceInUse.Namespace`: A namespace with this name already exists.
+    ResourceInUseNamespace,
+    /// `ResourceInUse.Trigger`: A trigger with this `TriggerName` already exists.
+    ResourceInUseTrigger,
+    /// `ResourceInUse.TriggerName`: The `TriggerName` is already taken by another trigger.
+    ResourceInUseTriggerName,
     /// `ResourceInsufficient`: There are not enough resources.
     ResourceInsufficient,
+    /// `ResourceInsufficient.COS`: There are not enough COS resources.
+    ResourceInsufficientCos,
     /// `ResourceNotFound`: The resource does not exist.
     ResourceNotFound,
+    /// `ResourceNotFound.Alias`: The alias was not found.
+    ResourceNotFoundAlias,
+    /// `ResourceNotFound.AsyncEvent`: The specified async event was not found.
+    ResourceNotFoundAsyncEvent,
+    /// `ResourceNotFound.AttachedTagKeyNotFound`: The tag key to be attached to the function does not exist.
+    ResourceNotFoundAttachedTagKeyNotFound,
+    /// `ResourceNotFound.Cdn`: The CDN resource was not found.
+    ResourceNotFoundCdn,
+    /// `ResourceNotFound.CfsMountInsNotMatch`: The specified mount target was not found in the specified CFS file system.
+    ResourceNotFoundCfsMountInsNotMatch,
+    /// `ResourceNotFound.CfsProtocolError`: The CFS protocol is invalid.
+    ResourceNotFoundCfsProtocolError,
+    /// `ResourceNotFound.CfsStatusError`: The CFS file system is unavailable.
+    ResourceNotFoundCfsStatusError,
+    /// `ResourceNotFound.CfsVpcNotMatch`: The CFS file system and the function are in different VPCs.
+    ResourceNotFoundCfsVpcNotMatch,
+    /// `ResourceNotFound.Ckafka`: The CKafka resource was not found.
+    ResourceNotFoundCkafka,
+    /// `ResourceNotFound.Cmq`: The CMQ resource was not found.
+    ResourceNotFoundCmq,
+    /// `ResourceNotFound.Cos`: The COS resource was not found.
+    ResourceNotFoundCos,
+    /// `ResourceNotFound.CosObject`: The COS object does not exist.
+    ResourceNotFoundCosObject,
+    /// `ResourceNotFound.Demo`: The demo does not exist.
+    ResourceNotFoundDemo,
     /// `ResourceNotFound.Function`: The function does not exist.
     ResourceNotFoundFunction,
     /// `ResourceNotFound.FunctionName`: No function has this name.
     ResourceNotFoundFunctionName,
+    /// `ResourceNotFound.FunctionVersion`: The function version was not found.
+    ResourceNotFoundFunctionVersion,
+    /// `ResourceNotFound.GetCfsMountInsError`: The CFS mount target information could not be retrieved.
+    ResourceNotFoundGetCfsMountInsError,
+    /// `ResourceNotFound.GetCfsNotMatch`: The CFS file system information could not be retrieved.
+    ResourceNotFoundGetCfsNotMatch,
+    /// `ResourceNotFound.GooseFsClusterEndpoint`: The GooseFS cluster endpoint does not exist.
+    ResourceNotFoundGooseFsClusterEndpoint,
+    /// `ResourceNotFound.GooseFsClusterId`: The GooseFS cluster ID does not exist.
+    ResourceNotFoundGooseFsClusterId,
+    /// `ResourceNotFound.GooseFsClusterNamespace`: The GooseFS cluster namespace does not exist.
+    ResourceNotFoundGooseFsClusterNamespace,
+    /// `ResourceNotFound.ImageConfig`: The specified `ImageConfig` was not found; create it first.
+    ResourceNotFoundImageConfig,
+    /// `ResourceNotFound.Layer`: The layer was not found.
+    ResourceNotFoundLayer,
+    /// `ResourceNotFound.LayerVersion`: The layer version was not found.
+    ResourceNotFoundLayerVersion,
+    /// `ResourceNotFound.Namespace`: The namespace was not found.
+    ResourceNotFoundNamespace,
     /// `ResourceNotFound.Qualifier`: The version or alias does not exist.
     ResourceNotFoundQualifier,
+    /// `ResourceNotFound.Role`: The role was not found.
+    ResourceNotFoundRole,
+    /// `ResourceNotFound.RoleCheck`: The role being checked does not exist.
+    ResourceNotFoundRoleCheck,
+    /// `ResourceNotFound.Timer`: The timer was not found.
+    ResourceNotFoundTimer,
+    /// `ResourceNotFound.TotalConcurrencyMemory`: The concurrency memory quota resource does not exist.
+    ResourceNotFoundTotalConcurrencyMemory,
+    /// `ResourceNotFound.Trigger`: The trigger was not found.
+    ResourceNotFoundTrigger,
+    /// `ResourceNotFound.Version`: The version was not found.
+    ResourceNotFoundVersion,
+    /// `ResourceNotFound.Vpc`: The VPC or subnet was not found.
+    ResourceNotFoundVpc,
     /// `ResourceUnavailable`: The resource is unavailable.
     ResourceUnavailable,
     /// `ResourceUnavailable.InsufficientBalance`: The account balance is insufficient; top it up first.
     ResourceUnavailableInsufficientBalance,
+    /// `ResourceUnavailable.Namespace`: The namespace is unavailable.
+    ResourceUnavailableNamespace,
     /// `ResourceUnavailable.ServiceSuspended`: The service is suspended for this account.
     ResourceUnavailableServiceSuspended,
     /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
@@ -106,10 +720,58 @@ pub enum ErrorCode {
     UnauthorizedOperation,
     /// `UnauthorizedOperation.CAM`: CAM (access management) denied the operation.
     UnauthorizedOperationCam,
+    /// `UnauthorizedOperation.CodeSecret`: You are not permitted to access the code.
+    UnauthorizedOperationCodeSecret,
+    /// `UnauthorizedOperation.CreateTrigger`: You are not permitted to create the trigger.
+    UnauthorizedOperationCreateTrigger,
+    /// `UnauthorizedOperation.DeleteFunction`: You are not permitted to delete the function.
+    UnauthorizedOperationDeleteFunction,
+    /// `UnauthorizedOperation.DeleteTrigger`: You are not permitted to delete the trigger.
+    UnauthorizedOperationDeleteTrigger,
+    /// `UnauthorizedOperation.NotMC`: This API may only be called from the console.
+    UnauthorizedOperationNotMc,
+    /// `UnauthorizedOperation.Region`: The region is not authorized.
+    UnauthorizedOperationRegion,
+    /// `UnauthorizedOperation.Role`: You are not permitted to access the COS resources.
+    UnauthorizedOperationRole,
+    /// `UnauthorizedOperation.TempCosAppid`: The `Appid` of the temporary COS object does not match the APPID of the requesting account.
+    UnauthorizedOperationTempCosAppid,
+    /// `UnauthorizedOperation.UpdateFunctionCode`: You are not permitted to update the function code.
+    UnauthorizedOperationUpdateFunctionCode,
+    /// `UnauthorizedOperation.UpdateTriggerStatus`: You are not permitted to change the trigger status.
+    UnauthorizedOperationUpdateTriggerStatus,
     /// `UnknownParameter`: A parameter is not defined for this action.
     UnknownParameter,
     /// `UnsupportedOperation`: The operation is not supported.
     UnsupportedOperation,
+    /// `UnsupportedOperation.AliasBind`: The operation is not supported while the resource is bound to an alias; unbind the alias and try again.
+    UnsupportedOperationAliasBind,
+    /// `UnsupportedOperation.AsyncRunEnable`: The specified `AsyncRunEnable` setting is not supported yet.
+    UnsupportedOperationAsyncRunEnable,
+    /// `UnsupportedOperation.Cdn`: The CDN operation is not supported.
+    UnsupportedOperationCdn,
+    /// `UnsupportedOperation.CopyFunction`: This function cannot be copied.
+    UnsupportedOperationCopyFunction,
+    /// `UnsupportedOperation.Cos`: The COS operation is not supported.
+    UnsupportedOperationCos,
+    /// `UnsupportedOperation.DiskSize`: `DiskSize` configuration is in limited beta and must be enabled on request.
+    UnsupportedOperationDiskSize,
+    /// `UnsupportedOperation.EipFixed`: The specified `EipFixed` setting is not supported yet.
+    UnsupportedOperationEipFixed,
+    /// `UnsupportedOperation.NotSupportRegion`: The region is not supported.
+    UnsupportedOperationNotSupportRegion,
+    /// `UnsupportedOperation.PublishVersion`: A version cannot be published in the current state.
+    UnsupportedOperationPublishVersion,
+    /// `UnsupportedOperation.Region`: This region is not supported for the operation.
+    UnsupportedOperationRegion,
+    /// `UnsupportedOperation.Trigger`: The trigger operation is not supported.
+    UnsupportedOperationTrigger,
+    /// `UnsupportedOperation.UpdateFunctionCode`: The function code could not be updated.
+    UnsupportedOperationUpdateFunctionCode,
+    /// `UnsupportedOperation.UpdateFunctionEventInvokeConfig`: The specified async invocation configuration is not supported yet; correct it and try again.
+    UnsupportedOperationUpdateFunctionEventInvokeConfig,
+    /// `UnsupportedOperation.VpcConfig`: The specified `VpcConfig` setting is not supported yet.
+    UnsupportedOperationVpcConfig,
     /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
     UnsupportedProtocol,
     /// `UnsupportedRegion`: The action is not available in the region.
@@ -132,46 +794,377 @@ impl ErrorCode {
         ErrorCode::AuthFailureUnauthorizedOperation,
         ErrorCode::DryRunOperation,
         ErrorCode::FailedOperation,
+        ErrorCode::FailedOperationAccountInsufficient,
+        ErrorCode::FailedOperationApiGateway,
+        ErrorCode::FailedOperationApigw,
+        ErrorCode::FailedOperationApmConfigInstanceId,
+        ErrorCode::FailedOperationAsyncEventStatus,
+        ErrorCode::FailedOperationAuthFailure,
+        ErrorCode::FailedOperationBindPlugin,
+        ErrorCode::FailedOperationCname,
+        ErrorCode::FailedOperationCallNetDeployFailed,
+        ErrorCode::FailedOperationCallRoleFailed,
+        ErrorCode::FailedOperationClsServiceUnregistered,
+        ErrorCode::FailedOperationClusterNotFound,
+        ErrorCode::FailedOperationCopyAsyncRun,
+        ErrorCode::FailedOperationCopyFailed,
+        ErrorCode::FailedOperationCopyFunction,
+        ErrorCode::FailedOperationCos,
+        ErrorCode::FailedOperationCreateAlias,
+        ErrorCode::FailedOperationCreateFunction,
+        ErrorCode::FailedOperationCreateNamespace,
+        ErrorCode::FailedOperationCreateTrigger,
+        ErrorCode::FailedOperationDebugModeStatus,
+        ErrorCode::FailedOperationDebugModeUpdateTimeOutFail,
+        ErrorCode::FailedOperationDeleteAlias,
+        ErrorCode::FailedOperationDeleteFunction,
+        ErrorCode::FailedOperationDeleteLayerVersion,
+        ErrorCode::FailedOperationDeleteNamespace,
+        ErrorCode::FailedOperationDeleteTrigger,
+        ErrorCode::FailedOperationDeleteTriggerUrlUsed,
+        ErrorCode::FailedOperationDomainUnExist,
+        ErrorCode::FailedOperationFunctionNameStatusError,
         ErrorCode::FailedOperationFunctionStatusError,
+        ErrorCode::FailedOperationFunctionVersionStatusNotActive,
+        ErrorCode::FailedOperationGetAlias,
+        ErrorCode::FailedOperationGetFunctionAddress,
+        ErrorCode::FailedOperationInstanceIsolationEnabled,
+        ErrorCode::FailedOperationInstanceNotFound,
+        ErrorCode::FailedOperationInsufficientBalance,
+        ErrorCode::FailedOperationInsufficientResources,
         ErrorCode::FailedOperationInvokeFunction,
+        ErrorCode::FailedOperationMixNodeConfig,
+        ErrorCode::FailedOperationNamespace,
+        ErrorCode::FailedOperationOpenService,
+        ErrorCode::FailedOperationOperationConflict,
+        ErrorCode::FailedOperationProvisionCreateTimer,
+        ErrorCode::FailedOperationProvisionDeleteTimer,
+        ErrorCode::FailedOperationProvisionedExceedAvailable,
+        ErrorCode::FailedOperationProvisionedExceedReserved,
+        ErrorCode::FailedOperationProvisionedInProgress,
+        ErrorCode::FailedOperationPublishLayerVersion,
+        ErrorCode::FailedOperationPublishVersion,
+        ErrorCode::FailedOperationQcsRoleNotFound,
+        ErrorCode::FailedOperationQueryError,
+        ErrorCode::FailedOperationReservedExceedTotal,
+        ErrorCode::FailedOperationReservedInProgress,
+        ErrorCode::FailedOperationServiceClosed,
+        ErrorCode::FailedOperationSessionName,
+        ErrorCode::FailedOperationSsl,
+        ErrorCode::FailedOperationTopicNotExist,
+        ErrorCode::FailedOperationTotalConcurrencyMemoryInProgress,
+        ErrorCode::FailedOperationUnOpenedService,
+        ErrorCode::FailedOperationUpdateAlias,
+        ErrorCode::FailedOperationUpdateFunctionCode,
+        ErrorCode::FailedOperationUpdateFunctionConfiguration,
+        ErrorCode::FailedOperationUpdateStatus,
+        ErrorCode::FailedOperationUpdateTrigger,
+        ErrorCode::FailedOperationUpdateTriggerStatus,
         ErrorCode::InternalError,
+        ErrorCode::InternalErrorApiGateway,
+        ErrorCode::InternalErrorCkafka,
+        ErrorCode::InternalErrorCmq,
+        ErrorCode::InternalErrorCos,
+        ErrorCode::InternalErrorEs,
+        ErrorCode::InternalErrorException,
+        ErrorCode::InternalErrorGetRoleError,
+        ErrorCode::InternalErrorGetStsTokenFailed,
+        ErrorCode::InternalErrorSearchFailed,
         ErrorCode::InternalErrorSystem,
+        ErrorCode::InternalErrorSystemError,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidParameter,
+        ErrorCode::InvalidParameterCls,
         ErrorCode::InvalidParameterFunctionName,
+        ErrorCode::InvalidParameterFunctionNameOrResourceIdRequired,
+        ErrorCode::InvalidParameterGooseFsRequired,
+        ErrorCode::InvalidParameterParamError,
+        ErrorCode::InvalidParameterPayload,
         ErrorCode::InvalidParameterRequestTooLarge,
+        ErrorCode::InvalidParameterRoleCheck,
+        ErrorCode::InvalidParameterRoutingConfig,
         ErrorCode::InvalidParameterValue,
+        ErrorCode::InvalidParameterValueAction,
+        ErrorCode::InvalidParameterValueAdditionalVersionWeights,
+        ErrorCode::InvalidParameterValueAlias,
+        ErrorCode::InvalidParameterValueApiGateway,
+        ErrorCode::InvalidParameterValueApmConfig,
+        ErrorCode::InvalidParameterValueApmConfigInstanceId,
+        ErrorCode::InvalidParameterValueApmConfigRegion,
+        ErrorCode::InvalidParameterValueArgs,
+        ErrorCode::InvalidParameterValueArgsList,
+        ErrorCode::InvalidParameterValueAsyncRunEnable,
+        ErrorCode::InvalidParameterValueAsyncTriggerConfig,
+        ErrorCode::InvalidParameterValueCdn,
+        ErrorCode::InvalidParameterValueCfsId,
+        ErrorCode::InvalidParameterValueCfsLocalMountDir,
+        ErrorCode::InvalidParameterValueCfsMountInsId,
+        ErrorCode::InvalidParameterValueCfsParameterDuplicate,
+        ErrorCode::InvalidParameterValueCfsParameterError,
+        ErrorCode::InvalidParameterValueCfsRegion,
+        ErrorCode::InvalidParameterValueCfsRemoteMountDir,
+        ErrorCode::InvalidParameterValueCfsStructionError,
+        ErrorCode::InvalidParameterValueCfsType,
+        ErrorCode::InvalidParameterValueCfsUserGroupId,
+        ErrorCode::InvalidParameterValueCfsUserId,
+        ErrorCode::InvalidParameterValueCkafka,
         ErrorCode::InvalidParameterValueClientContext,
+        ErrorCode::InvalidParameterValueCls,
+        ErrorCode::InvalidParameterValueClsRole,
+        ErrorCode::InvalidParameterValueCmq,
+        ErrorCode::InvalidParameterValueCode,
+        ErrorCode::InvalidParameterValueCodeSecret,
+        ErrorCode::InvalidParameterValueCodeSource,
+        ErrorCode::InvalidParameterValueCommand,
+        ErrorCode::InvalidParameterValueCommandList,
+        ErrorCode::InvalidParameterValueCompatibleRuntimes,
+        ErrorCode::InvalidParameterValueContent,
+        ErrorCode::InvalidParameterValueCors,
+        ErrorCode::InvalidParameterValueCos,
+        ErrorCode::InvalidParameterValueCosBucketName,
+        ErrorCode::InvalidParameterValueCosBucketRegion,
+        ErrorCode::InvalidParameterValueCosFsBucketMountDir,
+        ErrorCode::InvalidParameterValueCosFsBucketName,
+        ErrorCode::InvalidParameterValueCosFsLocalMountDir,
+        ErrorCode::InvalidParameterValueCosFsRegion,
+        ErrorCode::InvalidParameterValueCosFsStruction,
+        ErrorCode::InvalidParameterValueCosFsType,
+        ErrorCode::InvalidParameterValueCosNotifyRuleConflict,
+        ErrorCode::InvalidParameterValueCosObjectName,
+        ErrorCode::InvalidParameterValueCustomArgument,
+        ErrorCode::InvalidParameterValueDateTime,
+        ErrorCode::InvalidParameterValueDeadLetterConfig,
+        ErrorCode::InvalidParameterValueDefaultNamespace,
+        ErrorCode::InvalidParameterValueDemo,
+        ErrorCode::InvalidParameterValueDemoId,
+        ErrorCode::InvalidParameterValueDescription,
+        ErrorCode::InvalidParameterValueDiskSize,
+        ErrorCode::InvalidParameterValueDnsInfo,
+        ErrorCode::InvalidParameterValueDomain,
+        ErrorCode::InvalidParameterValueDynamicEnabled,
+        ErrorCode::InvalidParameterValueEasConfig,
+        ErrorCode::InvalidParameterValueEipConfig,
+        ErrorCode::InvalidParameterValueEnable,
+        ErrorCode::InvalidParameterValueEnvironment,
+        ErrorCode::InvalidParameterValueEnvironmentExceededLimit,
+        ErrorCode::InvalidParameterValueEnvironmentSystemProtect,
+        ErrorCode::InvalidParameterValueFilters,
+        ErrorCode::InvalidParameterValueFunction,
+        ErrorCode::InvalidParameterValueFunctionName,
+        ErrorCode::InvalidParameterValueFunctionRequestId,
         ErrorCode::InvalidParameterValueFunctionType,
+        ErrorCode::InvalidParameterValueGitBranch,
+        ErrorCode::InvalidParameterValueGitCommitId,
+        ErrorCode::InvalidParameterValueGitDirectory,
+        ErrorCode::InvalidParameterValueGitPassword,
+        ErrorCode::InvalidParameterValueGitPasswordSecret,
+        ErrorCode::InvalidParameterValueGitUrl,
+        ErrorCode::InvalidParameterValueGitUserName,
+        ErrorCode::InvalidParameterValueGitUserNameSecret,
+        ErrorCode::InvalidParameterValueGooseFsCluster,
+        ErrorCode::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr,
+        ErrorCode::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr,
+        ErrorCode::InvalidParameterValueGooseFsEndpoint,
+        ErrorCode::InvalidParameterValueGooseFsFuseJvmConfig,
+        ErrorCode::InvalidParameterValueGooseFsLocalMountDir,
+        ErrorCode::InvalidParameterValueGooseFsNamespace,
+        ErrorCode::InvalidParameterValueGooseFsRemoteMountPath,
+        ErrorCode::InvalidParameterValueGooseFsStructionError,
+        ErrorCode::InvalidParameterValueGooseFsType,
+        ErrorCode::InvalidParameterValueHandler,
+        ErrorCode::InvalidParameterValueIdleTimeOut,
+        ErrorCode::InvalidParameterValueImageType,
+        ErrorCode::InvalidParameterValueImageUri,
+        ErrorCode::InvalidParameterValueInlineZipFile,
+        ErrorCode::InvalidParameterValueInstanceConcurrencyConfig,
+        ErrorCode::InvalidParameterValueInvokeType,
+        ErrorCode::InvalidParameterValueL5Enable,
+        ErrorCode::InvalidParameterValueLayerName,
+        ErrorCode::InvalidParameterValueLayers,
+        ErrorCode::InvalidParameterValueLimit,
+        ErrorCode::InvalidParameterValueLimitExceeded,
+        ErrorCode::InvalidParameterValueLogFormat,
+        ErrorCode::InvalidParameterValueMaxConcurrency,
+        ErrorCode::InvalidParameterValueMemory,
+        ErrorCode::InvalidParameterValueMemorySize,
+        ErrorCode::InvalidParameterValueMinCapacity,
+        ErrorCode::InvalidParameterValueMountOption,
+        ErrorCode::InvalidParameterValueName,
+        ErrorCode::InvalidParameterValueNamespace,
+        ErrorCode::InvalidParameterValueNamespaceInvalid,
+        ErrorCode::InvalidParameterValueNodeSpec,
+        ErrorCode::InvalidParameterValueNodeType,
+        ErrorCode::InvalidParameterValueOffset,
+        ErrorCode::InvalidParameterValueOrder,
+        ErrorCode::InvalidParameterValueOrderBy,
         ErrorCode::InvalidParameterValueParam,
+        ErrorCode::InvalidParameterValuePermission,
+        ErrorCode::InvalidParameterValuePluginConfig,
+        ErrorCode::InvalidParameterValuePort,
+        ErrorCode::InvalidParameterValueProtocolType,
+        ErrorCode::InvalidParameterValueProvisionTriggerCronConfigDuplicate,
+        ErrorCode::InvalidParameterValueProvisionTriggerName,
+        ErrorCode::InvalidParameterValueProvisionTriggerNameDuplicate,
+        ErrorCode::InvalidParameterValueProvisionType,
+        ErrorCode::InvalidParameterValuePublicNetConfig,
+        ErrorCode::InvalidParameterValueQualifier,
+        ErrorCode::InvalidParameterValueQueryVersion,
+        ErrorCode::InvalidParameterValueReadinessProbe,
+        ErrorCode::InvalidParameterValueRegistryId,
+        ErrorCode::InvalidParameterValueRetCode,
+        ErrorCode::InvalidParameterValueRoutingConfig,
+        ErrorCode::InvalidParameterValueRuntime,
+        ErrorCode::InvalidParameterValueSearchKey,
+        ErrorCode::InvalidParameterValueSecretInfo,
+        ErrorCode::InvalidParameterValueServiceName,
+        ErrorCode::InvalidParameterValueStamp,
+        ErrorCode::InvalidParameterValueStartTime,
+        ErrorCode::InvalidParameterValueStartTimeOrEndTime,
+        ErrorCode::InvalidParameterValueStatus,
+        ErrorCode::InvalidParameterValueSystemEnvironment,
+        ErrorCode::InvalidParameterValueTempCosObjectName,
+        ErrorCode::InvalidParameterValueTraceEnable,
+        ErrorCode::InvalidParameterValueTrackingTarget,
+        ErrorCode::InvalidParameterValueTriggerCronConfig,
+        ErrorCode::InvalidParameterValueTriggerCronConfigTimeInterval,
+        ErrorCode::InvalidParameterValueTriggerDesc,
+        ErrorCode::InvalidParameterValueTriggerName,
+        ErrorCode::InvalidParameterValueTriggerProvisionedConcurrencyNum,
+        ErrorCode::InvalidParameterValueType,
+        ErrorCode::InvalidParameterValueVpc,
+        ErrorCode::InvalidParameterValueVpcNotSetWhenOpenCfs,
+        ErrorCode::InvalidParameterValueWebSocketsParams,
+        ErrorCode::InvalidParameterValueZipFile,
+        ErrorCode::InvalidParameterValueZipFileBase64BinasciiError,
         ErrorCode::InvalidRequest,
         ErrorCode::IpInBlacklist,
         ErrorCode::IpNotInWhitelist,
         ErrorCode::LimitExceeded,
+        ErrorCode::LimitExceededAlias,
+        ErrorCode::LimitExceededCdn,
+        ErrorCode::LimitExceededContainerImageAccelerate,
+        ErrorCode::LimitExceededContainerImageAccelerateQuota,
+        ErrorCode::LimitExceededEip,
+        ErrorCode::LimitExceededFs,
+        ErrorCode::LimitExceededFunction,
+        ErrorCode::LimitExceededFunctionOnTopic,
+        ErrorCode::LimitExceededFunctionProvisionedConcurrencyMemory,
+        ErrorCode::LimitExceededFunctionReservedConcurrencyMemory,
+        ErrorCode::LimitExceededFunctionTotalProvisionedConcurrencyMemory,
+        ErrorCode::LimitExceededFunctionTotalProvisionedConcurrencyNum,
+        ErrorCode::LimitExceededFunctionVersions,
+        ErrorCode::LimitExceededGpuReservedQuota,
+        ErrorCode::LimitExceededInitTimeout,
+        ErrorCode::LimitExceededIntraIp,
+        ErrorCode::LimitExceededLayerVersions,
+        ErrorCode::LimitExceededLayers,
+        ErrorCode::LimitExceededMaxCapacity,
+        ErrorCode::LimitExceededMemory,
+        ErrorCode::LimitExceededMsgTtl,
+        ErrorCode::LimitExceededNamespace,
+        ErrorCode::LimitExceededOffset,
+        ErrorCode::LimitExceededPrivilegeContainer,
+        ErrorCode::LimitExceededProvisionTriggerAction,
+        ErrorCode::LimitExceededProvisionTriggerInterval,
         ErrorCode::LimitExceededQuota,
+        ErrorCode::LimitExceededRetryNum,
+        ErrorCode::LimitExceededTimeout,
+        ErrorCode::LimitExceededTotalConcurrencyMemory,
+        ErrorCode::LimitExceededTrigger,
+        ErrorCode::LimitExceededUserTotalConcurrencyMemory,
         ErrorCode::MissingParameter,
+        ErrorCode::MissingParameterCode,
+        ErrorCode::MissingParameterRuntime,
         ErrorCode::NoSuchProduct,
         ErrorCode::NoSuchVersion,
+        ErrorCode::OperationDeniedAccountIsolate,
+        ErrorCode::OperationDeniedAccountNotExists,
         ErrorCode::RequestLimitExceeded,
         ErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
         ErrorCode::RequestLimitExceededIpLimitExceeded,
         ErrorCode::RequestLimitExceededUinLimitExceeded,
         ErrorCode::RequestSizeLimitExceeded,
         ErrorCode::ResourceInUse,
+        ErrorCode::ResourceInUseAlias,
+        ErrorCode::ResourceInUseCdn,
+        ErrorCode::ResourceInUseCmq,
+        ErrorCode::ResourceInUseCos,
+        ErrorCode::ResourceInUseFunction,
+        ErrorCode::ResourceInUseFunctionName,
+        ErrorCode::ResourceInUseLayerVersion,
+        ErrorCode::ResourceInUseNamespace,
+        ErrorCode::ResourceInUseTrigger,
+        ErrorCode::ResourceInUseTriggerName,
         ErrorCode::ResourceInsufficient,
+        ErrorCode::ResourceInsufficientCos,
         ErrorCode::ResourceNotFound,
+        ErrorCode::ResourceNotFoundAlias,
+        ErrorCode::ResourceNotFoundAsyncEvent,
+        ErrorCode::ResourceNotFoundAttachedTagKeyNotFound,
+        ErrorCode::ResourceNotFoundCdn,
+        ErrorCode::ResourceNotFoundCfsMountInsNotMatch,
+        ErrorCode::ResourceNotFoundCfsProtocolError,
+        ErrorCode::ResourceNotFoundCfsStatusError,
+        ErrorCode::ResourceNotFoundCfsVpcNotMatch,
+        ErrorCode::ResourceNotFoundCkafka,
+        ErrorCode::ResourceNotFoundCmq,
+        ErrorCode::ResourceNotFoundCos,
+        ErrorCode::ResourceNotFoundCosObject,
+        ErrorCode::ResourceNotFoundDemo,
         ErrorCode::ResourceNotFoundFunction,
         ErrorCode::ResourceNotFoundFunctionName,
+        ErrorCode::ResourceNotFoundFunctionVersion,
+        ErrorCode::ResourceNotFoundGetCfsMountInsError,
+        ErrorCode::ResourceNotFoundGetCfsNotMatch,
+        ErrorCode::ResourceNotFoundGooseFsClusterEndpoint,
+        ErrorCode::ResourceNotFoundGooseFsClusterId,
+        ErrorCode::ResourceNotFoundGooseFsClusterNamespace,
+        ErrorCode::ResourceNotFoundImageConfig,
+        ErrorCode::ResourceNotFoundLayer,
+        ErrorCode::ResourceNotFoundLayerVersion,
+        ErrorCode::ResourceNotFoundNamespace,
         ErrorCode::ResourceNotFoundQualifier,
+        ErrorCode::ResourceNotFoundRole,
+        ErrorCode::ResourceNotFoundRoleCheck,
+        ErrorCode::ResourceNotFoundTimer,
+        ErrorCode::ResourceNotFoundTotalConcurrencyMemory,
+        ErrorCode::ResourceNotFoundTrigger,
+        ErrorCode::ResourceNotFoundVersion,
+        ErrorCode::ResourceNotFoundVpc,
         ErrorCode::ResourceUnavailable,
         ErrorCode::ResourceUnavailableInsufficientBalance,
+        ErrorCode::ResourceUnavailableNamespace,
         ErrorCode::ResourceUnavailableServiceSuspended,
         ErrorCode::ResponseSizeLimitExceeded,
         ErrorCode::ServiceUnavailable,
         ErrorCode::UnauthorizedOperation,
         ErrorCode::UnauthorizedOperationCam,
+        ErrorCode::UnauthorizedOperationCodeSecret,
+        ErrorCode::UnauthorizedOperationCreateTrigger,
+        ErrorCode::UnauthorizedOperationDeleteFunction,
+        ErrorCode::UnauthorizedOperationDeleteTrigger,
+        ErrorCode::UnauthorizedOperationNotMc,
+        ErrorCode::UnauthorizedOperationRegion,
+        ErrorCode::UnauthorizedOperationRole,
+        ErrorCode::UnauthorizedOperationTempCosAppid,
+        ErrorCode::UnauthorizedOperationUpdateFunctionCode,
+        ErrorCode::UnauthorizedOperationUpdateTriggerStatus,
         ErrorCode::UnknownParameter,
         ErrorCode::UnsupportedOperation,
+        ErrorCode::UnsupportedOperationAliasBind,
+        ErrorCode::UnsupportedOperationAsyncRunEnable,
+        ErrorCode::UnsupportedOperationCdn,
+        ErrorCode::UnsupportedOperationCopyFunction,
+        ErrorCode::UnsupportedOperationCos,
+        ErrorCode::UnsupportedOperationDiskSize,
+        ErrorCode::UnsupportedOperationEipFixed,
+        ErrorCode::UnsupportedOperationNotSupportRegion,
+        ErrorCode::UnsupportedOperationPublishVersion,
+        ErrorCode::UnsupportedOperationRegion,
+        ErrorCode::UnsupportedOperationTrigger,
+        ErrorCode::UnsupportedOperationUpdateFunctionCode,
+        ErrorCode::UnsupportedOperationUpdateFunctionEventInvokeConfig,
+        ErrorCode::UnsupportedOperationVpcConfig,
         ErrorCode::UnsupportedProtocol,
         ErrorCode::UnsupportedRegion,
     ];
@@ -190,32 +1183,501 @@ impl ErrorCode {
             Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
             Self::DryRunOperation => "DryRunOperation",
             Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationAccountInsufficient => {
+                "FailedOperation.AccountInsufficient"
+            }
+            Self::FailedOperationApiGateway => "FailedOperation.ApiGateway",
+            Self::FailedOperationApigw => "FailedOperation.Apigw",
+            Self::FailedOperationApmConfigInstanceId => {
+                "FailedOperation.ApmConfigInstanceId"
+            }
+            Self::FailedOperationAsyncEventStatus => "FailedOperation.AsyncEventStatus",
+            Self::FailedOperationAuthFailure => "FailedOperation.AuthFailure",
+            Self::FailedOperationBindPlugin => "FailedOperation.BindPlugin",
+            Self::FailedOperationCname => "FailedOperation.CNAME",
+            Self::FailedOperationCallNetDeployFailed => {
+                "FailedOperation.CallNetDeployFailed"
+            }
+            Self::FailedOperationCallRoleFailed => "FailedOperation.CallRoleFailed",
+            Self::FailedOperationClsServiceUnregistered => {
+                "FailedOperation.ClsServiceUnregistered"
+            }
+            Self::FailedOperationClusterNotFound => "FailedOperation.ClusterNotFound",
+            Self::FailedOperationCopyAsyncRun => "FailedOperation.CopyAsyncRun",
+            Self::FailedOperationCopyFailed => "FailedOperation.CopyFailed",
+            Self::FailedOperationCopyFunction => "FailedOperation.CopyFunction",
+            Self::FailedOperationCos => "FailedOperation.Cos",
+            Self::FailedOperationCreateAlias => "FailedOperation.CreateAlias",
+            Self::FailedOperationCreateFunction => "FailedOperation.CreateFunction",
+            Self::FailedOperationCreateNamespace => "FailedOperation.CreateNamespace",
+            Self::FailedOperationCreateTrigger => "FailedOperation.CreateTrigger",
+            Self::FailedOperationDebugModeStatus => "FailedOperation.DebugModeStatus",
+            Self::FailedOperationDebugModeUpdateTimeOutFail => {
+                "FailedOperation.DebugModeUpdateTimeOutFail"
+            }
+            Self::FailedOperationDeleteAlias => "FailedOperation.DeleteAlias",
+            Self::FailedOperationDeleteFunction => "FailedOperation.DeleteFunction",
+            Self::FailedOperationDeleteLayerVersion => {
+                "FailedOperation.DeleteLayerVersion"
+            }
+            Self::FailedOperationDeleteNamespace => "FailedOperation.DeleteNamespace",
+            Self::FailedOperationDeleteTrigger => "FailedOperation.DeleteTrigger",
+            Self::FailedOperationDeleteTriggerUrlUsed => {
+                "FailedOperation.DeleteTrigger.UrlUsed"
+            }
+            Self::FailedOperationDomainUnExist => "FailedOperation.Domain.UnExist",
+            Self::FailedOperationFunctionNameStatusError => {
+                "FailedOperation.FunctionNameStatusError"
+            }
             Self::FailedOperationFunctionStatusError => {
                 "FailedOperation.FunctionStatusError"
             }
+            Self::FailedOperationFunctionVersionStatusNotActive => {
+                "FailedOperation.FunctionVersionStatusNotActive"
+            }
+            Self::FailedOperationGetAlias => "FailedOperation.GetAlias",
+            Self::FailedOperationGetFunctionAddress => {
+                "FailedOperation.GetFunctionAddress"
+            }
+            Self::FailedOperationInstanceIsolationEnabled => {
+                "FailedOperation.InstanceIsolationEnabled"
+            }
+            Self::FailedOperationInstanceNotFound => "FailedOperation.InstanceNotFound",
+            Self::FailedOperationInsufficientBalance => {
+                "FailedOperation.InsufficientBalance"
+            }
+            Self::FailedOperationInsufficientResources => {
+                "FailedOperation.InsufficientResources"
+            }
             Self::FailedOperationInvokeFunction => "FailedOperation.InvokeFunction",
+            Self::FailedOperationMixNodeConfig => "FailedOperation.MixNodeConfig",
+            Self::FailedOperationNamespace => "FailedOperation.Namespace",
+            Self::FailedOperationOpenService => "FailedOperation.OpenService",
+            Self::FailedOperationOperationConflict => "FailedOperation.OperationConflict",
+            Self::FailedOperationProvisionCreateTimer => {
+                "FailedOperation.ProvisionCreateTimer"
+            }
+            Self::FailedOperationProvisionDeleteTimer => {
+                "FailedOperation.ProvisionDeleteTimer"
+            }
+            Self::FailedOperationProvisionedExceedAvailable => {
+                "FailedOperation.ProvisionedExceedAvailable"
+            }
+            Self::FailedOperationProvisionedExceedReserved => {
+                "FailedOperation.ProvisionedExceedReserved"
+            }
+            Self::FailedOperationProvisionedInProgress => {
+                "FailedOperation.ProvisionedInProgress"
+            }
+            Self::FailedOperationPublishLayerVersion => {
+                "FailedOperation.PublishLayerVersion"
+            }
+            Self::FailedOperationPublishVersion => "FailedOperation.PublishVersion",
+            Self::FailedOperationQcsRoleNotFound => "FailedOperation.QcsRoleNotFound",
+            Self::FailedOperationQueryError => "FailedOperation.QueryError",
+            Self::FailedOperationReservedExceedTotal => {
+                "FailedOperation.ReservedExceedTotal"
+            }
+            Self::FailedOperationReservedInProgress => {
+                "FailedOperation.ReservedInProgress"
+            }
+            Self::FailedOperationServiceClosed => "FailedOperation.ServiceClosed",
+            Self::FailedOperationSessionName => "FailedOperation.SessionName",
+            Self::FailedOperationSsl => "FailedOperation.Ssl",
+            Self::FailedOperationTopicNotExist => "FailedOperation.TopicNotExist",
+            Self::FailedOperationTotalConcurrencyMemoryInProgress => {
+                "FailedOperation.TotalConcurrencyMemoryInProgress"
+            }
+            Self::FailedOperationUnOpenedService => "FailedOperation.UnOpenedService",
+            Self::FailedOperationUpdateAlias => "FailedOperation.UpdateAlias",
+            Self::FailedOperationUpdateFunctionCode => {
+                "FailedOperation.UpdateFunctionCode"
+            }
+            Self::FailedOperationUpdateFunctionConfiguration => {
+                "FailedOperation.UpdateFunctionConfiguration"
+            }
+            Self::FailedOperationUpdateStatus => "FailedOperation.UpdateStatus",
+            Self::FailedOperationUpdateTrigger => "FailedOperation.UpdateTrigger",
+            Self::FailedOperationUpdateTriggerStatus => {
+                "FailedOperation.UpdateTriggerStatus"
+            }
             Self::InternalError => "InternalError",
+            Self::InternalErrorApiGateway => "InternalError.ApiGateway",
+            Self::InternalErrorCkafka => "InternalError.Ckafka",
+            Self::InternalErrorCmq => "InternalError.Cmq",
+            Self::InternalErrorCos => "InternalError.Cos",
+            Self::InternalErrorEs => "InternalError.ES",
+            Self::InternalErrorException => "InternalError.Exception",
+            Self::InternalErrorGetRoleError => "InternalError.GetRoleError",
+            Self::InternalErrorGetStsTokenFailed => "InternalError.GetStsTokenFailed",
+            Self::InternalErrorSearchFailed => "InternalError.SearchFailed",
             Self::InternalErrorSystem => "InternalError.System",
+            Self::InternalErrorSystemError => "InternalError.SystemError",
             Self::InvalidAction => "InvalidAction",
             Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterCls => "InvalidParameter.Cls",
             Self::InvalidParameterFunctionName => "InvalidParameter.FunctionName",
+            Self::InvalidParameterFunctionNameOrResourceIdRequired => {
+                "InvalidParameter.FunctionNameOrResourceIdRequired"
+            }
+            Self::InvalidParameterGooseFsRequired => "InvalidParameter.GooseFsRequired",
+            Self::InvalidParameterParamError => "InvalidParameter.ParamError",
+            Self::InvalidParameterPayload => "InvalidParameter.Payload",
             Self::InvalidParameterRequestTooLarge => "InvalidParameter.RequestTooLarge",
+            Self::InvalidParameterRoleCheck => "InvalidParameter.RoleCheck",
+            Self::InvalidParameterRoutingConfig => "InvalidParameter.RoutingConfig",
             Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidParameterValueAction => "InvalidParameterValue.Action",
+            Self::InvalidParameterValueAdditionalVersionWeights => {
+                "InvalidParameterValue.AdditionalVersionWeights"
+            }
+            Self::InvalidParameterValueAlias => "InvalidParameterValue.Alias",
+            Self::InvalidParameterValueApiGateway => "InvalidParameterValue.ApiGateway",
+            Self::InvalidParameterValueApmConfig => "InvalidParameterValue.ApmConfig",
+            Self::InvalidParameterValueApmConfigInstanceId => {
+                "InvalidParameterValue.ApmConfigInstanceId"
+            }
+            Self::InvalidParameterValueApmConfigRegion => {
+                "InvalidParameterValue.ApmConfigRegion"
+            }
+            Self::InvalidParameterValueArgs => "InvalidParameterValue.Args",
+            Self::InvalidParameterValueArgsList => "InvalidParameterValue.ArgsList",
+            Self::InvalidParameterValueAsyncRunEnable => {
+                "InvalidParameterValue.AsyncRunEnable"
+            }
+            Self::InvalidParameterValueAsyncTriggerConfig => {
+                "InvalidParameterValue.AsyncTriggerConfig"
+            }
+            Self::InvalidParameterValueCdn => "InvalidParameterValue.Cdn",
+            Self::InvalidParameterValueCfsId => "InvalidParameterValue.CfsId",
+            Self::InvalidParameterValueCfsLocalMountDir => {
+                "InvalidParameterValue.CfsLocalMountDir"
+            }
+            Self::InvalidParameterValueCfsMountInsId => {
+                "InvalidParameterValue.CfsMountInsId"
+            }
+            Self::InvalidParameterValueCfsParameterDuplicate => {
+                "InvalidParameterValue.CfsParameterDuplicate"
+            }
+            Self::InvalidParameterValueCfsParameterError => {
+                "InvalidParameterValue.CfsParameterError"
+            }
+            Self::InvalidParameterValueCfsRegion => "InvalidParameterValue.CfsRegion",
+            Self::InvalidParameterValueCfsRemoteMountDir => {
+                "InvalidParameterValue.CfsRemoteMountDir"
+            }
+            Self::InvalidParameterValueCfsStructionError => {
+                "InvalidParameterValue.CfsStructionError"
+            }
+            Self::InvalidParameterValueCfsType => "InvalidParameterValue.CfsType",
+            Self::InvalidParameterValueCfsUserGroupId => {
+                "InvalidParameterValue.CfsUserGroupId"
+            }
+            Self::InvalidParameterValueCfsUserId => "InvalidParameterValue.CfsUserId",
+            Self::InvalidParameterValueCkafka => "InvalidParameterValue.Ckafka",
             Self::InvalidParameterValueClientContext => {
                 "InvalidParameterValue.ClientContext"
+            }
+            Self::InvalidParameterValueCls => "InvalidParameterValue.Cls",
+            Self::InvalidParameterValueClsRole => "InvalidParameterValue.ClsRole",
+            Self::InvalidParameterValueCmq => "InvalidParameterValue.Cmq",
+            Self::InvalidParameterValueCode => "InvalidParameterValue.Code",
+            Self::InvalidParameterValueCodeSecret => "InvalidParameterValue.CodeSecret",
+            Self::InvalidParameterValueCodeSource => "InvalidParameterValue.CodeSource",
+            Self::InvalidParameterValueCommand => "InvalidParameterValue.Command",
+            Self::InvalidParameterValueCommandList => "InvalidParameterValue.CommandList",
+            Self::InvalidParameterValueCompatibleRuntimes => {
+                "InvalidParameterValue.CompatibleRuntimes"
+            }
+            Self::InvalidParameterValueContent => "InvalidParameterValue.Content",
+            Self::InvalidParameterValueCors => "InvalidParameterValue.Cors",
+            Self::InvalidParameterValueCos => "InvalidParameterValue.Cos",
+            Self::InvalidParameterValueCosBucketName => {
+                "InvalidParameterValue.CosBucketName"
+            }
+            Self::InvalidParameterValueCosBucketRegion => {
+                "InvalidParameterValue.CosBucketRegion"
+            }
+            Self::InvalidParameterValueCosFsBucketMountDir => {
+                "InvalidParameterValue.CosFsBucketMountDir"
+            }
+            Self::InvalidParameterValueCosFsBucketName => {
+                "InvalidParameterValue.CosFsBucketName"
+            }
+            Self::InvalidParameterValueCosFsLocalMountDir => {
+                "InvalidParameterValue.CosFsLocalMountDir"
+            }
+            Self::InvalidParameterValueCosFsRegion => "InvalidParameterValue.CosFsRegion",
+            Self::InvalidParameterValueCosFsStruction => {
+                "InvalidParameterValue.CosFsStruction"
+            }
+            Self::InvalidParameterValueCosFsType => "InvalidParameterValue.CosFsType",
+            Self::InvalidParameterValueCosNotifyRuleConflict => {
+                "InvalidParameterValue.CosNotifyRuleConflict"
+            }
+            Self::InvalidParameterValueCosObjectName => {
+                "InvalidParameterValue.CosObjectName"
+            }
+            Self::InvalidParameterValueCustomArgument => {
+                "InvalidParameterValue.CustomArgument"
+            }
+            Self::InvalidParameterValueDateTime => "InvalidParameterValue.DateTime",
+            Self::InvalidParameterValueDeadLetterConfig => {
+                "InvalidParameterValue.DeadLetterConfig"
+            }
+            Self::InvalidParameterValueDefaultNamespace => {
+                "InvalidParameterValue.DefaultNamespace"
+            }
+            Self::InvalidParameterValueDemo => "InvalidParameterValue.Demo",
+            Self::InvalidParameterValueDemoId => "InvalidParameterValue.DemoId",
+            Self::InvalidParameterValueDescription => "InvalidParameterValue.Description",
+            Self::InvalidParameterValueDiskSize => "InvalidParameterValue.DiskSize",
+            Self::InvalidParameterValueDnsInfo => "InvalidParameterValue.DnsInfo",
+            Self::InvalidParameterValueDomain => "InvalidParameterValue.Domain",
+            Self::InvalidParameterValueDynamicEnabled => {
+                "InvalidParameterValue.DynamicEnabled"
+            }
+            Self::InvalidParameterValueEasConfig => "InvalidParameterValue.EASConfig",
+            Self::InvalidParameterValueEipConfig => "InvalidParameterValue.EipConfig",
+            Self::InvalidParameterValueEnable => "InvalidParameterValue.Enable",
+            Self::InvalidParameterValueEnvironment => "InvalidParameterValue.Environment",
+            Self::InvalidParameterValueEnvironmentExceededLimit => {
+                "InvalidParameterValue.EnvironmentExceededLimit"
+            }
+            Self::InvalidParameterValueEnvironmentSystemProtect => {
+                "InvalidParameterValue.EnvironmentSystemProtect"
+            }
+            Self::InvalidParameterValueFilters => "InvalidParameterValue.Filters",
+            Self::InvalidParameterValueFunction => "InvalidParameterValue.Function",
+            Self::InvalidParameterValueFunctionName => {
+                "InvalidParameterValue.FunctionName"
+            }
+            Self::InvalidParameterValueFunctionRequestId => {
+                "InvalidParameterValue.FunctionRequestId"
             }
             Self::InvalidParameterValueFunctionType => {
                 "InvalidParameterValue.FunctionType"
             }
+            Self::InvalidParameterValueGitBranch => "InvalidParameterValue.GitBranch",
+            Self::InvalidParameterValueGitCommitId => "InvalidParameterValue.GitCommitId",
+            Self::InvalidParameterValueGitDirectory => {
+                "InvalidParameterValue.GitDirectory"
+            }
+            Self::InvalidParameterValueGitPassword => "InvalidParameterValue.GitPassword",
+            Self::InvalidParameterValueGitPasswordSecret => {
+                "InvalidParameterValue.GitPasswordSecret"
+            }
+            Self::InvalidParameterValueGitUrl => "InvalidParameterValue.GitUrl",
+            Self::InvalidParameterValueGitUserName => "InvalidParameterValue.GitUserName",
+            Self::InvalidParameterValueGitUserNameSecret => {
+                "InvalidParameterValue.GitUserNameSecret"
+            }
+            Self::InvalidParameterValueGooseFsCluster => {
+                "InvalidParameterValue.GooseFsCluster"
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr => {
+                "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr"
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr => {
+                "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr"
+            }
+            Self::InvalidParameterValueGooseFsEndpoint => {
+                "InvalidParameterValue.GooseFsEndpoint"
+            }
+            Self::InvalidParameterValueGooseFsFuseJvmConfig => {
+                "InvalidParameterValue.GooseFsFuseJVMConfig"
+            }
+            Self::InvalidParameterValueGooseFsLocalMountDir => {
+                "InvalidParameterValue.GooseFsLocalMountDir"
+            }
+            Self::InvalidParameterValueGooseFsNamespace => {
+                "InvalidParameterValue.GooseFsNamespace"
+            }
+            Self::InvalidParameterValueGooseFsRemoteMountPath => {
+                "InvalidParameterValue.GooseFsRemoteMountPath"
+            }
+            Self::InvalidParameterValueGooseFsStructionError => {
+                "InvalidParameterValue.GooseFsStructionError"
+            }
+            Self::InvalidParameterValueGooseFsType => "InvalidParameterValue.GooseFsType",
+            Self::InvalidParameterValueHandler => "InvalidParameterValue.Handler",
+            Self::InvalidParameterValueIdleTimeOut => "InvalidParameterValue.IdleTimeOut",
+            Self::InvalidParameterValueImageType => "InvalidParameterValue.ImageType",
+            Self::InvalidParameterValueImageUri => "InvalidParameterValue.ImageUri",
+            Self::InvalidParameterValueInlineZipFile => {
+                "InvalidParameterValue.InlineZipFile"
+            }
+            Self::InvalidParameterValueInstanceConcurrencyConfig => {
+                "InvalidParameterValue.InstanceConcurrencyConfig"
+            }
+            Self::InvalidParameterValueInvokeType => "InvalidParameterValue.InvokeType",
+            Self::InvalidParameterValueL5Enable => "InvalidParameterValue.L5Enable",
+            Self::InvalidParameterValueLayerName => "InvalidParameterValue.LayerName",
+            Self::InvalidParameterValueLayers => "InvalidParameterValue.Layers",
+            Self::InvalidParameterValueLimit => "InvalidParameterValue.Limit",
+            Self::InvalidParameterValueLimitExceeded => {
+                "InvalidParameterValue.LimitExceeded"
+            }
+            Self::InvalidParameterValueLogFormat => "InvalidParameterValue.LogFormat",
+            Self::InvalidParameterValueMaxConcurrency => {
+                "InvalidParameterValue.MaxConcurrency"
+            }
+            Self::InvalidParameterValueMemory => "InvalidParameterValue.Memory",
+            Self::InvalidParameterValueMemorySize => "InvalidParameterValue.MemorySize",
+            Self::InvalidParameterValueMinCapacity => "InvalidParameterValue.MinCapacity",
+            Self::InvalidParameterValueMountOption => "InvalidParameterValue.MountOption",
+            Self::InvalidParameterValueName => "InvalidParameterValue.Name",
+            Self::InvalidParameterValueNamespace => "InvalidParameterValue.Namespace",
+            Self::InvalidParameterValueNamespaceInvalid => {
+                "InvalidParameterValue.NamespaceInvalid"
+            }
+            Self::InvalidParameterValueNodeSpec => "InvalidParameterValue.NodeSpec",
+            Self::InvalidParameterValueNodeType => "InvalidParameterValue.NodeType",
+            Self::InvalidParameterValueOffset => "InvalidParameterValue.Offset",
+            Self::InvalidParameterValueOrder => "InvalidParameterValue.Order",
+            Self::InvalidParameterValueOrderBy => "InvalidParameterValue.OrderBy",
             Self::InvalidParameterValueParam => "InvalidParameterValue.Param",
+            Self::InvalidParameterValuePermission => "InvalidParameterValue.Permission",
+            Self::InvalidParameterValuePluginConfig => {
+                "InvalidParameterValue.PluginConfig"
+            }
+            Self::InvalidParameterValuePort => "InvalidParameterValue.Port",
+            Self::InvalidParameterValueProtocolType => {
+                "InvalidParameterValue.ProtocolType"
+            }
+            Self::InvalidParameterValueProvisionTriggerCronConfigDuplicate => {
+                "InvalidParameterValue.ProvisionTriggerCronConfigDuplicate"
+            }
+            Self::InvalidParameterValueProvisionTriggerName => {
+                "InvalidParameterValue.ProvisionTriggerName"
+            }
+            Self::InvalidParameterValueProvisionTriggerNameDuplicate => {
+                "InvalidParameterValue.ProvisionTriggerNameDuplicate"
+            }
+            Self::InvalidParameterValueProvisionType => {
+                "InvalidParameterValue.ProvisionType"
+            }
+            Self::InvalidParameterValuePublicNetConfig => {
+                "InvalidParameterValue.PublicNetConfig"
+            }
+            Self::InvalidParameterValueQualifier => "InvalidParameterValue.Qualifier",
+            Self::InvalidParameterValueQueryVersion => {
+                "InvalidParameterValue.QueryVersion"
+            }
+            Self::InvalidParameterValueReadinessProbe => {
+                "InvalidParameterValue.ReadinessProbe"
+            }
+            Self::InvalidParameterValueRegistryId => "InvalidParameterValue.RegistryId",
+            Self::InvalidParameterValueRetCode => "InvalidParameterValue.RetCode",
+            Self::InvalidParameterValueRoutingConfig => {
+                "InvalidParameterValue.RoutingConfig"
+            }
+            Self::InvalidParameterValueRuntime => "InvalidParameterValue.Runtime",
+            Self::InvalidParameterValueSearchKey => "InvalidParameterValue.SearchKey",
+            Self::InvalidParameterValueSecretInfo => "InvalidParameterValue.SecretInfo",
+            Self::InvalidParameterValueServiceName => "InvalidParameterValue.ServiceName",
+            Self::InvalidParameterValueStamp => "InvalidParameterValue.Stamp",
+            Self::InvalidParameterValueStartTime => "InvalidParameterValue.StartTime",
+            Self::InvalidParameterValueStartTimeOrEndTime => {
+                "InvalidParameterValue.StartTimeOrEndTime"
+            }
+            Self::InvalidParameterValueStatus => "InvalidParameterValue.Status",
+            Self::InvalidParameterValueSystemEnvironment => {
+                "InvalidParameterValue.SystemEnvironment"
+            }
+            Self::InvalidParameterValueTempCosObjectName => {
+                "InvalidParameterValue.TempCosObjectName"
+            }
+            Self::InvalidParameterValueTraceEnable => "InvalidParameterValue.TraceEnable",
+            Self::InvalidParameterValueTrackingTarget => {
+                "InvalidParameterValue.TrackingTarget"
+            }
+            Self::InvalidParameterValueTriggerCronConfig => {
+                "InvalidParameterValue.TriggerCronConfig"
+            }
+            Self::InvalidParameterValueTriggerCronConfigTimeInterval => {
+                "InvalidParameterValue.TriggerCronConfigTimeInterval"
+            }
+            Self::InvalidParameterValueTriggerDesc => "InvalidParameterValue.TriggerDesc",
+            Self::InvalidParameterValueTriggerName => "InvalidParameterValue.TriggerName",
+            Self::InvalidParameterValueTriggerProvisionedConcurrencyNum => {
+                "InvalidParameterValue.TriggerProvisionedConcurrencyNum"
+            }
+            Self::InvalidParameterValueType => "InvalidParameterValue.Type",
+            Self::InvalidParameterValueVpc => "InvalidParameterValue.Vpc",
+            Self::InvalidParameterValueVpcNotSetWhenOpenCfs => {
+                "InvalidParameterValue.VpcNotSetWhenOpenCfs"
+            }
+            Self::InvalidParameterValueWebSocketsParams => {
+                "InvalidParameterValue.WebSocketsParams"
+            }
+            Self::InvalidParameterValueZipFile => "InvalidParameterValue.ZipFile",
+            Self::InvalidParameterValueZipFileBase64BinasciiError => {
+                "InvalidParameterValue.ZipFileBase64BinasciiError"
+            }
             Self::InvalidRequest => "InvalidRequest",
             Self::IpInBlacklist => "IpInBlacklist",
             Self::IpNotInWhitelist => "IpNotInWhitelist",
             Self::LimitExceeded => "LimitExceeded",
+            Self::LimitExceededAlias => "LimitExceeded.Alias",
+            Self::LimitExceededCdn => "LimitExceeded.Cdn",
+            Self::LimitExceededContainerImageAccelerate => {
+                "LimitExceeded.ContainerImageAccelerate"
+            }
+            Self::LimitExceededContainerImageAccelerateQuota => {
+                "LimitExceeded.ContainerImageAccelerateQuota"
+            }
+            Self::LimitExceededEip => "LimitExceeded.Eip",
+            Self::LimitExceededFs => "LimitExceeded.Fs",
+            Self::LimitExceededFunction => "LimitExceeded.Function",
+            Self::LimitExceededFunctionOnTopic => "LimitExceeded.FunctionOnTopic",
+            Self::LimitExceededFunctionProvisionedConcurrencyMemory => {
+                "LimitExceeded.FunctionProvisionedConcurrencyMemory"
+            }
+            Self::LimitExceededFunctionReservedConcurrencyMemory => {
+                "LimitExceeded.FunctionReservedConcurrencyMemory"
+            }
+            Self::LimitExceededFunctionTotalProvisionedConcurrencyMemory => {
+                "LimitExceeded.FunctionTotalProvisionedConcurrencyMemory"
+            }
+            Self::LimitExceededFunctionTotalProvisionedConcurrencyNum => {
+                "LimitExceeded.FunctionTotalProvisionedConcurrencyNum"
+            }
+            Self::LimitExceededFunctionVersions => "LimitExceeded.FunctionVersions",
+            Self::LimitExceededGpuReservedQuota => "LimitExceeded.GpuReservedQuota",
+            Self::LimitExceededInitTimeout => "LimitExceeded.InitTimeout",
+            Self::LimitExceededIntraIp => "LimitExceeded.IntraIp",
+            Self::LimitExceededLayerVersions => "LimitExceeded.LayerVersions",
+            Self::LimitExceededLayers => "LimitExceeded.Layers",
+            Self::LimitExceededMaxCapacity => "LimitExceeded.MaxCapacity",
+            Self::LimitExceededMemory => "LimitExceeded.Memory",
+            Self::LimitExceededMsgTtl => "LimitExceeded.MsgTTL",
+            Self::LimitExceededNamespace => "LimitExceeded.Namespace",
+            Self::LimitExceededOffset => "LimitExceeded.Offset",
+            Self::LimitExceededPrivilegeContainer => "LimitExceeded.PrivilegeContainer",
+            Self::LimitExceededProvisionTriggerAction => {
+                "LimitExceeded.ProvisionTriggerAction"
+            }
+            Self::LimitExceededProvisionTriggerInterval => {
+                "LimitExceeded.ProvisionTriggerInterval"
+            }
             Self::LimitExceededQuota => "LimitExceeded.Quota",
+            Self::LimitExceededRetryNum => "LimitExceeded.RetryNum",
+            Self::LimitExceededTimeout => "LimitExceeded.Timeout",
+            Self::LimitExceededTotalConcurrencyMemory => {
+                "LimitExceeded.TotalConcurrencyMemory"
+            }
+            Self::LimitExceededTrigger => "LimitExceeded.Trigger",
+            Self::LimitExceededUserTotalConcurrencyMemory => {
+                "LimitExceeded.UserTotalConcurrencyMemory"
+            }
             Self::MissingParameter => "MissingParameter",
+            Self::MissingParameterCode => "MissingParameter.Code",
+            Self::MissingParameterRuntime => "MissingParameter.Runtime",
             Self::NoSuchProduct => "NoSuchProduct",
             Self::NoSuchVersion => "NoSuchVersion",
+            Self::OperationDeniedAccountIsolate => "OperationDenied.AccountIsolate",
+            Self::OperationDeniedAccountNotExists => "OperationDenied.AccountNotExists",
             Self::RequestLimitExceeded => "RequestLimitExceeded",
             Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
                 "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
@@ -228,15 +1690,69 @@ impl ErrorCode {
             }
             Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
             Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInUseAlias => "ResourceInUse.Alias",
+            Self::ResourceInUseCdn => "ResourceInUse.Cdn",
+            Self::ResourceInUseCmq => "ResourceInUse.Cmq",
+            Self::ResourceInUseCos => "ResourceInUse.Cos",
+            Self::ResourceInUseFunction => "ResourceInUse.Function",
+            Self::ResourceInUseFunctionName => "ResourceInUse.FunctionName",
+            Self::ResourceInUseLayerVersion => "ResourceInUse.LayerVersion",
+            Self::ResourceInUseNamespace => "ResourceInUse.Namespace",
+            Self::ResourceInUseTrigger => "ResourceInUse.Trigger",
+            Self::ResourceInUseTriggerName => "ResourceInUse.TriggerName",
             Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceInsufficientCos => "ResourceInsufficient.COS",
             Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceNotFoundAlias => "ResourceNotFound.Alias",
+            Self::ResourceNotFoundAsyncEvent => "ResourceNotFound.AsyncEvent",
+            Self::ResourceNotFoundAttachedTagKeyNotFound => {
+                "ResourceNotFound.AttachedTagKeyNotFound"
+            }
+            Self::ResourceNotFoundCdn => "ResourceNotFound.Cdn",
+            Self::ResourceNotFoundCfsMountInsNotMatch => {
+                "ResourceNotFound.CfsMountInsNotMatch"
+            }
+            Self::ResourceNotFoundCfsProtocolError => "ResourceNotFound.CfsProtocolError",
+            Self::ResourceNotFoundCfsStatusError => "ResourceNotFound.CfsStatusError",
+            Self::ResourceNotFoundCfsVpcNotMatch => "ResourceNotFound.CfsVpcNotMatch",
+            Self::ResourceNotFoundCkafka => "ResourceNotFound.Ckafka",
+            Self::ResourceNotFoundCmq => "ResourceNotFound.Cmq",
+            Self::ResourceNotFoundCos => "ResourceNotFound.Cos",
+            Self::ResourceNotFoundCosObject => "ResourceNotFound.CosObject",
+            Self::ResourceNotFoundDemo => "ResourceNotFound.Demo",
             Self::ResourceNotFoundFunction => "ResourceNotFound.Function",
             Self::ResourceNotFoundFunctionName => "ResourceNotFound.FunctionName",
+            Self::ResourceNotFoundFunctionVersion => "ResourceNotFound.FunctionVersion",
+            Self::ResourceNotFoundGetCfsMountInsError => {
+                "ResourceNotFound.GetCfsMountInsError"
+            }
+            Self::ResourceNotFoundGetCfsNotMatch => "ResourceNotFound.GetCfsNotMatch",
+            Self::ResourceNotFoundGooseFsClusterEndpoint => {
+                "ResourceNotFound.GooseFsClusterEndpoint"
+            }
+            Self::ResourceNotFoundGooseFsClusterId => "ResourceNotFound.GooseFsClusterId",
+            Self::ResourceNotFoundGooseFsClusterNamespace => {
+                "ResourceNotFound.GooseFsClusterNamespace"
+            }
+            Self::ResourceNotFoundImageConfig => "ResourceNotFound.ImageConfig",
+            Self::ResourceNotFoundLayer => "ResourceNotFound.Layer",
+            Self::ResourceNotFoundLayerVersion => "ResourceNotFound.LayerVersion",
+            Self::ResourceNotFoundNamespace => "ResourceNotFound.Namespace",
             Self::ResourceNotFoundQualifier => "ResourceNotFound.Qualifier",
+            Self::ResourceNotFoundRole => "ResourceNotFound.Role",
+            Self::ResourceNotFoundRoleCheck => "ResourceNotFound.RoleCheck",
+            Self::ResourceNotFoundTimer => "ResourceNotFound.Timer",
+            Self::ResourceNotFoundTotalConcurrencyMemory => {
+                "ResourceNotFound.TotalConcurrencyMemory"
+            }
+            Self::ResourceNotFoundTrigger => "ResourceNotFound.Trigger",
+            Self::ResourceNotFoundVersion => "ResourceNotFound.Version",
+            Self::ResourceNotFoundVpc => "ResourceNotFound.Vpc",
             Self::ResourceUnavailable => "ResourceUnavailable",
             Self::ResourceUnavailableInsufficientBalance => {
                 "ResourceUnavailable.InsufficientBalance"
             }
+            Self::ResourceUnavailableNamespace => "ResourceUnavailable.Namespace",
             Self::ResourceUnavailableServiceSuspended => {
                 "ResourceUnavailable.ServiceSuspended"
             }
@@ -244,8 +1760,54 @@ impl ErrorCode {
             Self::ServiceUnavailable => "ServiceUnavailable",
             Self::UnauthorizedOperation => "UnauthorizedOperation",
             Self::UnauthorizedOperationCam => "UnauthorizedOperation.CAM",
+            Self::UnauthorizedOperationCodeSecret => "UnauthorizedOperation.CodeSecret",
+            Self::UnauthorizedOperationCreateTrigger => {
+                "UnauthorizedOperation.CreateTrigger"
+            }
+            Self::UnauthorizedOperationDeleteFunction => {
+                "UnauthorizedOperation.DeleteFunction"
+            }
+            Self::UnauthorizedOperationDeleteTrigger => {
+                "UnauthorizedOperation.DeleteTrigger"
+            }
+            Self::UnauthorizedOperationNotMc => "UnauthorizedOperation.NotMC",
+            Self::UnauthorizedOperationRegion => "UnauthorizedOperation.Region",
+            Self::UnauthorizedOperationRole => "UnauthorizedOperation.Role",
+            Self::UnauthorizedOperationTempCosAppid => {
+                "UnauthorizedOperation.TempCosAppid"
+            }
+            Self::UnauthorizedOperationUpdateFunctionCode => {
+                "UnauthorizedOperation.UpdateFunctionCode"
+            }
+            Self::UnauthorizedOperationUpdateTriggerStatus => {
+                "UnauthorizedOperation.UpdateTriggerStatus"
+            }
             Self::UnknownParameter => "UnknownParameter",
             Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedOperationAliasBind => "UnsupportedOperation.AliasBind",
+            Self::UnsupportedOperationAsyncRunEnable => {
+                "UnsupportedOperation.AsyncRunEnable"
+            }
+            Self::UnsupportedOperationCdn => "UnsupportedOperation.Cdn",
+            Self::UnsupportedOperationCopyFunction => "UnsupportedOperation.CopyFunction",
+            Self::UnsupportedOperationCos => "UnsupportedOperation.Cos",
+            Self::UnsupportedOperationDiskSize => "UnsupportedOperation.DiskSize",
+            Self::UnsupportedOperationEipFixed => "UnsupportedOperation.EipFixed",
+            Self::UnsupportedOperationNotSupportRegion => {
+                "UnsupportedOperation.NotSupportRegion"
+            }
+            Self::UnsupportedOperationPublishVersion => {
+                "UnsupportedOperation.PublishVersion"
+            }
+            Self::UnsupportedOperationRegion => "UnsupportedOperation.Region",
+            Self::UnsupportedOperationTrigger => "UnsupportedOperation.Trigger",
+            Self::UnsupportedOperationUpdateFunctionCode => {
+                "UnsupportedOperation.UpdateFunctionCode"
+            }
+            Self::UnsupportedOperationUpdateFunctionEventInvokeConfig => {
+                "UnsupportedOperation.UpdateFunctionEventInvokeConfig"
+            }
+            Self::UnsupportedOperationVpcConfig => "UnsupportedOperation.VpcConfig",
             Self::UnsupportedProtocol => "UnsupportedProtocol",
             Self::UnsupportedRegion => "UnsupportedRegion",
             Self::Unknown(value) => value.as_str(),
@@ -267,32 +1829,501 @@ impl From<&str> for ErrorCode {
             "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
             "DryRunOperation" => Self::DryRunOperation,
             "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.AccountInsufficient" => {
+                Self::FailedOperationAccountInsufficient
+            }
+            "FailedOperation.ApiGateway" => Self::FailedOperationApiGateway,
+            "FailedOperation.Apigw" => Self::FailedOperationApigw,
+            "FailedOperation.ApmConfigInstanceId" => {
+                Self::FailedOperationApmConfigInstanceId
+            }
+            "FailedOperation.AsyncEventStatus" => Self::FailedOperationAsyncEventStatus,
+            "FailedOperation.AuthFailure" => Self::FailedOperationAuthFailure,
+            "FailedOperation.BindPlugin" => Self::FailedOperationBindPlugin,
+            "FailedOperation.CNAME" => Self::FailedOperationCname,
+            "FailedOperation.CallNetDeployFailed" => {
+                Self::FailedOperationCallNetDeployFailed
+            }
+            "FailedOperation.CallRoleFailed" => Self::FailedOperationCallRoleFailed,
+            "FailedOperation.ClsServiceUnregistered" => {
+                Self::FailedOperationClsServiceUnregistered
+            }
+            "FailedOperation.ClusterNotFound" => Self::FailedOperationClusterNotFound,
+            "FailedOperation.CopyAsyncRun" => Self::FailedOperationCopyAsyncRun,
+            "FailedOperation.CopyFailed" => Self::FailedOperationCopyFailed,
+            "FailedOperation.CopyFunction" => Self::FailedOperationCopyFunction,
+            "FailedOperation.Cos" => Self::FailedOperationCos,
+            "FailedOperation.CreateAlias" => Self::FailedOperationCreateAlias,
+            "FailedOperation.CreateFunction" => Self::FailedOperationCreateFunction,
+            "FailedOperation.CreateNamespace" => Self::FailedOperationCreateNamespace,
+            "FailedOperation.CreateTrigger" => Self::FailedOperationCreateTrigger,
+            "FailedOperation.DebugModeStatus" => Self::FailedOperationDebugModeStatus,
+            "FailedOperation.DebugModeUpdateTimeOutFail" => {
+                Self::FailedOperationDebugModeUpdateTimeOutFail
+            }
+            "FailedOperation.DeleteAlias" => Self::FailedOperationDeleteAlias,
+            "FailedOperation.DeleteFunction" => Self::FailedOperationDeleteFunction,
+            "FailedOperation.DeleteLayerVersion" => {
+                Self::FailedOperationDeleteLayerVersion
+            }
+            "FailedOperation.DeleteNamespace" => Self::FailedOperationDeleteNamespace,
+            "FailedOperation.DeleteTrigger" => Self::FailedOperationDeleteTrigger,
+            "FailedOperation.DeleteTrigger.UrlUsed" => {
+                Self::FailedOperationDeleteTriggerUrlUsed
+            }
+            "FailedOperation.Domain.UnExist" => Self::FailedOperationDomainUnExist,
+            "FailedOperation.FunctionNameStatusError" => {
+                Self::FailedOperationFunctionNameStatusError
+            }
             "FailedOperation.FunctionStatusError" => {
                 Self::FailedOperationFunctionStatusError
             }
+            "FailedOperation.FunctionVersionStatusNotActive" => {
+                Self::FailedOperationFunctionVersionStatusNotActive
+            }
+            "FailedOperation.GetAlias" => Self::FailedOperationGetAlias,
+            "FailedOperation.GetFunctionAddress" => {
+                Self::FailedOperationGetFunctionAddress
+            }
+            "FailedOperation.InstanceIsolationEnabled" => {
+                Self::FailedOperationInstanceIsolationEnabled
+            }
+            "FailedOperation.InstanceNotFound" => Self::FailedOperationInstanceNotFound,
+            "FailedOperation.InsufficientBalance" => {
+                Self::FailedOperationInsufficientBalance
+            }
+            "FailedOperation.InsufficientResources" => {
+                Self::FailedOperationInsufficientResources
+            }
             "FailedOperation.InvokeFunction" => Self::FailedOperationInvokeFunction,
+            "FailedOperation.MixNodeConfig" => Self::FailedOperationMixNodeConfig,
+            "FailedOperation.Namespace" => Self::FailedOperationNamespace,
+            "FailedOperation.OpenService" => Self::FailedOperationOpenService,
+            "FailedOperation.OperationConflict" => Self::FailedOperationOperationConflict,
+            "FailedOperation.ProvisionCreateTimer" => {
+                Self::FailedOperationProvisionCreateTimer
+            }
+            "FailedOperation.ProvisionDeleteTimer" => {
+                Self::FailedOperationProvisionDeleteTimer
+            }
+            "FailedOperation.ProvisionedExceedAvailable" => {
+                Self::FailedOperationProvisionedExceedAvailable
+            }
+            "FailedOperation.ProvisionedExceedReserved" => {
+                Self::FailedOperationProvisionedExceedReserved
+            }
+            "FailedOperation.ProvisionedInProgress" => {
+                Self::FailedOperationProvisionedInProgress
+            }
+            "FailedOperation.PublishLayerVersion" => {
+                Self::FailedOperationPublishLayerVersion
+            }
+            "FailedOperation.PublishVersion" => Self::FailedOperationPublishVersion,
+            "FailedOperation.QcsRoleNotFound" => Self::FailedOperationQcsRoleNotFound,
+            "FailedOperation.QueryError" => Self::FailedOperationQueryError,
+            "FailedOperation.ReservedExceedTotal" => {
+                Self::FailedOperationReservedExceedTotal
+            }
+            "FailedOperation.ReservedInProgress" => {
+                Self::FailedOperationReservedInProgress
+            }
+            "FailedOperation.ServiceClosed" => Self::FailedOperationServiceClosed,
+            "FailedOperation.SessionName" => Self::FailedOperationSessionName,
+            "FailedOperation.Ssl" => Self::FailedOperationSsl,
+            "FailedOperation.TopicNotExist" => Self::FailedOperationTopicNotExist,
+            "FailedOperation.TotalConcurrencyMemoryInProgress" => {
+                Self::FailedOperationTotalConcurrencyMemoryInProgress
+            }
+            "FailedOperation.UnOpenedService" => Self::FailedOperationUnOpenedService,
+            "FailedOperation.UpdateAlias" => Self::FailedOperationUpdateAlias,
+            "FailedOperation.UpdateFunctionCode" => {
+                Self::FailedOperationUpdateFunctionCode
+            }
+            "FailedOperation.UpdateFunctionConfiguration" => {
+                Self::FailedOperationUpdateFunctionConfiguration
+            }
+            "FailedOperation.UpdateStatus" => Self::FailedOperationUpdateStatus,
+            "FailedOperation.UpdateTrigger" => Self::FailedOperationUpdateTrigger,
+            "FailedOperation.UpdateTriggerStatus" => {
+                Self::FailedOperationUpdateTriggerStatus
+            }
             "InternalError" => Self::InternalError,
+            "InternalError.ApiGateway" => Self::InternalErrorApiGateway,
+            "InternalError.Ckafka" => Self::InternalErrorCkafka,
+            "InternalError.Cmq" => Self::InternalErrorCmq,
+            "InternalError.Cos" => Self::InternalErrorCos,
+            "InternalError.ES" => Self::InternalErrorEs,
+            "InternalError.Exception" => Self::InternalErrorException,
+            "InternalError.GetRoleError" => Self::InternalErrorGetRoleError,
+            "InternalError.GetStsTokenFailed" => Self::InternalErrorGetStsTokenFailed,
+            "InternalError.SearchFailed" => Self::InternalErrorSearchFailed,
             "InternalError.System" => Self::InternalErrorSystem,
+            "InternalError.SystemError" => Self::InternalErrorSystemError,
             "InvalidAction" => Self::InvalidAction,
             "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameter.Cls" => Self::InvalidParameterCls,
             "InvalidParameter.FunctionName" => Self::InvalidParameterFunctionName,
+            "InvalidParameter.FunctionNameOrResourceIdRequired" => {
+                Self::InvalidParameterFunctionNameOrResourceIdRequired
+            }
+            "InvalidParameter.GooseFsRequired" => Self::InvalidParameterGooseFsRequired,
+            "InvalidParameter.ParamError" => Self::InvalidParameterParamError,
+            "InvalidParameter.Payload" => Self::InvalidParameterPayload,
             "InvalidParameter.RequestTooLarge" => Self::InvalidParameterRequestTooLarge,
+            "InvalidParameter.RoleCheck" => Self::InvalidParameterRoleCheck,
+            "InvalidParameter.RoutingConfig" => Self::InvalidParameterRoutingConfig,
             "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidParameterValue.Action" => Self::InvalidParameterValueAction,
+            "InvalidParameterValue.AdditionalVersionWeights" => {
+                Self::InvalidParameterValueAdditionalVersionWeights
+            }
+            "InvalidParameterValue.Alias" => Self::InvalidParameterValueAlias,
+            "InvalidParameterValue.ApiGateway" => Self::InvalidParameterValueApiGateway,
+            "InvalidParameterValue.ApmConfig" => Self::InvalidParameterValueApmConfig,
+            "InvalidParameterValue.ApmConfigInstanceId" => {
+                Self::InvalidParameterValueApmConfigInstanceId
+            }
+            "InvalidParameterValue.ApmConfigRegion" => {
+                Self::InvalidParameterValueApmConfigRegion
+            }
+            "InvalidParameterValue.Args" => Self::InvalidParameterValueArgs,
+            "InvalidParameterValue.ArgsList" => Self::InvalidParameterValueArgsList,
+            "InvalidParameterValue.AsyncRunEnable" => {
+                Self::InvalidParameterValueAsyncRunEnable
+            }
+            "InvalidParameterValue.AsyncTriggerConfig" => {
+                Self::InvalidParameterValueAsyncTriggerConfig
+            }
+            "InvalidParameterValue.Cdn" => Self::InvalidParameterValueCdn,
+            "InvalidParameterValue.CfsId" => Self::InvalidParameterValueCfsId,
+            "InvalidParameterValue.CfsLocalMountDir" => {
+                Self::InvalidParameterValueCfsLocalMountDir
+            }
+            "InvalidParameterValue.CfsMountInsId" => {
+                Self::InvalidParameterValueCfsMountInsId
+            }
+            "InvalidParameterValue.CfsParameterDuplicate" => {
+                Self::InvalidParameterValueCfsParameterDuplicate
+            }
+            "InvalidParameterValue.CfsParameterError" => {
+                Self::InvalidParameterValueCfsParameterError
+            }
+            "InvalidParameterValue.CfsRegion" => Self::InvalidParameterValueCfsRegion,
+            "InvalidParameterValue.CfsRemoteMountDir" => {
+                Self::InvalidParameterValueCfsRemoteMountDir
+            }
+            "InvalidParameterValue.CfsStructionError" => {
+                Self::InvalidParameterValueCfsStructionError
+            }
+            "InvalidParameterValue.CfsType" => Self::InvalidParameterValueCfsType,
+            "InvalidParameterValue.CfsUserGroupId" => {
+                Self::InvalidParameterValueCfsUserGroupId
+            }
+            "InvalidParameterValue.CfsUserId" => Self::InvalidParameterValueCfsUserId,
+            "InvalidParameterValue.Ckafka" => Self::InvalidParameterValueCkafka,
             "InvalidParameterValue.ClientContext" => {
                 Self::InvalidParameterValueClientContext
+            }
+            "InvalidParameterValue.Cls" => Self::InvalidParameterValueCls,
+            "InvalidParameterValue.ClsRole" => Self::InvalidParameterValueClsRole,
+            "InvalidParameterValue.Cmq" => Self::InvalidParameterValueCmq,
+            "InvalidParameterValue.Code" => Self::InvalidParameterValueCode,
+            "InvalidParameterValue.CodeSecret" => Self::InvalidParameterValueCodeSecret,
+            "InvalidParameterValue.CodeSource" => Self::InvalidParameterValueCodeSource,
+            "InvalidParameterValue.Command" => Self::InvalidParameterValueCommand,
+            "InvalidParameterValue.CommandList" => Self::InvalidParameterValueCommandList,
+            "InvalidParameterValue.CompatibleRuntimes" => {
+                Self::InvalidParameterValueCompatibleRuntimes
+            }
+            "InvalidParameterValue.Content" => Self::InvalidParameterValueContent,
+            "InvalidParameterValue.Cors" => Self::InvalidParameterValueCors,
+            "InvalidParameterValue.Cos" => Self::InvalidParameterValueCos,
+            "InvalidParameterValue.CosBucketName" => {
+                Self::InvalidParameterValueCosBucketName
+            }
+            "InvalidParameterValue.CosBucketRegion" => {
+                Self::InvalidParameterValueCosBucketRegion
+            }
+            "InvalidParameterValue.CosFsBucketMountDir" => {
+                Self::InvalidParameterValueCosFsBucketMountDir
+            }
+            "InvalidParameterValue.CosFsBucketName" => {
+                Self::InvalidParameterValueCosFsBucketName
+            }
+            "InvalidParameterValue.CosFsLocalMountDir" => {
+                Self::InvalidParameterValueCosFsLocalMountDir
+            }
+            "InvalidParameterValue.CosFsRegion" => Self::InvalidParameterValueCosFsRegion,
+            "InvalidParameterValue.CosFsStruction" => {
+                Self::InvalidParameterValueCosFsStruction
+            }
+            "InvalidParameterValue.CosFsType" => Self::InvalidParameterValueCosFsType,
+            "InvalidParameterValue.CosNotifyRuleConflict" => {
+                Self::InvalidParameterValueCosNotifyRuleConflict
+            }
+            "InvalidParameterValue.CosObjectName" => {
+                Self::InvalidParameterValueCosObjectName
+            }
+            "InvalidParameterValue.CustomArgument" => {
+                Self::InvalidParameterValueCustomArgument
+            }
+            "InvalidParameterValue.DateTime" => Self::InvalidParameterValueDateTime,
+            "InvalidParameterValue.DeadLetterConfig" => {
+                Self::InvalidParameterValueDeadLetterConfig
+            }
+            "InvalidParameterValue.DefaultNamespace" => {
+                Self::InvalidParameterValueDefaultNamespace
+            }
+            "InvalidParameterValue.Demo" => Self::InvalidParameterValueDemo,
+            "InvalidParameterValue.DemoId" => Self::InvalidParameterValueDemoId,
+            "InvalidParameterValue.Description" => Self::InvalidParameterValueDescription,
+            "InvalidParameterValue.DiskSize" => Self::InvalidParameterValueDiskSize,
+            "InvalidParameterValue.DnsInfo" => Self::InvalidParameterValueDnsInfo,
+            "InvalidParameterValue.Domain" => Self::InvalidParameterValueDomain,
+            "InvalidParameterValue.DynamicEnabled" => {
+                Self::InvalidParameterValueDynamicEnabled
+            }
+            "InvalidParameterValue.EASConfig" => Self::InvalidParameterValueEasConfig,
+            "InvalidParameterValue.EipConfig" => Self::InvalidParameterValueEipConfig,
+            "InvalidParameterValue.Enable" => Self::InvalidParameterValueEnable,
+            "InvalidParameterValue.Environment" => Self::InvalidParameterValueEnvironment,
+            "InvalidParameterValue.EnvironmentExceededLimit" => {
+                Self::InvalidParameterValueEnvironmentExceededLimit
+            }
+            "InvalidParameterValue.EnvironmentSystemProtect" => {
+                Self::InvalidParameterValueEnvironmentSystemProtect
+            }
+            "InvalidParameterValue.Filters" => Self::InvalidParameterValueFilters,
+            "InvalidParameterValue.Function" => Self::InvalidParameterValueFunction,
+            "InvalidParameterValue.FunctionName" => {
+                Self::InvalidParameterValueFunctionName
+            }
+            "InvalidParameterValue.FunctionRequestId" => {
+                Self::InvalidParameterValueFunctionRequestId
             }
             "InvalidParameterValue.FunctionType" => {
                 Self::InvalidParameterValueFunctionType
             }
+            "InvalidParameterValue.GitBranch" => Self::InvalidParameterValueGitBranch,
+            "InvalidParameterValue.GitCommitId" => Self::InvalidParameterValueGitCommitId,
+            "InvalidParameterValue.GitDirectory" => {
+                Self::InvalidParameterValueGitDirectory
+            }
+            "InvalidParameterValue.GitPassword" => Self::InvalidParameterValueGitPassword,
+            "InvalidParameterValue.GitPasswordSecret" => {
+                Self::InvalidParameterValueGitPasswordSecret
+            }
+            "InvalidParameterValue.GitUrl" => Self::InvalidParameterValueGitUrl,
+            "InvalidParameterValue.GitUserName" => Self::InvalidParameterValueGitUserName,
+            "InvalidParameterValue.GitUserNameSecret" => {
+                Self::InvalidParameterValueGitUserNameSecret
+            }
+            "InvalidParameterValue.GooseFsCluster" => {
+                Self::InvalidParameterValueGooseFsCluster
+            }
+            "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr" => {
+                Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr
+            }
+            "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr" => {
+                Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr
+            }
+            "InvalidParameterValue.GooseFsEndpoint" => {
+                Self::InvalidParameterValueGooseFsEndpoint
+            }
+            "InvalidParameterValue.GooseFsFuseJVMConfig" => {
+                Self::InvalidParameterValueGooseFsFuseJvmConfig
+            }
+            "InvalidParameterValue.GooseFsLocalMountDir" => {
+                Self::InvalidParameterValueGooseFsLocalMountDir
+            }
+            "InvalidParameterValue.GooseFsNamespace" => {
+                Self::InvalidParameterValueGooseFsNamespace
+            }
+            "InvalidParameterValue.GooseFsRemoteMountPath" => {
+                Self::InvalidParameterValueGooseFsRemoteMountPath
+            }
+            "InvalidParameterValue.GooseFsStructionError" => {
+                Self::InvalidParameterValueGooseFsStructionError
+            }
+            "InvalidParameterValue.GooseFsType" => Self::InvalidParameterValueGooseFsType,
+            "InvalidParameterValue.Handler" => Self::InvalidParameterValueHandler,
+            "InvalidParameterValue.IdleTimeOut" => Self::InvalidParameterValueIdleTimeOut,
+            "InvalidParameterValue.ImageType" => Self::InvalidParameterValueImageType,
+            "InvalidParameterValue.ImageUri" => Self::InvalidParameterValueImageUri,
+            "InvalidParameterValue.InlineZipFile" => {
+                Self::InvalidParameterValueInlineZipFile
+            }
+            "InvalidParameterValue.InstanceConcurrencyConfig" => {
+                Self::InvalidParameterValueInstanceConcurrencyConfig
+            }
+            "InvalidParameterValue.InvokeType" => Self::InvalidParameterValueInvokeType,
+            "InvalidParameterValue.L5Enable" => Self::InvalidParameterValueL5Enable,
+            "InvalidParameterValue.LayerName" => Self::InvalidParameterValueLayerName,
+            "InvalidParameterValue.Layers" => Self::InvalidParameterValueLayers,
+            "InvalidParameterValue.Limit" => Self::InvalidParameterValueLimit,
+            "InvalidParameterValue.LimitExceeded" => {
+                Self::InvalidParameterValueLimitExceeded
+            }
+            "InvalidParameterValue.LogFormat" => Self::InvalidParameterValueLogFormat,
+            "InvalidParameterValue.MaxConcurrency" => {
+                Self::InvalidParameterValueMaxConcurrency
+            }
+            "InvalidParameterValue.Memory" => Self::InvalidParameterValueMemory,
+            "InvalidParameterValue.MemorySize" => Self::InvalidParameterValueMemorySize,
+            "InvalidParameterValue.MinCapacity" => Self::InvalidParameterValueMinCapacity,
+            "InvalidParameterValue.MountOption" => Self::InvalidParameterValueMountOption,
+            "InvalidParameterValue.Name" => Self::InvalidParameterValueName,
+            "InvalidParameterValue.Namespace" => Self::InvalidParameterValueNamespace,
+            "InvalidParameterValue.NamespaceInvalid" => {
+                Self::InvalidParameterValueNamespaceInvalid
+            }
+            "InvalidParameterValue.NodeSpec" => Self::InvalidParameterValueNodeSpec,
+            "InvalidParameterValue.NodeType" => Self::InvalidParameterValueNodeType,
+            "InvalidParameterValue.Offset" => Self::InvalidParameterValueOffset,
+            "InvalidParameterValue.Order" => Self::InvalidParameterValueOrder,
+            "InvalidParameterValue.OrderBy" => Self::InvalidParameterValueOrderBy,
             "InvalidParameterValue.Param" => Self::InvalidParameterValueParam,
+            "InvalidParameterValue.Permission" => Self::InvalidParameterValuePermission,
+            "InvalidParameterValue.PluginConfig" => {
+                Self::InvalidParameterValuePluginConfig
+            }
+            "InvalidParameterValue.Port" => Self::InvalidParameterValuePort,
+            "InvalidParameterValue.ProtocolType" => {
+                Self::InvalidParameterValueProtocolType
+            }
+            "InvalidParameterValue.ProvisionTriggerCronConfigDuplicate" => {
+                Self::InvalidParameterValueProvisionTriggerCronConfigDuplicate
+            }
+            "InvalidParameterValue.ProvisionTriggerName" => {
+                Self::InvalidParameterValueProvisionTriggerName
+            }
+            "InvalidParameterValue.ProvisionTriggerNameDuplicate" => {
+                Self::InvalidParameterValueProvisionTriggerNameDuplicate
+            }
+            "InvalidParameterValue.ProvisionType" => {
+                Self::InvalidParameterValueProvisionType
+            }
+            "InvalidParameterValue.PublicNetConfig" => {
+                Self::InvalidParameterValuePublicNetConfig
+            }
+            "InvalidParameterValue.Qualifier" => Self::InvalidParameterValueQualifier,
+            "InvalidParameterValue.QueryVersion" => {
+                Self::InvalidParameterValueQueryVersion
+            }
+            "InvalidParameterValue.ReadinessProbe" => {
+                Self::InvalidParameterValueReadinessProbe
+            }
+            "InvalidParameterValue.RegistryId" => Self::InvalidParameterValueRegistryId,
+            "InvalidParameterValue.RetCode" => Self::InvalidParameterValueRetCode,
+            "InvalidParameterValue.RoutingConfig" => {
+                Self::InvalidParameterValueRoutingConfig
+            }
+            "InvalidParameterValue.Runtime" => Self::InvalidParameterValueRuntime,
+            "InvalidParameterValue.SearchKey" => Self::InvalidParameterValueSearchKey,
+            "InvalidParameterValue.SecretInfo" => Self::InvalidParameterValueSecretInfo,
+            "InvalidParameterValue.ServiceName" => Self::InvalidParameterValueServiceName,
+            "InvalidParameterValue.Stamp" => Self::InvalidParameterValueStamp,
+            "InvalidParameterValue.StartTime" => Self::InvalidParameterValueStartTime,
+            "InvalidParameterValue.StartTimeOrEndTime" => {
+                Self::InvalidParameterValueStartTimeOrEndTime
+            }
+            "InvalidParameterValue.Status" => Self::InvalidParameterValueStatus,
+            "InvalidParameterValue.SystemEnvironment" => {
+                Self::InvalidParameterValueSystemEnvironment
+            }
+            "InvalidParameterValue.TempCosObjectName" => {
+                Self::InvalidParameterValueTempCosObjectName
+            }
+            "InvalidParameterValue.TraceEnable" => Self::InvalidParameterValueTraceEnable,
+            "InvalidParameterValue.TrackingTarget" => {
+                Self::InvalidParameterValueTrackingTarget
+            }
+            "InvalidParameterValue.TriggerCronConfig" => {
+                Self::InvalidParameterValueTriggerCronConfig
+            }
+            "InvalidParameterValue.TriggerCronConfigTimeInterval" => {
+                Self::InvalidParameterValueTriggerCronConfigTimeInterval
+            }
+            "InvalidParameterValue.TriggerDesc" => Self::InvalidParameterValueTriggerDesc,
+            "InvalidParameterValue.TriggerName" => Self::InvalidParameterValueTriggerName,
+            "InvalidParameterValue.TriggerProvisionedConcurrencyNum" => {
+                Self::InvalidParameterValueTriggerProvisionedConcurrencyNum
+            }
+            "InvalidParameterValue.Type" => Self::InvalidParameterValueType,
+            "InvalidParameterValue.Vpc" => Self::InvalidParameterValueVpc,
+            "InvalidParameterValue.VpcNotSetWhenOpenCfs" => {
+                Self::InvalidParameterValueVpcNotSetWhenOpenCfs
+            }
+            "InvalidParameterValue.WebSocketsParams" => {
+                Self::InvalidParameterValueWebSocketsParams
+            }
+            "InvalidParameterValue.ZipFile" => Self::InvalidParameterValueZipFile,
+            "InvalidParameterValue.ZipFileBase64BinasciiError" => {
+                Self::InvalidParameterValueZipFileBase64BinasciiError
+            }
             "InvalidRequest" => Self::InvalidRequest,
             "IpInBlacklist" => Self::IpInBlacklist,
             "IpNotInWhitelist" => Self::IpNotInWhitelist,
             "LimitExceeded" => Self::LimitExceeded,
+            "LimitExceeded.Alias" => Self::LimitExceededAlias,
+            "LimitExceeded.Cdn" => Self::LimitExceededCdn,
+            "LimitExceeded.ContainerImageAccelerate" => {
+                Self::LimitExceededContainerImageAccelerate
+            }
+            "LimitExceeded.ContainerImageAccelerateQuota" => {
+                Self::LimitExceededContainerImageAccelerateQuota
+            }
+            "LimitExceeded.Eip" => Self::LimitExceededEip,
+            "LimitExceeded.Fs" => Self::LimitExceededFs,
+            "LimitExceeded.Function" => Self::LimitExceededFunction,
+            "LimitExceeded.FunctionOnTopic" => Self::LimitExceededFunctionOnTopic,
+            "LimitExceeded.FunctionProvisionedConcurrencyMemory" => {
+                Self::LimitExceededFunctionProvisionedConcurrencyMemory
+            }
+            "LimitExceeded.FunctionReservedConcurrencyMemory" => {
+                Self::LimitExceededFunctionReservedConcurrencyMemory
+            }
+            "LimitExceeded.FunctionTotalProvisionedConcurrencyMemory" => {
+                Self::LimitExceededFunctionTotalProvisionedConcurrencyMemory
+            }
+            "LimitExceeded.FunctionTotalProvisionedConcurrencyNum" => {
+                Self::LimitExceededFunctionTotalProvisionedConcurrencyNum
+            }
+            "LimitExceeded.FunctionVersions" => Self::LimitExceededFunctionVersions,
+            "LimitExceeded.GpuReservedQuota" => Self::LimitExceededGpuReservedQuota,
+            "LimitExceeded.InitTimeout" => Self::LimitExceededInitTimeout,
+            "LimitExceeded.IntraIp" => Self::LimitExceededIntraIp,
+            "LimitExceeded.LayerVersions" => Self::LimitExceededLayerVersions,
+            "LimitExceeded.Layers" => Self::LimitExceededLayers,
+            "LimitExceeded.MaxCapacity" => Self::LimitExceededMaxCapacity,
+            "LimitExceeded.Memory" => Self::LimitExceededMemory,
+            "LimitExceeded.MsgTTL" => Self::LimitExceededMsgTtl,
+            "LimitExceeded.Namespace" => Self::LimitExceededNamespace,
+            "LimitExceeded.Offset" => Self::LimitExceededOffset,
+            "LimitExceeded.PrivilegeContainer" => Self::LimitExceededPrivilegeContainer,
+            "LimitExceeded.ProvisionTriggerAction" => {
+                Self::LimitExceededProvisionTriggerAction
+            }
+            "LimitExceeded.ProvisionTriggerInterval" => {
+                Self::LimitExceededProvisionTriggerInterval
+            }
             "LimitExceeded.Quota" => Self::LimitExceededQuota,
+            "LimitExceeded.RetryNum" => Self::LimitExceededRetryNum,
+            "LimitExceeded.Timeout" => Self::LimitExceededTimeout,
+            "LimitExceeded.TotalConcurrencyMemory" => {
+                Self::LimitExceededTotalConcurrencyMemory
+            }
+            "LimitExceeded.Trigger" => Self::LimitExceededTrigger,
+            "LimitExceeded.UserTotalConcurrencyMemory" => {
+                Self::LimitExceededUserTotalConcurrencyMemory
+            }
             "MissingParameter" => Self::MissingParameter,
+            "MissingParameter.Code" => Self::MissingParameterCode,
+            "MissingParameter.Runtime" => Self::MissingParameterRuntime,
             "NoSuchProduct" => Self::NoSuchProduct,
             "NoSuchVersion" => Self::NoSuchVersion,
+            "OperationDenied.AccountIsolate" => Self::OperationDeniedAccountIsolate,
+            "OperationDenied.AccountNotExists" => Self::OperationDeniedAccountNotExists,
             "RequestLimitExceeded" => Self::RequestLimitExceeded,
             "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
                 Self::RequestLimitExceededGlobalRegionUinLimitExceeded
@@ -305,15 +2336,69 @@ impl From<&str> for ErrorCode {
             }
             "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
             "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInUse.Alias" => Self::ResourceInUseAlias,
+            "ResourceInUse.Cdn" => Self::ResourceInUseCdn,
+            "ResourceInUse.Cmq" => Self::ResourceInUseCmq,
+            "ResourceInUse.Cos" => Self::ResourceInUseCos,
+            "ResourceInUse.Function" => Self::ResourceInUseFunction,
+            "ResourceInUse.FunctionName" => Self::ResourceInUseFunctionName,
+            "ResourceInUse.LayerVersion" => Self::ResourceInUseLayerVersion,
+            "ResourceInUse.Namespace" => Self::ResourceInUseNamespace,
+            "ResourceInUse.Trigger" => Self::ResourceInUseTrigger,
+            "ResourceInUse.TriggerName" => Self::ResourceInUseTriggerName,
             "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceInsufficient.COS" => Self::ResourceInsufficientCos,
             "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceNotFound.Alias" => Self::ResourceNotFoundAlias,
+            "ResourceNotFound.AsyncEvent" => Self::ResourceNotFoundAsyncEvent,
+            "ResourceNotFound.AttachedTagKeyNotFound" => {
+                Self::ResourceNotFoundAttachedTagKeyNotFound
+            }
+            "ResourceNotFound.Cdn" => Self::ResourceNotFoundCdn,
+            "ResourceNotFound.CfsMountInsNotMatch" => {
+                Self::ResourceNotFoundCfsMountInsNotMatch
+            }
+            "ResourceNotFound.CfsProtocolError" => Self::ResourceNotFoundCfsProtocolError,
+            "ResourceNotFound.CfsStatusError" => Self::ResourceNotFoundCfsStatusError,
+            "ResourceNotFound.CfsVpcNotMatch" => Self::ResourceNotFoundCfsVpcNotMatch,
+            "ResourceNotFound.Ckafka" => Self::ResourceNotFoundCkafka,
+            "ResourceNotFound.Cmq" => Self::ResourceNotFoundCmq,
+            "ResourceNotFound.Cos" => Self::ResourceNotFoundCos,
+            "ResourceNotFound.CosObject" => Self::ResourceNotFoundCosObject,
+            "ResourceNotFound.Demo" => Self::ResourceNotFoundDemo,
             "ResourceNotFound.Function" => Self::ResourceNotFoundFunction,
             "ResourceNotFound.FunctionName" => Self::ResourceNotFoundFunctionName,
+            "ResourceNotFound.FunctionVersion" => Self::ResourceNotFoundFunctionVersion,
+            "ResourceNotFound.GetCfsMountInsError" => {
+                Self::ResourceNotFoundGetCfsMountInsError
+            }
+            "ResourceNotFound.GetCfsNotMatch" => Self::ResourceNotFoundGetCfsNotMatch,
+            "ResourceNotFound.GooseFsClusterEndpoint" => {
+                Self::ResourceNotFoundGooseFsClusterEndpoint
+            }
+            "ResourceNotFound.GooseFsClusterId" => Self::ResourceNotFoundGooseFsClusterId,
+            "ResourceNotFound.GooseFsClusterNamespace" => {
+                Self::ResourceNotFoundGooseFsClusterNamespace
+            }
+            "ResourceNotFound.ImageConfig" => Self::ResourceNotFoundImageConfig,
+            "ResourceNotFound.Layer" => Self::ResourceNotFoundLayer,
+            "ResourceNotFound.LayerVersion" => Self::ResourceNotFoundLayerVersion,
+            "ResourceNotFound.Namespace" => Self::ResourceNotFoundNamespace,
             "ResourceNotFound.Qualifier" => Self::ResourceNotFoundQualifier,
+            "ResourceNotFound.Role" => Self::ResourceNotFoundRole,
+            "ResourceNotFound.RoleCheck" => Self::ResourceNotFoundRoleCheck,
+            "ResourceNotFound.Timer" => Self::ResourceNotFoundTimer,
+            "ResourceNotFound.TotalConcurrencyMemory" => {
+                Self::ResourceNotFoundTotalConcurrencyMemory
+            }
+            "ResourceNotFound.Trigger" => Self::ResourceNotFoundTrigger,
+            "ResourceNotFound.Version" => Self::ResourceNotFoundVersion,
+            "ResourceNotFound.Vpc" => Self::ResourceNotFoundVpc,
             "ResourceUnavailable" => Self::ResourceUnavailable,
             "ResourceUnavailable.InsufficientBalance" => {
                 Self::ResourceUnavailableInsufficientBalance
             }
+            "ResourceUnavailable.Namespace" => Self::ResourceUnavailableNamespace,
             "ResourceUnavailable.ServiceSuspended" => {
                 Self::ResourceUnavailableServiceSuspended
             }
@@ -321,8 +2406,54 @@ impl From<&str> for ErrorCode {
             "ServiceUnavailable" => Self::ServiceUnavailable,
             "UnauthorizedOperation" => Self::UnauthorizedOperation,
             "UnauthorizedOperation.CAM" => Self::UnauthorizedOperationCam,
+            "UnauthorizedOperation.CodeSecret" => Self::UnauthorizedOperationCodeSecret,
+            "UnauthorizedOperation.CreateTrigger" => {
+                Self::UnauthorizedOperationCreateTrigger
+            }
+            "UnauthorizedOperation.DeleteFunction" => {
+                Self::UnauthorizedOperationDeleteFunction
+            }
+            "UnauthorizedOperation.DeleteTrigger" => {
+                Self::UnauthorizedOperationDeleteTrigger
+            }
+            "UnauthorizedOperation.NotMC" => Self::UnauthorizedOperationNotMc,
+            "UnauthorizedOperation.Region" => Self::UnauthorizedOperationRegion,
+            "UnauthorizedOperation.Role" => Self::UnauthorizedOperationRole,
+            "UnauthorizedOperation.TempCosAppid" => {
+                Self::UnauthorizedOperationTempCosAppid
+            }
+            "UnauthorizedOperation.UpdateFunctionCode" => {
+                Self::UnauthorizedOperationUpdateFunctionCode
+            }
+            "UnauthorizedOperation.UpdateTriggerStatus" => {
+                Self::UnauthorizedOperationUpdateTriggerStatus
+            }
             "UnknownParameter" => Self::UnknownParameter,
             "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedOperation.AliasBind" => Self::UnsupportedOperationAliasBind,
+            "UnsupportedOperation.AsyncRunEnable" => {
+                Self::UnsupportedOperationAsyncRunEnable
+            }
+            "UnsupportedOperation.Cdn" => Self::UnsupportedOperationCdn,
+            "UnsupportedOperation.CopyFunction" => Self::UnsupportedOperationCopyFunction,
+            "UnsupportedOperation.Cos" => Self::UnsupportedOperationCos,
+            "UnsupportedOperation.DiskSize" => Self::UnsupportedOperationDiskSize,
+            "UnsupportedOperation.EipFixed" => Self::UnsupportedOperationEipFixed,
+            "UnsupportedOperation.NotSupportRegion" => {
+                Self::UnsupportedOperationNotSupportRegion
+            }
+            "UnsupportedOperation.PublishVersion" => {
+                Self::UnsupportedOperationPublishVersion
+            }
+            "UnsupportedOperation.Region" => Self::UnsupportedOperationRegion,
+            "UnsupportedOperation.Trigger" => Self::UnsupportedOperationTrigger,
+            "UnsupportedOperation.UpdateFunctionCode" => {
+                Self::UnsupportedOperationUpdateFunctionCode
+            }
+            "UnsupportedOperation.UpdateFunctionEventInvokeConfig" => {
+                Self::UnsupportedOperationUpdateFunctionEventInvokeConfig
+            }
+            "UnsupportedOperation.VpcConfig" => Self::UnsupportedOperationVpcConfig,
             "UnsupportedProtocol" => Self::UnsupportedProtocol,
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
@@ -398,32 +2529,716 @@ impl ErrorCode {
             }
             Self::DryRunOperation => Some("The dry run would have succeeded."),
             Self::FailedOperation => Some("The operation failed."),
+            Self::FailedOperationAccountInsufficient => {
+                Some("The account balance is insufficient.")
+            }
+            Self::FailedOperationApiGateway => {
+                Some("The API Gateway trigger could not be created.")
+            }
+            Self::FailedOperationApigw => Some("The trigger could not be created."),
+            Self::FailedOperationApmConfigInstanceId => {
+                Some("The APM instance ID could not be obtained.")
+            }
+            Self::FailedOperationAsyncEventStatus => {
+                Some(
+                    "The async event's current status does not allow this operation; try again later.",
+                )
+            }
+            Self::FailedOperationAuthFailure => {
+                Some(
+                    "Login verification failed because the token could not be validated.",
+                )
+            }
+            Self::FailedOperationBindPlugin => {
+                Some("The plugin could not be bound; check the parameters.")
+            }
+            Self::FailedOperationCname => Some("The CNAME record could not be resolved."),
+            Self::FailedOperationCallNetDeployFailed => {
+                Some("The call to the NetDeploy service failed.")
+            }
+            Self::FailedOperationCallRoleFailed => {
+                Some("The role information could not be retrieved.")
+            }
+            Self::FailedOperationClsServiceUnregistered => {
+                Some(
+                    "The Cloud Log Service (CLS) has not been activated for this account.",
+                )
+            }
+            Self::FailedOperationClusterNotFound => {
+                Some("The function cluster does not exist.")
+            }
+            Self::FailedOperationCopyAsyncRun => {
+                Some("The `CopyAsyncRun` parameter is invalid.")
+            }
+            Self::FailedOperationCopyFailed => Some("The function could not be copied."),
+            Self::FailedOperationCopyFunction => {
+                Some("Copying a function to the target region is not supported.")
+            }
+            Self::FailedOperationCos => Some("An operation on the COS resource failed."),
+            Self::FailedOperationCreateAlias => Some("The alias could not be created."),
+            Self::FailedOperationCreateFunction => {
+                Some("The function could not be created.")
+            }
+            Self::FailedOperationCreateNamespace => {
+                Some("The namespace could not be created.")
+            }
+            Self::FailedOperationCreateTrigger => {
+                Some("The function's current status does not allow creating a trigger.")
+            }
+            Self::FailedOperationDebugModeStatus => {
+                Some("The operation is not allowed in the current debug mode status.")
+            }
+            Self::FailedOperationDebugModeUpdateTimeOutFail => {
+                Some(
+                    "The execution timeout cannot be changed while the function is in debug mode.",
+                )
+            }
+            Self::FailedOperationDeleteAlias => Some("The alias could not be deleted."),
+            Self::FailedOperationDeleteFunction => {
+                Some(
+                    "The function's current status does not allow this operation; retry once the function is back to normal.",
+                )
+            }
+            Self::FailedOperationDeleteLayerVersion => {
+                Some("The layer version could not be deleted.")
+            }
+            Self::FailedOperationDeleteNamespace => {
+                Some("Deleting the default namespace is not allowed.")
+            }
+            Self::FailedOperationDeleteTrigger => {
+                Some("The trigger could not be deleted.")
+            }
+            Self::FailedOperationDeleteTriggerUrlUsed => {
+                Some("The trigger cannot be deleted because its URL is still in use.")
+            }
+            Self::FailedOperationDomainUnExist => {
+                Some("The custom domain does not exist.")
+            }
+            Self::FailedOperationFunctionNameStatusError => {
+                Some(
+                    "The function's code cannot be updated in its current status; retry once the status is normal.",
+                )
+            }
             Self::FailedOperationFunctionStatusError => {
                 Some(
                     "The function is being deployed or updated; the operation cannot be done now.",
                 )
             }
+            Self::FailedOperationFunctionVersionStatusNotActive => {
+                Some(
+                    "The function version's current status does not allow this operation; retry once the version is back to normal.",
+                )
+            }
+            Self::FailedOperationGetAlias => {
+                Some("The alias information could not be retrieved.")
+            }
+            Self::FailedOperationGetFunctionAddress => {
+                Some("The address of the function code could not be retrieved.")
+            }
+            Self::FailedOperationInstanceIsolationEnabled => {
+                Some(
+                    "The `InstanceIsolationEnabled` state is invalid for this operation.",
+                )
+            }
+            Self::FailedOperationInstanceNotFound => Some("The instance does not exist."),
+            Self::FailedOperationInsufficientBalance => {
+                Some(
+                    "The account or namespace has an overdue payment; retry once it is available again.",
+                )
+            }
+            Self::FailedOperationInsufficientResources => {
+                Some("Resources in this region are sold out.")
+            }
             Self::FailedOperationInvokeFunction => Some("Invoking the function failed."),
+            Self::FailedOperationMixNodeConfig => {
+                Some("The mixed node configuration is invalid.")
+            }
+            Self::FailedOperationNamespace => {
+                Some("The namespace already exists and cannot be created again.")
+            }
+            Self::FailedOperationOpenService => {
+                Some("The service could not be activated.")
+            }
+            Self::FailedOperationOperationConflict => {
+                Some("The operation conflicts with another operation.")
+            }
+            Self::FailedOperationProvisionCreateTimer => {
+                Some("The scheduled provisioned concurrency task could not be created.")
+            }
+            Self::FailedOperationProvisionDeleteTimer => {
+                Some("The scheduled provisioned concurrency task could not be deleted.")
+            }
+            Self::FailedOperationProvisionedExceedAvailable => {
+                Some(
+                    "The requested provisioned concurrency exceeds the available quota.",
+                )
+            }
+            Self::FailedOperationProvisionedExceedReserved => {
+                Some("The requested provisioned concurrency exceeds the allowed limit.")
+            }
+            Self::FailedOperationProvisionedInProgress => {
+                Some(
+                    "A provisioned concurrency task is already running for this function version; try again later.",
+                )
+            }
+            Self::FailedOperationPublishLayerVersion => {
+                Some("The layer version could not be published.")
+            }
+            Self::FailedOperationPublishVersion => {
+                Some(
+                    "A version cannot be published in the function's current status; retry once the status is normal.",
+                )
+            }
+            Self::FailedOperationQcsRoleNotFound => {
+                Some("The specified QCS role does not exist.")
+            }
+            Self::FailedOperationQueryError => Some("The query failed."),
+            Self::FailedOperationReservedExceedTotal => {
+                Some("The total reserved concurrency exceeds the limit.")
+            }
+            Self::FailedOperationReservedInProgress => {
+                Some(
+                    "A reserved concurrency task is already running for this function; try again later.",
+                )
+            }
+            Self::FailedOperationServiceClosed => {
+                Some("The service is closed; check its status before retrying.")
+            }
+            Self::FailedOperationSessionName => {
+                Some("The `SessionName` parameter is invalid.")
+            }
+            Self::FailedOperationSsl => {
+                Some("The custom domain could not be updated because of an SSL error.")
+            }
+            Self::FailedOperationTopicNotExist => Some("The topic does not exist."),
+            Self::FailedOperationTotalConcurrencyMemoryInProgress => {
+                Some(
+                    "A concurrency memory quota task is already running for this account; try again later.",
+                )
+            }
+            Self::FailedOperationUnOpenedService => {
+                Some(
+                    "The specified service has not been activated; submit a ticket to activate it.",
+                )
+            }
+            Self::FailedOperationUpdateAlias => Some("The alias could not be updated."),
+            Self::FailedOperationUpdateFunctionCode => {
+                Some(
+                    "The function's code cannot be updated in its current status; retry once the status is normal.",
+                )
+            }
+            Self::FailedOperationUpdateFunctionConfiguration => {
+                Some(
+                    "The function configuration could not be updated (`UpdateFunctionConfiguration` failed).",
+                )
+            }
+            Self::FailedOperationUpdateStatus => Some("The status could not be updated."),
+            Self::FailedOperationUpdateTrigger => {
+                Some("The trigger could not be updated.")
+            }
+            Self::FailedOperationUpdateTriggerStatus => {
+                Some(
+                    "The trigger already has the requested status, so nothing was changed.",
+                )
+            }
             Self::InternalError => Some("An internal error occurred in the service."),
+            Self::InternalErrorApiGateway => {
+                Some(
+                    "An internal error occurred while creating the API Gateway trigger.",
+                )
+            }
+            Self::InternalErrorCkafka => Some("A call to the CKafka API failed."),
+            Self::InternalErrorCmq => {
+                Some("An internal error prevented the CMQ trigger from being deleted.")
+            }
+            Self::InternalErrorCos => {
+                Some("An internal error prevented the trigger from being updated.")
+            }
+            Self::InternalErrorEs => Some("An internal Elasticsearch error occurred."),
+            Self::InternalErrorException => {
+                Some("An internal service exception occurred.")
+            }
+            Self::InternalErrorGetRoleError => {
+                Some("An internal error occurred while retrieving the role.")
+            }
+            Self::InternalErrorGetStsTokenFailed => {
+                Some("The STS credentials could not be obtained.")
+            }
+            Self::InternalErrorSearchFailed => {
+                Some("An internal error caused the search to fail.")
+            }
             Self::InternalErrorSystem => {
                 Some("An internal system error occurred in the service.")
             }
+            Self::InternalErrorSystemError => Some("An internal service error occurred."),
             Self::InvalidAction => {
                 Some("The action does not exist for this service and version.")
             }
             Self::InvalidParameter => Some("A parameter is wrong."),
+            Self::InvalidParameterCls => Some("The log (CLS) parameters are invalid."),
             Self::InvalidParameterFunctionName => {
                 Some("`FunctionName` does not follow the naming rules.")
             }
+            Self::InvalidParameterFunctionNameOrResourceIdRequired => {
+                Some("Either the resource ID or the function name must be provided.")
+            }
+            Self::InvalidParameterGooseFsRequired => {
+                Some("A required GooseFS parameter is missing.")
+            }
+            Self::InvalidParameterParamError => {
+                Some("The parameters for creating the function are invalid.")
+            }
+            Self::InvalidParameterPayload => Some("The request parameters are invalid."),
             Self::InvalidParameterRequestTooLarge => Some("The request is too large."),
+            Self::InvalidParameterRoleCheck => {
+                Some("The `RoleCheck` parameter is invalid.")
+            }
+            Self::InvalidParameterRoutingConfig => {
+                Some("The `RoutingConfig` parameter is invalid.")
+            }
             Self::InvalidParameterValue => Some("A parameter value is wrong."),
+            Self::InvalidParameterValueAction => {
+                Some("The `Action` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueAdditionalVersionWeights => {
+                Some("The `AdditionalVersionWeights` parameter is invalid.")
+            }
+            Self::InvalidParameterValueAlias => {
+                Some("The default alias cannot be deleted.")
+            }
+            Self::InvalidParameterValueApiGateway => {
+                Some("The API Gateway parameter is invalid.")
+            }
+            Self::InvalidParameterValueApmConfig => {
+                Some("The `ApmConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueApmConfigInstanceId => {
+                Some("The `ApmConfigInstanceId` parameter is invalid.")
+            }
+            Self::InvalidParameterValueApmConfigRegion => {
+                Some("The `ApmConfigRegion` parameter is invalid.")
+            }
+            Self::InvalidParameterValueArgs => Some("The `Args` value is invalid."),
+            Self::InvalidParameterValueArgsList => {
+                Some("The container startup arguments are not valid.")
+            }
+            Self::InvalidParameterValueAsyncRunEnable => {
+                Some("The `AsyncRunEnable` value is invalid.")
+            }
+            Self::InvalidParameterValueAsyncTriggerConfig => {
+                Some("The function's async retry configuration is invalid.")
+            }
+            Self::InvalidParameterValueCdn => Some("The CDN parameter is invalid."),
+            Self::InvalidParameterValueCfsId => Some("The `CfsId` parameter is invalid."),
+            Self::InvalidParameterValueCfsLocalMountDir => {
+                Some("The `CfsLocalMountDir` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsMountInsId => {
+                Some("The `CfsMountInsId` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsParameterDuplicate => {
+                Some("The CFS configuration contains a duplicate entry.")
+            }
+            Self::InvalidParameterValueCfsParameterError => {
+                Some("A CFS configuration value is not valid.")
+            }
+            Self::InvalidParameterValueCfsRegion => {
+                Some("The `CfsRegion` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsRemoteMountDir => {
+                Some("The `CfsRemoteMountDir` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsStructionError => {
+                Some("The CFS parameters are not in the expected format.")
+            }
+            Self::InvalidParameterValueCfsType => {
+                Some("The `CfsType` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsUserGroupId => {
+                Some("The `CfsUserGroupId` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCfsUserId => {
+                Some("The `CfsUserId` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCkafka => Some("The CKafka parameter is invalid."),
             Self::InvalidParameterValueClientContext => {
                 Some("The input passed to the function is wrong.")
+            }
+            Self::InvalidParameterValueCls => Some("The CLS parameter is invalid."),
+            Self::InvalidParameterValueClsRole => {
+                Some("Changing the CLS configuration requires the `Role` parameter.")
+            }
+            Self::InvalidParameterValueCmq => Some("The CMQ parameter is invalid."),
+            Self::InvalidParameterValueCode => Some("The `Code` parameter is invalid."),
+            Self::InvalidParameterValueCodeSecret => {
+                Some("The `CodeSecret` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCodeSource => {
+                Some("The `CodeSource` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCommand => {
+                Some("The `Command` (entrypoint) value is invalid.")
+            }
+            Self::InvalidParameterValueCommandList => {
+                Some("The container startup command is not valid.")
+            }
+            Self::InvalidParameterValueCompatibleRuntimes => {
+                Some("The `CompatibleRuntimes` parameter is invalid.")
+            }
+            Self::InvalidParameterValueContent => {
+                Some("The `Content` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCors => {
+                Some("The `Cors` field has an invalid value.")
+            }
+            Self::InvalidParameterValueCos => Some("The COS parameter is invalid."),
+            Self::InvalidParameterValueCosBucketName => {
+                Some("`CosBucketName` is not a valid bucket name.")
+            }
+            Self::InvalidParameterValueCosBucketRegion => {
+                Some(
+                    "`CosBucketRegion` is not a valid region; correct it and try again.",
+                )
+            }
+            Self::InvalidParameterValueCosFsBucketMountDir => {
+                Some("The `CosFsBucketMountDir` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCosFsBucketName => {
+                Some("The `CosFsBucketName` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCosFsLocalMountDir => {
+                Some("The `CosFsLocalMountDir` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCosFsRegion => {
+                Some("The `CosFsRegion` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCosFsStruction => {
+                Some("The COSFS configuration structure is invalid.")
+            }
+            Self::InvalidParameterValueCosFsType => {
+                Some("The `CosFsType` parameter is invalid.")
+            }
+            Self::InvalidParameterValueCosNotifyRuleConflict => {
+                Some("The COS notification rule conflicts with an existing rule.")
+            }
+            Self::InvalidParameterValueCosObjectName => {
+                Some("`CosObjectName` is not a valid object name.")
+            }
+            Self::InvalidParameterValueCustomArgument => {
+                Some("`CustomArgument` is too long.")
+            }
+            Self::InvalidParameterValueDateTime => {
+                Some("The `DateTime` parameter is invalid.")
+            }
+            Self::InvalidParameterValueDeadLetterConfig => {
+                Some(
+                    "The `DeadLetterConfig` value is not valid; correct it and try again.",
+                )
+            }
+            Self::InvalidParameterValueDefaultNamespace => {
+                Some("The default namespace cannot be created.")
+            }
+            Self::InvalidParameterValueDemo => {
+                Some(
+                    "The code of the function template identified by the demo ID is invalid.",
+                )
+            }
+            Self::InvalidParameterValueDemoId => Some("The `DemoId` does not exist."),
+            Self::InvalidParameterValueDescription => {
+                Some("The `Description` parameter is invalid.")
+            }
+            Self::InvalidParameterValueDiskSize => {
+                Some("The `DiskSize` value is not valid.")
+            }
+            Self::InvalidParameterValueDnsInfo => {
+                Some(
+                    "The DNS environment variable `OS_NAMESERVER` is configured incorrectly.",
+                )
+            }
+            Self::InvalidParameterValueDomain => Some("The domain parameter is invalid."),
+            Self::InvalidParameterValueDynamicEnabled => {
+                Some("The `DynamicEnabled` parameter is invalid.")
+            }
+            Self::InvalidParameterValueEasConfig => {
+                Some("The `EASConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueEipConfig => {
+                Some("The `EipConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueEnable => {
+                Some("The `Enable` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueEnvironment => {
+                Some("The `Environment` parameter is invalid.")
+            }
+            Self::InvalidParameterValueEnvironmentExceededLimit => {
+                Some("The environment variables are too large; keep them within 4 KB.")
+            }
+            Self::InvalidParameterValueEnvironmentSystemProtect => {
+                Some(
+                    "The function's system and runtime environment variables cannot be modified.",
+                )
+            }
+            Self::InvalidParameterValueFilters => {
+                Some("The `Filters` parameter is invalid.")
+            }
+            Self::InvalidParameterValueFunction => {
+                Some("The `FunctionName` value is invalid.")
+            }
+            Self::InvalidParameterValueFunctionName => {
+                Some("No function exists with the given `FunctionName`.")
+            }
+            Self::InvalidParameterValueFunctionRequestId => {
+                Some("The request ID is invalid.")
             }
             Self::InvalidParameterValueFunctionType => {
                 Some("The function type is wrong for this operation.")
             }
+            Self::InvalidParameterValueGitBranch => {
+                Some("`GitBranch` is not in a valid format.")
+            }
+            Self::InvalidParameterValueGitCommitId => {
+                Some("The `GitCommitId` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueGitDirectory => {
+                Some("`GitDirectory` is not in a valid format.")
+            }
+            Self::InvalidParameterValueGitPassword => {
+                Some("`GitPassword` is not in a valid format.")
+            }
+            Self::InvalidParameterValueGitPasswordSecret => {
+                Some("The `GitPasswordSecret` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGitUrl => {
+                Some("`GitUrl` is not in a valid format.")
+            }
+            Self::InvalidParameterValueGitUserName => {
+                Some("`GitUserName` is not in a valid format.")
+            }
+            Self::InvalidParameterValueGitUserNameSecret => {
+                Some("The `GitUserNameSecret` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsCluster => {
+                Some("The `GooseFsCluster` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr => {
+                Some("The GooseFS `SiteProperties` configuration could not be decoded.")
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr => {
+                Some("The GooseFS `SiteProperties` configuration is badly formatted.")
+            }
+            Self::InvalidParameterValueGooseFsEndpoint => {
+                Some("The `GooseFsEndpoint` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsFuseJvmConfig => {
+                Some("The `GooseFsFuseJVMConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsLocalMountDir => {
+                Some("The `GooseFsLocalMountDir` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsNamespace => {
+                Some("The `GooseFsNamespace` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsRemoteMountPath => {
+                Some("The `GooseFsRemoteMountPath` parameter is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsStructionError => {
+                Some("The GooseFS configuration structure is invalid.")
+            }
+            Self::InvalidParameterValueGooseFsType => {
+                Some("The `GooseFsType` parameter is invalid.")
+            }
+            Self::InvalidParameterValueHandler => {
+                Some("The `Handler` parameter is invalid.")
+            }
+            Self::InvalidParameterValueIdleTimeOut => {
+                Some("The `IdleTimeOut` parameter is invalid.")
+            }
+            Self::InvalidParameterValueImageType => {
+                Some("The `ImageType` value is invalid.")
+            }
+            Self::InvalidParameterValueImageUri => {
+                Some("The `ImageUri` value is invalid.")
+            }
+            Self::InvalidParameterValueInlineZipFile => {
+                Some("`InlineZipFile` is not valid.")
+            }
+            Self::InvalidParameterValueInstanceConcurrencyConfig => {
+                Some("The `InstanceConcurrencyConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueInvokeType => {
+                Some("The `InvokeType` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueL5Enable => {
+                Some("The `L5Enable` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueLayerName => {
+                Some("The `LayerName` parameter is invalid.")
+            }
+            Self::InvalidParameterValueLayers => {
+                Some("The `Layers` parameter is invalid.")
+            }
+            Self::InvalidParameterValueLimit => Some("The `Limit` parameter is invalid."),
+            Self::InvalidParameterValueLimitExceeded => {
+                Some("A parameter is longer than the allowed length.")
+            }
+            Self::InvalidParameterValueLogFormat => Some("The log format is invalid."),
+            Self::InvalidParameterValueMaxConcurrency => {
+                Some("The `MaxConcurrency` parameter is invalid.")
+            }
+            Self::InvalidParameterValueMemory => {
+                Some(
+                    "`Memory` is not valid; use 64 MB or a multiple of 128 MB from 128 MB to 3072 MB (default 128 MB).",
+                )
+            }
+            Self::InvalidParameterValueMemorySize => {
+                Some("The `MemorySize` value is invalid.")
+            }
+            Self::InvalidParameterValueMinCapacity => {
+                Some("The `MinCapacity` parameter is invalid.")
+            }
+            Self::InvalidParameterValueMountOption => {
+                Some("The `MountOption` parameter is invalid.")
+            }
+            Self::InvalidParameterValueName => Some("The `Name` parameter is invalid."),
+            Self::InvalidParameterValueNamespace => {
+                Some("The `Namespace` parameter is invalid.")
+            }
+            Self::InvalidParameterValueNamespaceInvalid => {
+                Some(
+                    "`Namespace` is not valid; it may contain only letters, digits, `-` and `_`, up to 30 characters.",
+                )
+            }
+            Self::InvalidParameterValueNodeSpec => {
+                Some("The `NodeSpec` parameter is invalid.")
+            }
+            Self::InvalidParameterValueNodeType => {
+                Some("The `NodeType` parameter is invalid.")
+            }
+            Self::InvalidParameterValueOffset => Some("The `Offset` value is invalid."),
+            Self::InvalidParameterValueOrder => Some("The `Order` parameter is invalid."),
+            Self::InvalidParameterValueOrderBy => {
+                Some("The `OrderBy` value is not valid; correct it and try again.")
+            }
             Self::InvalidParameterValueParam => Some("The input is not valid JSON."),
+            Self::InvalidParameterValuePermission => {
+                Some("The `Permission` parameter is invalid.")
+            }
+            Self::InvalidParameterValuePluginConfig => {
+                Some("The `PluginConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValuePort => {
+                Some("The port number is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueProtocolType => {
+                Some("The `ProtocolType` parameter is invalid.")
+            }
+            Self::InvalidParameterValueProvisionTriggerCronConfigDuplicate => {
+                Some(
+                    "A scheduled provisioned concurrency task with the same cron expression already exists.",
+                )
+            }
+            Self::InvalidParameterValueProvisionTriggerName => {
+                Some("The `TriggerName` of the scheduled provisioning task is invalid.")
+            }
+            Self::InvalidParameterValueProvisionTriggerNameDuplicate => {
+                Some(
+                    "A scheduled provisioning task with this `TriggerName` already exists.",
+                )
+            }
+            Self::InvalidParameterValueProvisionType => {
+                Some("The `ProvisionType` parameter is invalid.")
+            }
+            Self::InvalidParameterValuePublicNetConfig => {
+                Some("The `PublicNetConfig` parameter is not valid.")
+            }
+            Self::InvalidParameterValueQualifier => {
+                Some("The specified function version is not supported.")
+            }
+            Self::InvalidParameterValueQueryVersion => {
+                Some("The version parameter for querying version details is invalid.")
+            }
+            Self::InvalidParameterValueReadinessProbe => {
+                Some(
+                    "The readiness probe parameters are invalid; correct them and try again.",
+                )
+            }
+            Self::InvalidParameterValueRegistryId => {
+                Some(
+                    "The Enterprise Edition image registry instance ID (`RegistryId`) is invalid.",
+                )
+            }
+            Self::InvalidParameterValueRetCode => Some("The `RetCode` value is invalid."),
+            Self::InvalidParameterValueRoutingConfig => {
+                Some("The `RoutingConfig` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueRuntime => {
+                Some("The `Runtime` parameter is invalid.")
+            }
+            Self::InvalidParameterValueSearchKey => {
+                Some("The search key must be `Keyword`, `Tag` or `Runtime`.")
+            }
+            Self::InvalidParameterValueSecretInfo => {
+                Some("The `SecretInfo` parameter is invalid.")
+            }
+            Self::InvalidParameterValueServiceName => {
+                Some("`ServiceName` does not follow the naming rules.")
+            }
+            Self::InvalidParameterValueStamp => {
+                Some("The `Stamp` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueStartTime => Some("The start time is invalid."),
+            Self::InvalidParameterValueStartTimeOrEndTime => {
+                Some("The start time and end time must be specified together.")
+            }
+            Self::InvalidParameterValueStatus => {
+                Some("The `Status` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueSystemEnvironment => {
+                Some("A system environment variable is invalid.")
+            }
+            Self::InvalidParameterValueTempCosObjectName => {
+                Some("`TempCosObjectName` is not valid.")
+            }
+            Self::InvalidParameterValueTraceEnable => {
+                Some("The `TraceEnable` value is not valid; correct it and try again.")
+            }
+            Self::InvalidParameterValueTrackingTarget => {
+                Some("The `TrackingTarget` parameter is invalid.")
+            }
+            Self::InvalidParameterValueTriggerCronConfig => {
+                Some("The `TriggerCronConfig` parameter is invalid.")
+            }
+            Self::InvalidParameterValueTriggerCronConfigTimeInterval => {
+                Some(
+                    "The trigger interval in `TriggerCronConfig` is shorter than the minimum allowed.",
+                )
+            }
+            Self::InvalidParameterValueTriggerDesc => {
+                Some("The `TriggerDesc` parameter is invalid.")
+            }
+            Self::InvalidParameterValueTriggerName => {
+                Some("The `TriggerName` parameter is invalid.")
+            }
+            Self::InvalidParameterValueTriggerProvisionedConcurrencyNum => {
+                Some("The `TriggerProvisionedConcurrencyNum` parameter is invalid.")
+            }
+            Self::InvalidParameterValueType => Some("The `Type` parameter is invalid."),
+            Self::InvalidParameterValueVpc => Some("The VPC configuration is invalid."),
+            Self::InvalidParameterValueVpcNotSetWhenOpenCfs => {
+                Some("A VPC must be configured when CFS is enabled.")
+            }
+            Self::InvalidParameterValueWebSocketsParams => {
+                Some("The `WebSocketsParams` parameter is invalid.")
+            }
+            Self::InvalidParameterValueZipFile => {
+                Some("The file is not a valid zip archive; recompress it and try again.")
+            }
+            Self::InvalidParameterValueZipFileBase64BinasciiError => {
+                Some(
+                    "The zip file could not be Base64-decoded (incorrect padding); fix the encoding and try again.",
+                )
+            }
             Self::InvalidRequest => {
                 Some(
                     "The request is malformed (for example, a multipart request that does not follow the rules).",
@@ -434,12 +3249,129 @@ impl ErrorCode {
                 Some("The caller's IP address is not on the allow list.")
             }
             Self::LimitExceeded => Some("A limit was exceeded."),
+            Self::LimitExceededAlias => {
+                Some("The maximum number of aliases has been reached.")
+            }
+            Self::LimitExceededCdn => Some("CDN usage has reached its maximum."),
+            Self::LimitExceededContainerImageAccelerate => {
+                Some(
+                    "The maximum number of function versions with image acceleration enabled has been reached.",
+                )
+            }
+            Self::LimitExceededContainerImageAccelerateQuota => {
+                Some(
+                    "The quota of function versions with image acceleration enabled has been used up.",
+                )
+            }
+            Self::LimitExceededEip => Some("The EIP resource limit has been exceeded."),
+            Self::LimitExceededFs => {
+                Some("The maximum number of file systems has been exceeded.")
+            }
+            Self::LimitExceededFunction => {
+                Some(
+                    "The maximum number of functions has been reached; submit a ticket to request a higher limit.",
+                )
+            }
+            Self::LimitExceededFunctionOnTopic => {
+                Some("Too many functions are attached to the same topic.")
+            }
+            Self::LimitExceededFunctionProvisionedConcurrencyMemory => {
+                Some(
+                    "The function's provisioned concurrency memory has reached its limit; submit a ticket to request an increase.",
+                )
+            }
+            Self::LimitExceededFunctionReservedConcurrencyMemory => {
+                Some("The function's reserved concurrency memory exceeds the limit.")
+            }
+            Self::LimitExceededFunctionTotalProvisionedConcurrencyMemory => {
+                Some(
+                    "The total provisioned concurrency memory has reached its limit; submit a ticket to request an increase.",
+                )
+            }
+            Self::LimitExceededFunctionTotalProvisionedConcurrencyNum => {
+                Some(
+                    "The function's total provisioned concurrency has reached its limit.",
+                )
+            }
+            Self::LimitExceededFunctionVersions => {
+                Some("The maximum number of function versions has been reached.")
+            }
+            Self::LimitExceededGpuReservedQuota => {
+                Some("The reserved GPU quota is insufficient.")
+            }
+            Self::LimitExceededInitTimeout => {
+                Some(
+                    "`InitTimeout` exceeds the limit; submit a ticket to request an increase.",
+                )
+            }
+            Self::LimitExceededIntraIp => {
+                Some(
+                    "The maximum number of fixed private IP addresses has been exceeded.",
+                )
+            }
+            Self::LimitExceededLayerVersions => {
+                Some("The maximum number of layer versions has been reached.")
+            }
+            Self::LimitExceededLayers => {
+                Some("The maximum number of layers has been reached.")
+            }
+            Self::LimitExceededMaxCapacity => {
+                Some("The maximum capacity for dynamic scaling has been exceeded.")
+            }
+            Self::LimitExceededMemory => Some("The requested memory exceeds the limit."),
+            Self::LimitExceededMsgTtl => {
+                Some(
+                    "The message retention period in the async retry configuration exceeds the limit.",
+                )
+            }
+            Self::LimitExceededNamespace => {
+                Some(
+                    "The maximum number of namespaces has been reached; submit a ticket to request a higher limit.",
+                )
+            }
+            Self::LimitExceededOffset => Some("`Offset` exceeds the allowed maximum."),
+            Self::LimitExceededPrivilegeContainer => {
+                Some("The privileged container option could not be enabled.")
+            }
+            Self::LimitExceededProvisionTriggerAction => {
+                Some(
+                    "The provisioned concurrency requested by the scheduled task is too high.",
+                )
+            }
+            Self::LimitExceededProvisionTriggerInterval => {
+                Some(
+                    "The interval between scheduled provisioning triggers is too short.",
+                )
+            }
             Self::LimitExceededQuota => Some("A quota was exceeded."),
+            Self::LimitExceededRetryNum => {
+                Some(
+                    "The number of retries in the async retry configuration exceeds the limit.",
+                )
+            }
+            Self::LimitExceededTimeout => Some("`Timeout` exceeds the allowed maximum."),
+            Self::LimitExceededTotalConcurrencyMemory => {
+                Some("The account's concurrency memory quota has been exceeded.")
+            }
+            Self::LimitExceededTrigger => {
+                Some(
+                    "The maximum number of triggers has been reached; submit a ticket to request a higher limit.",
+                )
+            }
+            Self::LimitExceededUserTotalConcurrencyMemory => {
+                Some(
+                    "The account's total concurrency memory (`UserTotalConcurrencyMemory`) has reached its limit; submit a ticket to request an increase.",
+                )
+            }
             Self::MissingParameter => Some("A required parameter is missing."),
+            Self::MissingParameterCode => Some("The `Code` parameter was not provided."),
+            Self::MissingParameterRuntime => Some("The `Runtime` field is missing."),
             Self::NoSuchProduct => Some("The product does not exist."),
             Self::NoSuchVersion => {
                 Some("The API version does not exist for this service.")
             }
+            Self::OperationDeniedAccountIsolate => Some("The account has been isolated."),
+            Self::OperationDeniedAccountNotExists => Some("The account does not exist."),
             Self::RequestLimitExceeded => {
                 Some("Too many requests: the rate limit was exceeded.")
             }
@@ -456,17 +3388,101 @@ impl ErrorCode {
                 Some("The request body is larger than the service accepts.")
             }
             Self::ResourceInUse => Some("The resource is in use."),
+            Self::ResourceInUseAlias => Some("The alias is already in use."),
+            Self::ResourceInUseCdn => Some("The CDN resource is already in use."),
+            Self::ResourceInUseCmq => Some("The CMQ resource is already in use."),
+            Self::ResourceInUseCos => Some("The COS resource is already in use."),
+            Self::ResourceInUseFunction => Some("The function already exists."),
+            Self::ResourceInUseFunctionName => {
+                Some("A function with this `FunctionName` already exists.")
+            }
+            Self::ResourceInUseLayerVersion => Some("The layer version is still in use."),
+            Self::ResourceInUseNamespace => {
+                Some("A namespace with this name already exists.")
+            }
+            Self::ResourceInUseTrigger => {
+                Some("A trigger with this `TriggerName` already exists.")
+            }
+            Self::ResourceInUseTriggerName => {
+                Some("The `TriggerName` is already taken by another trigger.")
+            }
             Self::ResourceInsufficient => Some("There are not enough resources."),
+            Self::ResourceInsufficientCos => Some("There are not enough COS resources."),
             Self::ResourceNotFound => Some("The resource does not exist."),
+            Self::ResourceNotFoundAlias => Some("The alias was not found."),
+            Self::ResourceNotFoundAsyncEvent => {
+                Some("The specified async event was not found.")
+            }
+            Self::ResourceNotFoundAttachedTagKeyNotFound => {
+                Some("The tag key to be attached to the function does not exist.")
+            }
+            Self::ResourceNotFoundCdn => Some("The CDN resource was not found."),
+            Self::ResourceNotFoundCfsMountInsNotMatch => {
+                Some(
+                    "The specified mount target was not found in the specified CFS file system.",
+                )
+            }
+            Self::ResourceNotFoundCfsProtocolError => {
+                Some("The CFS protocol is invalid.")
+            }
+            Self::ResourceNotFoundCfsStatusError => {
+                Some("The CFS file system is unavailable.")
+            }
+            Self::ResourceNotFoundCfsVpcNotMatch => {
+                Some("The CFS file system and the function are in different VPCs.")
+            }
+            Self::ResourceNotFoundCkafka => Some("The CKafka resource was not found."),
+            Self::ResourceNotFoundCmq => Some("The CMQ resource was not found."),
+            Self::ResourceNotFoundCos => Some("The COS resource was not found."),
+            Self::ResourceNotFoundCosObject => Some("The COS object does not exist."),
+            Self::ResourceNotFoundDemo => Some("The demo does not exist."),
             Self::ResourceNotFoundFunction => Some("The function does not exist."),
             Self::ResourceNotFoundFunctionName => Some("No function has this name."),
+            Self::ResourceNotFoundFunctionVersion => {
+                Some("The function version was not found.")
+            }
+            Self::ResourceNotFoundGetCfsMountInsError => {
+                Some("The CFS mount target information could not be retrieved.")
+            }
+            Self::ResourceNotFoundGetCfsNotMatch => {
+                Some("The CFS file system information could not be retrieved.")
+            }
+            Self::ResourceNotFoundGooseFsClusterEndpoint => {
+                Some("The GooseFS cluster endpoint does not exist.")
+            }
+            Self::ResourceNotFoundGooseFsClusterId => {
+                Some("The GooseFS cluster ID does not exist.")
+            }
+            Self::ResourceNotFoundGooseFsClusterNamespace => {
+                Some("The GooseFS cluster namespace does not exist.")
+            }
+            Self::ResourceNotFoundImageConfig => {
+                Some("The specified `ImageConfig` was not found; create it first.")
+            }
+            Self::ResourceNotFoundLayer => Some("The layer was not found."),
+            Self::ResourceNotFoundLayerVersion => {
+                Some("The layer version was not found.")
+            }
+            Self::ResourceNotFoundNamespace => Some("The namespace was not found."),
             Self::ResourceNotFoundQualifier => {
                 Some("The version or alias does not exist.")
             }
+            Self::ResourceNotFoundRole => Some("The role was not found."),
+            Self::ResourceNotFoundRoleCheck => {
+                Some("The role being checked does not exist.")
+            }
+            Self::ResourceNotFoundTimer => Some("The timer was not found."),
+            Self::ResourceNotFoundTotalConcurrencyMemory => {
+                Some("The concurrency memory quota resource does not exist.")
+            }
+            Self::ResourceNotFoundTrigger => Some("The trigger was not found."),
+            Self::ResourceNotFoundVersion => Some("The version was not found."),
+            Self::ResourceNotFoundVpc => Some("The VPC or subnet was not found."),
             Self::ResourceUnavailable => Some("The resource is unavailable."),
             Self::ResourceUnavailableInsufficientBalance => {
                 Some("The account balance is insufficient; top it up first.")
             }
+            Self::ResourceUnavailableNamespace => Some("The namespace is unavailable."),
             Self::ResourceUnavailableServiceSuspended => {
                 Some("The service is suspended for this account.")
             }
@@ -478,8 +3494,82 @@ impl ErrorCode {
             Self::UnauthorizedOperationCam => {
                 Some("CAM (access management) denied the operation.")
             }
+            Self::UnauthorizedOperationCodeSecret => {
+                Some("You are not permitted to access the code.")
+            }
+            Self::UnauthorizedOperationCreateTrigger => {
+                Some("You are not permitted to create the trigger.")
+            }
+            Self::UnauthorizedOperationDeleteFunction => {
+                Some("You are not permitted to delete the function.")
+            }
+            Self::UnauthorizedOperationDeleteTrigger => {
+                Some("You are not permitted to delete the trigger.")
+            }
+            Self::UnauthorizedOperationNotMc => {
+                Some("This API may only be called from the console.")
+            }
+            Self::UnauthorizedOperationRegion => Some("The region is not authorized."),
+            Self::UnauthorizedOperationRole => {
+                Some("You are not permitted to access the COS resources.")
+            }
+            Self::UnauthorizedOperationTempCosAppid => {
+                Some(
+                    "The `Appid` of the temporary COS object does not match the APPID of the requesting account.",
+                )
+            }
+            Self::UnauthorizedOperationUpdateFunctionCode => {
+                Some("You are not permitted to update the function code.")
+            }
+            Self::UnauthorizedOperationUpdateTriggerStatus => {
+                Some("You are not permitted to change the trigger status.")
+            }
             Self::UnknownParameter => Some("A parameter is not defined for this action."),
             Self::UnsupportedOperation => Some("The operation is not supported."),
+            Self::UnsupportedOperationAliasBind => {
+                Some(
+                    "The operation is not supported while the resource is bound to an alias; unbind the alias and try again.",
+                )
+            }
+            Self::UnsupportedOperationAsyncRunEnable => {
+                Some("The specified `AsyncRunEnable` setting is not supported yet.")
+            }
+            Self::UnsupportedOperationCdn => Some("The CDN operation is not supported."),
+            Self::UnsupportedOperationCopyFunction => {
+                Some("This function cannot be copied.")
+            }
+            Self::UnsupportedOperationCos => Some("The COS operation is not supported."),
+            Self::UnsupportedOperationDiskSize => {
+                Some(
+                    "`DiskSize` configuration is in limited beta and must be enabled on request.",
+                )
+            }
+            Self::UnsupportedOperationEipFixed => {
+                Some("The specified `EipFixed` setting is not supported yet.")
+            }
+            Self::UnsupportedOperationNotSupportRegion => {
+                Some("The region is not supported.")
+            }
+            Self::UnsupportedOperationPublishVersion => {
+                Some("A version cannot be published in the current state.")
+            }
+            Self::UnsupportedOperationRegion => {
+                Some("This region is not supported for the operation.")
+            }
+            Self::UnsupportedOperationTrigger => {
+                Some("The trigger operation is not supported.")
+            }
+            Self::UnsupportedOperationUpdateFunctionCode => {
+                Some("The function code could not be updated.")
+            }
+            Self::UnsupportedOperationUpdateFunctionEventInvokeConfig => {
+                Some(
+                    "The specified async invocation configuration is not supported yet; correct it and try again.",
+                )
+            }
+            Self::UnsupportedOperationVpcConfig => {
+                Some("The specified `VpcConfig` setting is not supported yet.")
+            }
             Self::UnsupportedProtocol => {
                 Some(
                     "The protocol is not supported: use HTTPS (or HTTP only where allowed).",
@@ -494,7 +3584,23 @@ impl ErrorCode {
     pub fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
         match self {
             Self::InternalError => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorApiGateway => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorCkafka => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorCmq => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorCos => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorEs => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorException => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorGetRoleError => {
+                Some(crate::runtime::RetryClass::Transient)
+            }
+            Self::InternalErrorGetStsTokenFailed => {
+                Some(crate::runtime::RetryClass::Transient)
+            }
+            Self::InternalErrorSearchFailed => {
+                Some(crate::runtime::RetryClass::Transient)
+            }
             Self::InternalErrorSystem => Some(crate::runtime::RetryClass::Transient),
+            Self::InternalErrorSystemError => Some(crate::runtime::RetryClass::Transient),
             Self::RequestLimitExceeded => Some(crate::runtime::RetryClass::Throttling),
             Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
                 Some(crate::runtime::RetryClass::Throttling)

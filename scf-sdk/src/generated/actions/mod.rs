@@ -2,9 +2,347 @@
 
 //! Every action of the service: its request (with a builder), its response and its error codes.
 
+mod copy_function;
+mod create_alias;
+mod create_custom_domain;
+mod create_function;
+mod create_namespace;
+mod create_trigger;
+mod delete_alias;
+mod delete_custom_domain;
+mod delete_function;
+mod delete_function_version;
+mod delete_layer_version;
+mod delete_namespace;
+mod delete_provisioned_concurrency_config;
+mod delete_reserved_concurrency_config;
+mod delete_trigger;
+mod get_account;
+mod get_alias;
+mod get_async_event_status;
+mod get_custom_domain;
+mod get_function;
+mod get_function_address;
+mod get_function_event_invoke_config;
+mod get_function_logs;
+mod get_layer_version;
+mod get_provisioned_concurrency_config;
+mod get_request_status;
+mod get_reserved_concurrency_config;
+mod invoke;
 mod invoke_function;
+mod list_aliases;
+mod list_async_events;
+mod list_custom_domains;
+mod list_functions;
+mod list_layer_versions;
+mod list_layers;
+mod list_namespaces;
+mod list_triggers;
+mod list_version_by_function;
+mod publish_layer_version;
+mod publish_version;
+mod put_provisioned_concurrency_config;
+mod put_reserved_concurrency_config;
+mod put_total_concurrency_config;
+mod terminate_async_event;
+mod update_alias;
+mod update_custom_domain;
+mod update_function_code;
+mod update_function_configuration;
+mod update_function_event_invoke_config;
+mod update_namespace;
+mod update_trigger;
+mod update_trigger_status;
+
+pub use copy_function::{
+    CopyFunctionRequest, CopyFunctionRequestBuilder, CopyFunctionResponse,
+    CopyFunctionResponseBuilder, CopyFunctionErrorCode,
+};
+
+pub use create_alias::{
+    CreateAliasRequest, CreateAliasRequestBuilder, CreateAliasResponse,
+    CreateAliasResponseBuilder, CreateAliasErrorCode,
+};
+
+pub use create_custom_domain::{
+    CreateCustomDomainRequest, CreateCustomDomainRequestBuilder,
+    CreateCustomDomainResponse, CreateCustomDomainResponseBuilder,
+    CreateCustomDomainErrorCode,
+};
+
+pub use create_function::{
+    CreateFunctionRequest, CreateFunctionRequestBuilder, CreateFunctionResponse,
+    CreateFunctionResponseBuilder, CreateFunctionErrorCode,
+};
+
+pub use create_namespace::{
+    CreateNamespaceRequest, CreateNamespaceRequestBuilder, CreateNamespaceResponse,
+    CreateNamespaceResponseBuilder, CreateNamespaceErrorCode,
+};
+
+pub use create_trigger::{
+    CreateTriggerRequest, CreateTriggerRequestBuilder, CreateTriggerResponse,
+    CreateTriggerResponseBuilder, CreateTriggerErrorCode,
+};
+
+pub use delete_alias::{
+    DeleteAliasRequest, DeleteAliasRequestBuilder, DeleteAliasResponse,
+    DeleteAliasResponseBuilder, DeleteAliasErrorCode,
+};
+
+pub use delete_custom_domain::{
+    DeleteCustomDomainRequest, DeleteCustomDomainRequestBuilder,
+    DeleteCustomDomainResponse, DeleteCustomDomainResponseBuilder,
+    DeleteCustomDomainErrorCode,
+};
+
+pub use delete_function::{
+    DeleteFunctionRequest, DeleteFunctionRequestBuilder, DeleteFunctionResponse,
+    DeleteFunctionResponseBuilder, DeleteFunctionErrorCode,
+};
+
+pub use delete_function_version::{
+    DeleteFunctionVersionRequest, DeleteFunctionVersionRequestBuilder,
+    DeleteFunctionVersionResponse, DeleteFunctionVersionResponseBuilder,
+    DeleteFunctionVersionErrorCode,
+};
+
+pub use delete_layer_version::{
+    DeleteLayerVersionRequest, DeleteLayerVersionRequestBuilder,
+    DeleteLayerVersionResponse, DeleteLayerVersionResponseBuilder,
+    DeleteLayerVersionErrorCode,
+};
+
+pub use delete_namespace::{
+    DeleteNamespaceRequest, DeleteNamespaceRequestBuilder, DeleteNamespaceResponse,
+    DeleteNamespaceResponseBuilder, DeleteNamespaceErrorCode,
+};
+
+pub use delete_provisioned_concurrency_config::{
+    DeleteProvisionedConcurrencyConfigRequest,
+    DeleteProvisionedConcurrencyConfigRequestBuilder,
+    DeleteProvisionedConcurrencyConfigResponse,
+    DeleteProvisionedConcurrencyConfigResponseBuilder,
+    DeleteProvisionedConcurrencyConfigErrorCode,
+};
+
+pub use delete_reserved_concurrency_config::{
+    DeleteReservedConcurrencyConfigRequest,
+    DeleteReservedConcurrencyConfigRequestBuilder,
+    DeleteReservedConcurrencyConfigResponse,
+    DeleteReservedConcurrencyConfigResponseBuilder,
+    DeleteReservedConcurrencyConfigErrorCode,
+};
+
+pub use delete_trigger::{
+    DeleteTriggerRequest, DeleteTriggerRequestBuilder, DeleteTriggerResponse,
+    DeleteTriggerResponseBuilder, DeleteTriggerErrorCode,
+};
+
+pub use get_account::{
+    GetAccountRequest, GetAccountRequestBuilder, GetAccountResponse,
+    GetAccountResponseBuilder, GetAccountErrorCode,
+};
+
+pub use get_alias::{
+    GetAliasRequest, GetAliasRequestBuilder, GetAliasResponse, GetAliasResponseBuilder,
+    GetAliasErrorCode,
+};
+
+pub use get_async_event_status::{
+    GetAsyncEventStatusRequest, GetAsyncEventStatusRequestBuilder,
+    GetAsyncEventStatusResponse, GetAsyncEventStatusResponseBuilder,
+    GetAsyncEventStatusErrorCode,
+};
+
+pub use get_custom_domain::{
+    GetCustomDomainRequest, GetCustomDomainRequestBuilder, GetCustomDomainResponse,
+    GetCustomDomainResponseBuilder, GetCustomDomainErrorCode,
+};
+
+pub use get_function::{
+    GetFunctionRequest, GetFunctionRequestBuilder, GetFunctionResponse,
+    GetFunctionResponseBuilder, GetFunctionErrorCode,
+};
+
+pub use get_function_address::{
+    GetFunctionAddressRequest, GetFunctionAddressRequestBuilder,
+    GetFunctionAddressResponse, GetFunctionAddressResponseBuilder,
+    GetFunctionAddressErrorCode,
+};
+
+pub use get_function_event_invoke_config::{
+    GetFunctionEventInvokeConfigRequest, GetFunctionEventInvokeConfigRequestBuilder,
+    GetFunctionEventInvokeConfigResponse, GetFunctionEventInvokeConfigResponseBuilder,
+    GetFunctionEventInvokeConfigErrorCode,
+};
+
+pub use get_function_logs::{
+    GetFunctionLogsRequest, GetFunctionLogsRequestBuilder, GetFunctionLogsResponse,
+    GetFunctionLogsResponseBuilder, GetFunctionLogsErrorCode,
+};
+
+pub use get_layer_version::{
+    GetLayerVersionRequest, GetLayerVersionRequestBuilder, GetLayerVersionResponse,
+    GetLayerVersionResponseBuilder, GetLayerVersionErrorCode,
+};
+
+pub use get_provisioned_concurrency_config::{
+    GetProvisionedConcurrencyConfigRequest,
+    GetProvisionedConcurrencyConfigRequestBuilder,
+    GetProvisionedConcurrencyConfigResponse,
+    GetProvisionedConcurrencyConfigResponseBuilder,
+    GetProvisionedConcurrencyConfigErrorCode,
+};
+
+pub use get_request_status::{
+    GetRequestStatusRequest, GetRequestStatusRequestBuilder, GetRequestStatusResponse,
+    GetRequestStatusResponseBuilder, GetRequestStatusErrorCode,
+};
+
+pub use get_reserved_concurrency_config::{
+    GetReservedConcurrencyConfigRequest, GetReservedConcurrencyConfigRequestBuilder,
+    GetReservedConcurrencyConfigResponse, GetReservedConcurrencyConfigResponseBuilder,
+    GetReservedConcurrencyConfigErrorCode,
+};
+
+pub use invoke::{
+    InvokeRequest, InvokeRequestBuilder, InvokeResponse, InvokeResponseBuilder,
+    InvokeErrorCode,
+};
 
 pub use invoke_function::{
     InvokeFunctionRequest, InvokeFunctionRequestBuilder, InvokeFunctionResponse,
     InvokeFunctionResponseBuilder, InvokeFunctionErrorCode,
+};
+
+pub use list_aliases::{
+    ListAliasesRequest, ListAliasesRequestBuilder, ListAliasesResponse,
+    ListAliasesResponseBuilder, ListAliasesErrorCode,
+};
+
+pub use list_async_events::{
+    ListAsyncEventsRequest, ListAsyncEventsRequestBuilder, ListAsyncEventsResponse,
+    ListAsyncEventsResponseBuilder, ListAsyncEventsErrorCode,
+};
+
+pub use list_custom_domains::{
+    ListCustomDomainsRequest, ListCustomDomainsRequestBuilder, ListCustomDomainsResponse,
+    ListCustomDomainsResponseBuilder, ListCustomDomainsErrorCode,
+};
+
+pub use list_functions::{
+    ListFunctionsRequest, ListFunctionsRequestBuilder, ListFunctionsResponse,
+    ListFunctionsResponseBuilder, ListFunctionsErrorCode,
+};
+
+pub use list_layer_versions::{
+    ListLayerVersionsRequest, ListLayerVersionsRequestBuilder, ListLayerVersionsResponse,
+    ListLayerVersionsResponseBuilder, ListLayerVersionsErrorCode,
+};
+
+pub use list_layers::{
+    ListLayersRequest, ListLayersRequestBuilder, ListLayersResponse,
+    ListLayersResponseBuilder, ListLayersErrorCode,
+};
+
+pub use list_namespaces::{
+    ListNamespacesRequest, ListNamespacesRequestBuilder, ListNamespacesResponse,
+    ListNamespacesResponseBuilder, ListNamespacesErrorCode,
+};
+
+pub use list_triggers::{
+    ListTriggersRequest, ListTriggersRequestBuilder, ListTriggersResponse,
+    ListTriggersResponseBuilder, ListTriggersErrorCode,
+};
+
+pub use list_version_by_function::{
+    ListVersionByFunctionRequest, ListVersionByFunctionRequestBuilder,
+    ListVersionByFunctionResponse, ListVersionByFunctionResponseBuilder,
+    ListVersionByFunctionErrorCode,
+};
+
+pub use publish_layer_version::{
+    PublishLayerVersionRequest, PublishLayerVersionRequestBuilder,
+    PublishLayerVersionResponse, PublishLayerVersionResponseBuilder,
+    PublishLayerVersionErrorCode,
+};
+
+pub use publish_version::{
+    PublishVersionRequest, PublishVersionRequestBuilder, PublishVersionResponse,
+    PublishVersionResponseBuilder, PublishVersionErrorCode,
+};
+
+pub use put_provisioned_concurrency_config::{
+    PutProvisionedConcurrencyConfigRequest,
+    PutProvisionedConcurrencyConfigRequestBuilder,
+    PutProvisionedConcurrencyConfigResponse,
+    PutProvisionedConcurrencyConfigResponseBuilder,
+    PutProvisionedConcurrencyConfigErrorCode,
+};
+
+pub use put_reserved_concurrency_config::{
+    PutReservedConcurrencyConfigRequest, PutReservedConcurrencyConfigRequestBuilder,
+    PutReservedConcurrencyConfigResponse, PutReservedConcurrencyConfigResponseBuilder,
+    PutReservedConcurrencyConfigErrorCode,
+};
+
+pub use put_total_concurrency_config::{
+    PutTotalConcurrencyConfigRequest, PutTotalConcurrencyConfigRequestBuilder,
+    PutTotalConcurrencyConfigResponse, PutTotalConcurrencyConfigResponseBuilder,
+    PutTotalConcurrencyConfigErrorCode,
+};
+
+pub use terminate_async_event::{
+    TerminateAsyncEventRequest, TerminateAsyncEventRequestBuilder,
+    TerminateAsyncEventResponse, TerminateAsyncEventResponseBuilder,
+    TerminateAsyncEventErrorCode,
+};
+
+pub use update_alias::{
+    UpdateAliasRequest, UpdateAliasRequestBuilder, UpdateAliasResponse,
+    UpdateAliasResponseBuilder, UpdateAliasErrorCode,
+};
+
+pub use update_custom_domain::{
+    UpdateCustomDomainRequest, UpdateCustomDomainRequestBuilder,
+    UpdateCustomDomainResponse, UpdateCustomDomainResponseBuilder,
+    UpdateCustomDomainErrorCode,
+};
+
+pub use update_function_code::{
+    UpdateFunctionCodeRequest, UpdateFunctionCodeRequestBuilder,
+    UpdateFunctionCodeResponse, UpdateFunctionCodeResponseBuilder,
+    UpdateFunctionCodeErrorCode,
+};
+
+pub use update_function_configuration::{
+    UpdateFunctionConfigurationRequest, UpdateFunctionConfigurationRequestBuilder,
+    UpdateFunctionConfigurationResponse, UpdateFunctionConfigurationResponseBuilder,
+    UpdateFunctionConfigurationErrorCode,
+};
+
+pub use update_function_event_invoke_config::{
+    UpdateFunctionEventInvokeConfigRequest,
+    UpdateFunctionEventInvokeConfigRequestBuilder,
+    UpdateFunctionEventInvokeConfigResponse,
+    UpdateFunctionEventInvokeConfigResponseBuilder,
+    UpdateFunctionEventInvokeConfigErrorCode,
+};
+
+pub use update_namespace::{
+    UpdateNamespaceRequest, UpdateNamespaceRequestBuilder, UpdateNamespaceResponse,
+    UpdateNamespaceResponseBuilder, UpdateNamespaceErrorCode,
+};
+
+pub use update_trigger::{
+    UpdateTriggerRequest, UpdateTriggerRequestBuilder, UpdateTriggerResponse,
+    UpdateTriggerResponseBuilder, UpdateTriggerErrorCode,
+};
+
+pub use update_trigger_status::{
+    UpdateTriggerStatusRequest, UpdateTriggerStatusRequestBuilder,
+    UpdateTriggerStatusResponse, UpdateTriggerStatusResponseBuilder,
+    UpdateTriggerStatusErrorCode,
 };
