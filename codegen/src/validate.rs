@@ -466,7 +466,10 @@ impl<'a> Checker<'a> {
         if let Some(example) = &m.example
             && (example.contains(['\t', '\n', '\r']) || example.contains('`'))
         {
-            self.error(format!("{path}.example"), format!("member `{name}`: write the example on one line, without tabs or backticks"));
+            self.error(
+                format!("{path}.example"),
+                format!("member `{name}`: write the example on one line, without tabs or backticks"),
+            );
         }
         if let (Some(json), Some(example)) = (m.json, &m.example) {
             let parsed = serde_json::from_str::<serde_json::Value>(example);

@@ -1,5 +1,6 @@
 //! What the integration tests in `tests/tests/` share: a test server that speaks Tencent Cloud API
 //! 3.0 and verifies TC3 signatures on its own (it never calls the SDK's signer).
 
+pub mod examples;
 pub mod server;
 pub mod tc3;

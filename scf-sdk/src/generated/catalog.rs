@@ -4028,19 +4028,17 @@ pub static UPDATE_FUNCTION_CONFIGURATION: rt::ActionDescriptor = rt::ActionDescr
             .example("<Description>"),
         rt::MemberDescriptor::new(
                 "MemorySize",
-                "Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128.",
+                "Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128. Unchanged when absent.",
                 rt::TypeDescriptor::Int64,
             )
-            .default(rt::Literal::UInt(128))
             .min(64.0)
             .max(3072.0)
             .example("128"),
         rt::MemberDescriptor::new(
                 "Timeout",
-                "Maximum run time of the function, in seconds.",
+                "Maximum run time of the function, in seconds. Unchanged when absent.",
                 rt::TypeDescriptor::Int64,
             )
-            .default(rt::Literal::UInt(3))
             .min(1.0)
             .max(900.0)
             .example("3"),
@@ -4075,10 +4073,9 @@ pub static UPDATE_FUNCTION_CONFIGURATION: rt::ActionDescriptor = rt::ActionDescr
             .example("SCF_ExecuteRole"),
         rt::MemberDescriptor::new(
                 "InstallDependency",
-                "Whether dependencies are installed online. Node.js functions only.",
+                "Whether dependencies are installed online. Node.js functions only. Unchanged when absent.",
                 rt::TypeDescriptor::Enum(&types::SWITCH),
             )
-            .default(rt::Literal::Str("FALSE"))
             .example("FALSE"),
         rt::MemberDescriptor::new(
                 "ClsLogsetId",
@@ -4145,10 +4142,9 @@ pub static UPDATE_FUNCTION_CONFIGURATION: rt::ActionDescriptor = rt::ActionDescr
         ),
         rt::MemberDescriptor::new(
                 "DnsCache",
-                "Whether DNS caching is enabled. Event functions only.",
+                "Whether DNS caching is enabled. Event functions only. Unchanged when absent.",
                 rt::TypeDescriptor::Enum(&types::SWITCH),
             )
-            .default(rt::Literal::Str("FALSE"))
             .example("FALSE"),
         rt::MemberDescriptor::new(
             "IntranetConfig",

@@ -26,14 +26,14 @@ pub struct UpdateFunctionConfigurationRequest {
     /// Length: at most 1000 bytes. Example: `<Description>`.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128.
+    /// Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128. Unchanged when absent.
     ///
-    /// Default when absent: `128`. Range: 64 to 3072. Example: `128`.
+    /// Range: 64 to 3072. Example: `128`.
     #[serde(rename = "MemorySize", default, skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<i64>,
-    /// Maximum run time of the function, in seconds.
+    /// Maximum run time of the function, in seconds. Unchanged when absent.
     ///
-    /// Default when absent: `3`. Range: 1 to 900. Example: `3`.
+    /// Range: 1 to 900. Example: `3`.
     #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// Runtime of the function; it is set at creation and currently cannot be changed.
@@ -57,9 +57,9 @@ pub struct UpdateFunctionConfigurationRequest {
     /// Example: `SCF_ExecuteRole`.
     #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// Whether dependencies are installed online. Node.js functions only.
+    /// Whether dependencies are installed online. Node.js functions only. Unchanged when absent.
     ///
-    /// Default when absent: `FALSE`. Example: `FALSE`.
+    /// Example: `FALSE`.
     #[serde(
         rename = "InstallDependency",
         default,
@@ -121,9 +121,9 @@ pub struct UpdateFunctionConfigurationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_concurrency_config: Option<InstanceConcurrencyConfig>,
-    /// Whether DNS caching is enabled. Event functions only.
+    /// Whether DNS caching is enabled. Event functions only. Unchanged when absent.
     ///
-    /// Default when absent: `FALSE`. Example: `FALSE`.
+    /// Example: `FALSE`.
     #[serde(rename = "DnsCache", default, skip_serializing_if = "Option::is_none")]
     pub dns_cache: Option<Switch>,
     /// Private network access settings.
