@@ -36,7 +36,7 @@ fn string_enum(ctx: &Ctx<'_>, name: &Ident, docs: &str, what: &str, variants: &[
     ));
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #name {
             #(#definitions)*

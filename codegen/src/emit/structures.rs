@@ -81,6 +81,7 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure, sendable: Option<Sendable<
     } else {
         quote!()
     };
+    let deserialize = deserialize_impl(ctx, s);
     let send = sendable.map(|sendable| {
         let response = format_ident!("{}", sendable.response);
         let error_code = format_ident!("{}", sendable.error_code);
@@ -116,7 +117,7 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure, sendable: Option<Sendable<
     quote! {
         #docs
         #deprecated_attr
-        #[derive(Clone, #derive_debug PartialEq, #eq serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, #derive_debug PartialEq, #eq serde::Serialize)]
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -148,9 +149,80 @@ pub(crate) fn structure(ctx: &Ctx<'_>, s: &Structure, sendable: Option<Sendable<
             }
         }
 
+        #deserialize
+
         #send
 
         #debug_impls
+    }
+}
+
+/// `Deserialize` for a structure: a single map visitor (the API only sends objects), members
+/// matched by wire name, unknown members skipped, `null` read as absent, required members checked
+/// last. Much less code than serde's derive, which adds a field enum and a sequence visitor.
+fn deserialize_impl(ctx: &Ctx<'_>, s: &Structure) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = format_ident!("{}", s.rust_name);
+    let spec_name = &s.spec_name;
+    let var = |m: &Member| format_ident!("v_{}", m.field);
+    let vars = s.members.iter().map(|m| {
+        let (var, ty) = (var(m), ctx.value_type(&m.ty));
+        quote!(let mut #var: Option<#ty> = None;)
+    });
+    let arms = s.members.iter().map(|m| {
+        let (var, wire) = (var(m), &m.wire_name);
+        match &m.ty {
+            Type::Json(_) => {
+                let ty = ctx.value_type(&m.ty);
+                quote!(#wire => #var = map.next_value::<#rt::de::JsonString<#ty>>()?.0,)
+            }
+            _ => quote!(#wire => #var = map.next_value()?,),
+        }
+    });
+    let fields = s.members.iter().map(|m| {
+        let (var, field, wire) = (var(m), format_ident!("{}", m.field), &m.wire_name);
+        if m.optional { quote!(#field: #var,) } else { quote!(#field: #rt::de::required(#var, #wire)?,) }
+    });
+    let read_members = if s.members.is_empty() {
+        quote! {
+            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+    } else {
+        quote! {
+            while let Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
+                match key.as_str() {
+                    #(#arms)*
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+        }
+    };
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        #rt::de::expecting(f, #spec_name)
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(#vars)*
+                        #read_members
+                        Ok(#name { #(#fields)* })
+                    }
+                }
+
+                deserializer.deserialize_map(ObjectVisitor)
+            }
+        }
     }
 }
 
@@ -160,19 +232,18 @@ fn field(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let field = format_ident!("{}", m.field);
     let ty = ctx.field_type(m);
     let wire = &m.wire_name;
-    let json_with = match (&m.ty, m.optional) {
-        (Type::Json(_), false) => Some(ctx.runtime_str("json_string")),
-        (Type::Json(_), true) => Some(ctx.runtime_str("json_string::option")),
+    // Attributes for the derived `Serialize`; `Deserialize` is emitted by `deserialize_impl`.
+    let serialize_with = match (&m.ty, m.optional) {
+        (Type::Json(_), false) => Some(ctx.runtime_str("json_string::serialize")),
+        (Type::Json(_), true) => Some(ctx.runtime_str("json_string::option::serialize")),
         _ => None,
     };
-    let serde = match (m.optional, json_with) {
+    let serde = match (m.optional, serialize_with) {
         (false, None) => quote!(#[serde(rename = #wire)]),
-        (false, Some(with)) => quote!(#[serde(rename = #wire, with = #with)]),
-        (true, None) => quote! {
-            #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
-        },
+        (false, Some(with)) => quote!(#[serde(rename = #wire, serialize_with = #with)]),
+        (true, None) => quote!(#[serde(rename = #wire, skip_serializing_if = "Option::is_none")]),
         (true, Some(with)) => quote! {
-            #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none", with = #with)]
+            #[serde(rename = #wire, skip_serializing_if = "Option::is_none", serialize_with = #with)]
         },
     };
     quote! {

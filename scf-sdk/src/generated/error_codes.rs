@@ -5,7 +5,7 @@
 /// Every error code Serverless Cloud Function may return, with its description and whether retrying may help.
 ///
 /// Each action also has an enum of just the codes it may return (for example [`CopyFunctionErrorCode`](crate::generated::actions::CopyFunctionErrorCode)); it converts into this one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -5,7 +5,7 @@
 /// A region where Serverless Cloud Function is available.
 ///
 /// Parses from and displays as the region id (`ap-beijing`); a region this SDK does not know yet parses to [`Region::Unknown`] instead of failing.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Region {
     /// Beijing (`ap-beijing`).

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Instant, UNIX_EPOCH};
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 use serde_json::value::RawValue;
 use tracing::Instrument as _;
 
-use super::action::{Action, ActionErrorCode};
+use super::action::{Action, ActionErrorCode, RetryClass};
 use super::catalog::ActionDescriptor;
 use super::config::Config;
 use super::credentials::Credentials;
@@ -78,13 +78,24 @@ impl ApiClient {
             attempts = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.call_inner::<A>(request).instrument(span).await
+        // Only encoding and decoding depend on the action's types; everything between is shared by
+        // all actions (one copy of the machinery, not one per action).
+        let params = to_params(request)?;
+        let retry_class = |code: &str| A::ErrorCode::from(code).retry_class();
+        let answer = self.execute(descriptor, params, retry_class).instrument(span).await.map_err(Error::map_code)?;
+        let output = &answer.body[answer.response.clone()];
+        serde_json::from_slice(output).map_err(|e| {
+            let mut error =
+                ResponseError::new(200, format!("the answer does not match the action's output: {e}"), &answer.body);
+            error.request_id = Some(answer.request_id.clone());
+            Error::Response(error)
+        })
     }
 
     /// Builds the request exactly as [`call`](Self::call) sends its first attempt — validated,
     /// encoded, signed — without sending it. For inspecting the wire format, and for benchmarks.
     pub async fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest, Error<A::ErrorCode>> {
-        let prepared = self.encode(request)?;
+        let prepared = self.encode(A::DESCRIPTOR, to_params(request)?).map_err(Error::map_code)?;
         let credentials = self.inner.config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
         Ok(prepared.sign(A::DESCRIPTOR, &credentials, self.timestamp()))
     }
@@ -94,8 +105,7 @@ impl ApiClient {
     }
 
     /// Everything about a request that does not change between attempts.
-    fn encode<A: Action>(&self, request: &A) -> Result<Prepared<'_>, Error<A::ErrorCode>> {
-        let descriptor = A::DESCRIPTOR;
+    fn encode(&self, descriptor: &'static ActionDescriptor, params: Value) -> Result<Prepared<'_>, Error<RawCode>> {
         let service = descriptor.service;
         let config = &self.inner.config;
         let region = config.region.clone().ok_or_else(|| {
@@ -105,8 +115,6 @@ impl ApiClient {
             )))
         })?;
         let endpoint = config.endpoint(service, &region).map_err(Error::Config)?;
-        let params = serde_json::to_value(request)
-            .map_err(|e| ValidationError::new("request", format!("cannot be encoded as JSON: {e}")))?;
         validate::validate_input(descriptor, &params)?;
         let Encoded { body, query, content_type } = encode::encode(config.method, &params)?;
         drop(params);
@@ -120,11 +128,17 @@ impl ApiClient {
         Ok(Prepared { config, region, host: endpoint.host, url, query, content_type, body, payload_hash })
     }
 
-    async fn call_inner<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
+    /// Sends a request and retries as the policy allows: the untyped core of [`call`](Self::call).
+    /// `retry_class` classifies the service's error codes.
+    async fn execute(
+        &self,
+        descriptor: &'static ActionDescriptor,
+        params: Value,
+        retry_class: fn(&str) -> Option<RetryClass>,
+    ) -> Result<Answer, Error<RawCode>> {
         let started = Instant::now();
-        let descriptor = A::DESCRIPTOR;
         let config = &self.inner.config;
-        let prepared = self.encode(request)?;
+        let prepared = self.encode(descriptor, params)?;
         let credentials = config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
         let span = tracing::Span::current();
         let mut attempt = 0;
@@ -132,27 +146,27 @@ impl ApiClient {
             attempt += 1;
             let request = prepared.sign(descriptor, &credentials, self.timestamp());
             let result = match self.inner.transport.send(request).await {
-                Ok(response) => decode::<A::Response, A::ErrorCode>(&response),
+                Ok(response) => decode(response),
                 Err(error) => Err(Error::Transport(error)),
             };
             if let Some(id) = match &result {
-                Ok((_, id)) => Some(id.as_str()),
+                Ok(answer) => Some(answer.request_id.as_str()),
                 Err(error) => error.request_id(),
             } {
                 span.record("request_id", id);
             }
             let error = match result {
-                Ok((response, _)) => {
+                Ok(answer) => {
                     span.record("attempts", attempt);
                     span.record("latency_ms", started.elapsed().as_millis() as u64);
                     tracing::debug!(attempt, "call succeeded");
-                    return Ok(response);
+                    return Ok(answer);
                 }
                 Err(error) => error,
             };
             let failure = match &error {
                 Error::Transport(e) => Failure::Transport(e),
-                Error::Service(e) => Failure::Code(e.code.retry_class()),
+                Error::Service(e) => Failure::Code(retry_class(&e.code.0)),
                 Error::Response(e) if e.reason.starts_with("HTTP") => Failure::Status(e.status),
                 _ => Failure::Final,
             };
@@ -170,6 +184,50 @@ impl ApiClient {
             }
         }
     }
+}
+
+/// A request's parameters as wire JSON.
+fn to_params<A: Action>(request: &A) -> Result<Value, Error<A::ErrorCode>> {
+    serde_json::to_value(request)
+        .map_err(|e| Error::Validation(ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))))
+}
+
+/// An error code as received, before it is parsed into an action's enum.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawCode(String);
+
+impl From<&str> for RawCode {
+    fn from(code: &str) -> Self {
+        RawCode(code.to_owned())
+    }
+}
+
+impl fmt::Display for RawCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ActionErrorCode for RawCode {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn retry_class(&self) -> Option<RetryClass> {
+        None
+    }
+}
+
+/// A successful answer: the body, where its `Response` object lies in it, and the request id.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub body: bytes::Bytes,
+    pub response: std::ops::Range<usize>,
+    pub request_id: String,
 }
 
 /// A request encoded and hashed, ready to be signed for each attempt.
@@ -250,11 +308,9 @@ struct ErrorBody {
     message: String,
 }
 
-/// Decodes an API 3.0 answer: the action's output and its request id, or the error it reports.
-/// Never panics, whatever the body holds.
-pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
-    response: &HttpResponse,
-) -> Result<(R, String), Error<C>> {
+/// Decodes an API 3.0 answer: where the `Response` object is and the request id, or the error it
+/// reports. Never panics, whatever the body holds.
+pub(crate) fn decode(response: HttpResponse) -> Result<Answer, Error<RawCode>> {
     let status = response.status;
     let body = &response.body[..];
     let bad = |reason: String| Error::Response(ResponseError::new(status, reason, body));
@@ -271,7 +327,8 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
             format!("not JSON ({e})")
         }))
     })?;
-    let head: Head = serde_json::from_str(envelope.response.get())
+    let raw = envelope.response.get();
+    let head: Head = serde_json::from_str(raw)
         .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
     let with_id = |mut error: ResponseError| {
         error.request_id = head.request_id.clone();
@@ -279,7 +336,7 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
     };
     if let Some(error) = head.error {
         return Err(Error::Service(ServiceError {
-            code: C::from(error.code.as_str()),
+            code: RawCode(error.code),
             message: error.message,
             request_id: head.request_id.unwrap_or_default(),
             http_status: status,
@@ -291,42 +348,15 @@ pub(crate) fn decode<R: DeserializeOwned, C: ActionErrorCode>(
     let Some(request_id) = head.request_id.clone() else {
         return Err(with_id(ResponseError::new(status, "the answer has no `RequestId`", body)));
     };
-    let output = serde_json::from_str::<R>(envelope.response.get()).map_err(|e| {
-        with_id(ResponseError::new(status, format!("the answer does not match the action's output: {e}"), body))
-    })?;
-    Ok((output, request_id))
+    // `raw` borrows from `text`, which is `body`: its offset locates the object without copying it.
+    let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+    let range = start..start + raw.len();
+    Ok(Answer { body: response.body.clone(), response: range, request_id })
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
-
     use super::*;
-    use crate::runtime::action::RetryClass;
-
-    #[derive(Debug, Clone, PartialEq)]
-    struct Code(String);
-    impl From<&str> for Code {
-        fn from(code: &str) -> Self {
-            Code(code.to_owned())
-        }
-    }
-    impl fmt::Display for Code {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl ActionErrorCode for Code {
-        fn as_str(&self) -> &str {
-            &self.0
-        }
-        fn description(&self) -> Option<&'static str> {
-            None
-        }
-        fn retry_class(&self) -> Option<RetryClass> {
-            None
-        }
-    }
 
     #[derive(Debug, Deserialize)]
     struct Output {
@@ -334,11 +364,20 @@ mod tests {
         value: u32,
     }
 
-    fn decode_body(status: u16, body: &str) -> Result<(Output, String), Error<Code>> {
-        decode(&HttpResponse { status, body: body.as_bytes().to_vec().into() })
+    /// Decodes like `call` does: the envelope, then the output.
+    fn decode_body(status: u16, body: &str) -> Result<(Output, String), Error<RawCode>> {
+        let answer = decode(HttpResponse { status, body: body.as_bytes().to_vec().into() })?;
+        let output = serde_json::from_slice(&answer.body[answer.response.clone()]).map_err(|e| {
+            Error::Response(ResponseError::new(
+                status,
+                format!("the answer does not match the action's output: {e}"),
+                &[],
+            ))
+        })?;
+        Ok((output, answer.request_id))
     }
 
-    fn reason(result: Result<(Output, String), Error<Code>>) -> String {
+    fn reason(result: Result<(Output, String), Error<RawCode>>) -> String {
         match result {
             Err(Error::Response(e)) => e.reason,
             other => panic!("{other:?}"),
@@ -372,10 +411,10 @@ mod tests {
         assert!(reason(decode_body(200, r#"{"Response":{"Value":"x","RequestId":"r"}}"#)).contains("invalid type"));
         assert_eq!(reason(decode_body(503, r#"{"Response":{"RequestId":"r"}}"#)), "HTTP 503");
         assert_eq!(reason(decode_body(200, "")), "cut short (incomplete JSON)");
-        let invalid_utf8 = decode::<Output, Code>(&HttpResponse { status: 200, body: vec![0xff, 0xfe].into() });
-        assert_eq!(reason(invalid_utf8), "not UTF-8 text");
-        let value: Result<(Value, String), Error<Code>> =
-            decode(&HttpResponse { status: 200, body: b"null".to_vec().into() });
-        assert!(value.is_err());
+        assert_eq!(reason(decode_body(200, "\u{0}\u{ff}")), "not JSON (expected value at line 1 column 1)");
+        let invalid_utf8 = decode(HttpResponse { status: 200, body: vec![0xff, 0xfe].into() });
+        assert!(matches!(invalid_utf8, Err(Error::Response(e)) if e.reason == "not UTF-8 text"));
+        let null = decode(HttpResponse { status: 200, body: b"null".to_vec().into() });
+        assert!(null.is_err());
     }
 }

@@ -16,6 +16,8 @@ mod catalog;
 mod client;
 mod config;
 pub mod credentials;
+#[doc(hidden)]
+pub mod de;
 mod encode;
 mod env;
 mod error;

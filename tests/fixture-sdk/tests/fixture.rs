@@ -153,3 +153,20 @@ fn the_catalogue_carries_defaults_limits_and_flags() {
     assert_eq!(old.deprecated, Some("Use `DescribeEverything`."));
     assert!(catalog::action("DescribeEverything").unwrap().idempotent);
 }
+
+#[test]
+fn emitted_deserialize_skips_unknown_members_and_names_missing_ones() {
+    let tag: Tag = serde_json::from_value(json!({"Key": "k", "Value": null, "Surprise": {"deep": [1]}})).unwrap();
+    assert_eq!((tag.key.as_str(), tag.value), ("k", None));
+    let err = serde_json::from_str::<Tag>(r#"{"Value": "v"}"#).unwrap_err();
+    assert!(err.to_string().starts_with("missing field `Key`"), "{err}");
+    let err = serde_json::from_str::<Tag>(r#"{"Key": 7}"#).unwrap_err();
+    assert!(err.to_string().starts_with("invalid type: integer `7`, expected a string"), "{err}");
+    let err = serde_json::from_str::<Tag>(r#"["k", "v"]"#).unwrap_err();
+    assert!(err.to_string().contains("expected a `Tag` object"), "{err}");
+    let request: DescribeEverythingRequest =
+        serde_json::from_str(r#"{"Id":"a1","Filter":"{\"x\":\"y\"}","Tags":[{"Key":"k","Value":"v"}]}"#).unwrap();
+    assert_eq!(request.filter.get("x").map(String::as_str), Some("y"));
+    let err = serde_json::from_str::<DescribeEverythingRequest>(r#"{"Id":"a1","Filter":"not json"}"#).unwrap_err();
+    assert!(err.to_string().contains("does not hold the expected JSON"), "{err}");
+}

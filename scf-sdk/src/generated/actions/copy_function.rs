@@ -7,7 +7,7 @@
 /// The input of the `CopyFunction` action.
 ///
 /// Build one with [`CopyFunctionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CopyFunctionRequest {
     /// Name of the function to copy.
@@ -23,40 +23,32 @@ pub struct CopyFunctionRequest {
     /// Namespace of the function to copy.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Namespace to copy the function into.
     ///
     /// Default when absent: `default`. Example: `otherns`.
-    #[serde(
-        rename = "TargetNamespace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TargetNamespace", skip_serializing_if = "Option::is_none")]
     pub target_namespace: Option<String>,
     /// Description of the new function.
     ///
     /// Example: `a new function`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Region to copy the function into; omit it to copy within the current region.
     ///
     /// Example: `ap-shanghai`.
-    #[serde(rename = "TargetRegion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TargetRegion", skip_serializing_if = "Option::is_none")]
     pub target_region: Option<String>,
     /// Whether to overwrite a function of the same name in the target namespace; overwriting deletes that existing function.
     ///
     /// Default when absent: `false`. Example: `FALSE`.
-    #[serde(rename = "Override", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Override", skip_serializing_if = "Option::is_none")]
     pub override_: Option<bool>,
     /// Whether to copy the function's configuration, such as environment variables, memory, timeout, description, tags and VPC settings.
     ///
     /// Default when absent: `true`. Example: `TRUE`.
-    #[serde(
-        rename = "CopyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CopyConfiguration", skip_serializing_if = "Option::is_none")]
     pub copy_configuration: Option<bool>,
 }
 
@@ -204,6 +196,65 @@ impl<C> CopyFunctionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CopyFunctionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CopyFunctionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CopyFunctionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CopyFunctionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_new_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_target_namespace: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_target_region: Option<String> = None;
+                let mut v_override_: Option<bool> = None;
+                let mut v_copy_configuration: Option<bool> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "NewFunctionName" => v_new_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TargetNamespace" => v_target_namespace = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "TargetRegion" => v_target_region = map.next_value()?,
+                        "Override" => v_override_ = map.next_value()?,
+                        "CopyConfiguration" => v_copy_configuration = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CopyFunctionRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    new_function_name: crate::runtime::de::required(
+                        v_new_function_name,
+                        "NewFunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    target_namespace: v_target_namespace,
+                    description: v_description,
+                    target_region: v_target_region,
+                    override_: v_override_,
+                    copy_configuration: v_copy_configuration,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> CopyFunctionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> CopyFunctionRequestBuilder<D> {
@@ -235,7 +286,7 @@ impl CopyFunctionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `CopyFunction` action.
 ///
 /// Build one with [`CopyFunctionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CopyFunctionResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -283,10 +334,42 @@ impl CopyFunctionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CopyFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CopyFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CopyFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CopyFunctionResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CopyFunctionResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `CopyFunction` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CopyFunctionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -13,7 +13,7 @@ use crate::generated::types::{
 /// The input of the `CreateFunction` action.
 ///
 /// Build one with [`CreateFunctionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFunctionRequest {
     /// Name of the new function.
@@ -27,151 +27,130 @@ pub struct CreateFunctionRequest {
     /// Handler in the form `file.function` (Java: `package.Class::method`). File and function names start and end with a letter, may contain letters, digits, `_` and `-`, and are 2-60 characters each.
     ///
     /// Example: `index.main_handler`.
-    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
     /// Description of the function; English letters, digits, spaces, commas, line breaks, periods and Chinese characters are allowed.
     ///
     /// Length: at most 1000 bytes. Example: `hello world!`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128.
     ///
     /// Default when absent: `128`. Range: 64 to 3072. Example: `128`.
-    #[serde(rename = "MemorySize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<i64>,
     /// Maximum run time of the function, in seconds.
     ///
     /// Default when absent: `3`. Range: 1 to 900. Example: `3`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// Environment variables of the function.
-    #[serde(rename = "Environment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
     /// Runtime of the function.
     ///
     /// Default when absent: `Python2.7`. Example: `Python3.6`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Runtime>,
     /// VPC settings of the function.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
     /// Namespace the function belongs to.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Role bound to the function.
     ///
     /// Example: `SCF_ExecuteRole`.
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Whether dependencies are installed online. Node.js functions only.
     ///
     /// Default when absent: `FALSE`. Example: `FALSE`.
-    #[serde(
-        rename = "InstallDependency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InstallDependency", skip_serializing_if = "Option::is_none")]
     pub install_dependency: Option<Switch>,
     /// ID of the CLS logset the function's logs are shipped to.
     ///
     /// Example: `abcd-xcxcf-xcxvv`.
-    #[serde(rename = "ClsLogsetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ClsLogsetId", skip_serializing_if = "Option::is_none")]
     pub cls_logset_id: Option<String>,
     /// ID of the CLS topic the function's logs are shipped to.
     ///
     /// Example: `cvfd-dfsf-xcvcx`.
-    #[serde(rename = "ClsTopicId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ClsTopicId", skip_serializing_if = "Option::is_none")]
     pub cls_topic_id: Option<String>,
     /// Type of the function.
     ///
     /// Default when absent: `Event`. Example: `Event`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<FunctionType>,
     /// Where the code comes from.
     ///
     /// Example: `ZipFile`.
-    #[serde(rename = "CodeSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CodeSource", skip_serializing_if = "Option::is_none")]
     pub code_source: Option<CodeSource>,
     /// Layer versions to bind to the function; later layers in the list overwrite files of earlier ones.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<LayerVersionSimple>>,
     /// Dead-letter queue settings.
-    #[serde(
-        rename = "DeadLetterConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
     /// Public network access settings.
-    #[serde(
-        rename = "PublicNetConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PublicNetConfig", skip_serializing_if = "Option::is_none")]
     pub public_net_config: Option<PublicNetConfigIn>,
     /// File system (CFS) settings, used to mount a file system in the function.
-    #[serde(rename = "CfsConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CfsConfig", skip_serializing_if = "Option::is_none")]
     pub cfs_config: Option<CfsConfig>,
     /// Initialization timeout of the function, in seconds; for image-deployed functions the default is 90 instead.
     ///
     /// Default when absent: `65`. Example: `3`.
-    #[serde(rename = "InitTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InitTimeout", skip_serializing_if = "Option::is_none")]
     pub init_timeout: Option<i64>,
     /// Tags of the function, as an array of key-value pairs.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// Whether asynchronous execution is enabled.
     ///
     /// Example: `FALSE`.
-    #[serde(rename = "AsyncRunEnable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AsyncRunEnable", skip_serializing_if = "Option::is_none")]
     pub async_run_enable: Option<Switch>,
     /// Whether event tracing is enabled.
     ///
     /// Example: `FALSE`.
-    #[serde(rename = "TraceEnable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TraceEnable", skip_serializing_if = "Option::is_none")]
     pub trace_enable: Option<Switch>,
     /// Whether a CLS index is created automatically.
     ///
     /// Example: `FALSE`.
-    #[serde(
-        rename = "AutoDeployClsTopicIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AutoDeployClsTopicIndex", skip_serializing_if = "Option::is_none")]
     pub auto_deploy_cls_topic_index: Option<Switch>,
     /// Whether a CLS topic is created automatically.
     ///
     /// Example: `FALSE`.
-    #[serde(
-        rename = "AutoCreateClsTopic",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AutoCreateClsTopic", skip_serializing_if = "Option::is_none")]
     pub auto_create_cls_topic: Option<Switch>,
     /// Access protocol of an HTTP function.
     ///
     /// Example: `WS`.
-    #[serde(rename = "ProtocolType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<ProtocolType>,
     /// Parameters for the access protocol set in `ProtocolType` of an HTTP function.
-    #[serde(rename = "ProtocolParams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ProtocolParams", skip_serializing_if = "Option::is_none")]
     pub protocol_params: Option<ProtocolParams>,
     /// Multiple concurrent requests per instance. Web functions only.
     #[serde(
         rename = "InstanceConcurrencyConfig",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_concurrency_config: Option<InstanceConcurrencyConfig>,
     /// Whether DNS caching is enabled. Event functions only.
     ///
     /// Default when absent: `FALSE`. Example: `FALSE`.
-    #[serde(rename = "DnsCache", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DnsCache", skip_serializing_if = "Option::is_none")]
     pub dns_cache: Option<Switch>,
     /// Private network access settings.
-    #[serde(rename = "IntranetConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IntranetConfig", skip_serializing_if = "Option::is_none")]
     pub intranet_config: Option<IntranetConfigIn>,
 }
 
@@ -650,6 +629,139 @@ impl<C> CreateFunctionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CreateFunctionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CreateFunctionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CreateFunctionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateFunctionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_code: Option<Code> = None;
+                let mut v_handler: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_memory_size: Option<i64> = None;
+                let mut v_timeout: Option<i64> = None;
+                let mut v_environment: Option<Environment> = None;
+                let mut v_runtime: Option<Runtime> = None;
+                let mut v_vpc_config: Option<VpcConfig> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_role: Option<String> = None;
+                let mut v_install_dependency: Option<Switch> = None;
+                let mut v_cls_logset_id: Option<String> = None;
+                let mut v_cls_topic_id: Option<String> = None;
+                let mut v_type_: Option<FunctionType> = None;
+                let mut v_code_source: Option<CodeSource> = None;
+                let mut v_layers: Option<Vec<LayerVersionSimple>> = None;
+                let mut v_dead_letter_config: Option<DeadLetterConfig> = None;
+                let mut v_public_net_config: Option<PublicNetConfigIn> = None;
+                let mut v_cfs_config: Option<CfsConfig> = None;
+                let mut v_init_timeout: Option<i64> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                let mut v_async_run_enable: Option<Switch> = None;
+                let mut v_trace_enable: Option<Switch> = None;
+                let mut v_auto_deploy_cls_topic_index: Option<Switch> = None;
+                let mut v_auto_create_cls_topic: Option<Switch> = None;
+                let mut v_protocol_type: Option<ProtocolType> = None;
+                let mut v_protocol_params: Option<ProtocolParams> = None;
+                let mut v_instance_concurrency_config: Option<
+                    InstanceConcurrencyConfig,
+                > = None;
+                let mut v_dns_cache: Option<Switch> = None;
+                let mut v_intranet_config: Option<IntranetConfigIn> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Code" => v_code = map.next_value()?,
+                        "Handler" => v_handler = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "MemorySize" => v_memory_size = map.next_value()?,
+                        "Timeout" => v_timeout = map.next_value()?,
+                        "Environment" => v_environment = map.next_value()?,
+                        "Runtime" => v_runtime = map.next_value()?,
+                        "VpcConfig" => v_vpc_config = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Role" => v_role = map.next_value()?,
+                        "InstallDependency" => v_install_dependency = map.next_value()?,
+                        "ClsLogsetId" => v_cls_logset_id = map.next_value()?,
+                        "ClsTopicId" => v_cls_topic_id = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "CodeSource" => v_code_source = map.next_value()?,
+                        "Layers" => v_layers = map.next_value()?,
+                        "DeadLetterConfig" => v_dead_letter_config = map.next_value()?,
+                        "PublicNetConfig" => v_public_net_config = map.next_value()?,
+                        "CfsConfig" => v_cfs_config = map.next_value()?,
+                        "InitTimeout" => v_init_timeout = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        "AsyncRunEnable" => v_async_run_enable = map.next_value()?,
+                        "TraceEnable" => v_trace_enable = map.next_value()?,
+                        "AutoDeployClsTopicIndex" => {
+                            v_auto_deploy_cls_topic_index = map.next_value()?;
+                        }
+                        "AutoCreateClsTopic" => {
+                            v_auto_create_cls_topic = map.next_value()?;
+                        }
+                        "ProtocolType" => v_protocol_type = map.next_value()?,
+                        "ProtocolParams" => v_protocol_params = map.next_value()?,
+                        "InstanceConcurrencyConfig" => {
+                            v_instance_concurrency_config = map.next_value()?;
+                        }
+                        "DnsCache" => v_dns_cache = map.next_value()?,
+                        "IntranetConfig" => v_intranet_config = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateFunctionRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    code: crate::runtime::de::required(v_code, "Code")?,
+                    handler: v_handler,
+                    description: v_description,
+                    memory_size: v_memory_size,
+                    timeout: v_timeout,
+                    environment: v_environment,
+                    runtime: v_runtime,
+                    vpc_config: v_vpc_config,
+                    namespace: v_namespace,
+                    role: v_role,
+                    install_dependency: v_install_dependency,
+                    cls_logset_id: v_cls_logset_id,
+                    cls_topic_id: v_cls_topic_id,
+                    type_: v_type_,
+                    code_source: v_code_source,
+                    layers: v_layers,
+                    dead_letter_config: v_dead_letter_config,
+                    public_net_config: v_public_net_config,
+                    cfs_config: v_cfs_config,
+                    init_timeout: v_init_timeout,
+                    tags: v_tags,
+                    async_run_enable: v_async_run_enable,
+                    trace_enable: v_trace_enable,
+                    auto_deploy_cls_topic_index: v_auto_deploy_cls_topic_index,
+                    auto_create_cls_topic: v_auto_create_cls_topic,
+                    protocol_type: v_protocol_type,
+                    protocol_params: v_protocol_params,
+                    instance_concurrency_config: v_instance_concurrency_config,
+                    dns_cache: v_dns_cache,
+                    intranet_config: v_intranet_config,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> CreateFunctionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> CreateFunctionRequestBuilder<D> {
@@ -704,7 +816,7 @@ impl CreateFunctionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `CreateFunction` action.
 ///
 /// Build one with [`CreateFunctionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFunctionResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -749,6 +861,38 @@ impl CreateFunctionResponseBuilder {
                     member: "RequestId",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CreateFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CreateFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateFunctionResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateFunctionResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

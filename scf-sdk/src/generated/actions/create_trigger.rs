@@ -9,7 +9,7 @@ use crate::generated::types::{OpenState, Trigger, TriggerType};
 /// The input of the `CreateTrigger` action.
 ///
 /// Build one with [`CreateTriggerRequest::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateTriggerRequest {
     /// Name of the function the new trigger is bound to.
@@ -30,32 +30,32 @@ pub struct CreateTriggerRequest {
     /// Type-specific parameters of the trigger, e.g. the cron expression of a `timer` trigger.
     ///
     /// Example: `*/2****`.
-    #[serde(rename = "TriggerDesc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TriggerDesc", skip_serializing_if = "Option::is_none")]
     pub trigger_desc: Option<String>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Version or alias the trigger applies to; `$DEFAULT` is recommended to ease later canary releases.
     ///
     /// Default when absent: `$LATEST`. Example: `$DEFAULT`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Initial state of the trigger.
     ///
     /// Example: `1`.
-    #[serde(rename = "Enable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Enable", skip_serializing_if = "Option::is_none")]
     pub enable: Option<OpenState>,
     /// User-defined argument passed to the function. Only for `timer` triggers.
     ///
     /// Example: `CustomArgument`.
-    #[serde(rename = "CustomArgument", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CustomArgument", skip_serializing_if = "Option::is_none")]
     pub custom_argument: Option<String>,
     /// Description of the trigger.
     ///
     /// Example: `A trigger`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -222,6 +222,68 @@ impl<C> CreateTriggerRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CreateTriggerRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CreateTriggerRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CreateTriggerRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateTriggerRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_type_: Option<TriggerType> = None;
+                let mut v_trigger_desc: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_enable: Option<OpenState> = None;
+                let mut v_custom_argument: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "TriggerDesc" => v_trigger_desc = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Enable" => v_enable = map.next_value()?,
+                        "CustomArgument" => v_custom_argument = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateTriggerRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    trigger_desc: v_trigger_desc,
+                    namespace: v_namespace,
+                    qualifier: v_qualifier,
+                    enable: v_enable,
+                    custom_argument: v_custom_argument,
+                    description: v_description,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> CreateTriggerRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> CreateTriggerRequestBuilder<D> {
@@ -292,7 +354,7 @@ impl<C> std::fmt::Debug for CreateTriggerRequestBuilder<C> {
 /// The output of the `CreateTrigger` action.
 ///
 /// Build one with [`CreateTriggerResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateTriggerResponse {
     /// Details of the created trigger.
@@ -364,10 +426,48 @@ impl CreateTriggerResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CreateTriggerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CreateTriggerResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CreateTriggerResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateTriggerResponse, A::Error> {
+                let mut v_trigger_info: Option<Trigger> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TriggerInfo" => v_trigger_info = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateTriggerResponse {
+                    trigger_info: crate::runtime::de::required(
+                        v_trigger_info,
+                        "TriggerInfo",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `CreateTrigger` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateTriggerErrorCode {
     /// `ActionOffline`: The action has been taken offline.

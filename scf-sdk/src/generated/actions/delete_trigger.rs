@@ -9,7 +9,7 @@ use crate::generated::types::TriggerType;
 /// The input of the `DeleteTrigger` action.
 ///
 /// Build one with [`DeleteTriggerRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeleteTriggerRequest {
     /// Name of the function.
@@ -30,22 +30,21 @@ pub struct DeleteTriggerRequest {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Trigger description in the same format as for `SetTrigger`, e.g. `{"event":"cos:ObjectCreated:*"}`. Required for COS triggers; may be omitted for timer and CMQ triggers.
     ///
     /// Sent as a string of JSON. Example: `{"event":"cos:ObjectCreated:*"}`.
     #[serde(
         rename = "TriggerDesc",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub trigger_desc: Option<serde_json::Value>,
     /// Version or alias the trigger to delete points to.
     ///
     /// Default when absent: `$LATEST`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
 }
 
@@ -170,6 +169,65 @@ impl<C> DeleteTriggerRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for DeleteTriggerRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = DeleteTriggerRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "DeleteTriggerRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteTriggerRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_type_: Option<TriggerType> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_trigger_desc: Option<serde_json::Value> = None;
+                let mut v_qualifier: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TriggerDesc" => {
+                            v_trigger_desc = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteTriggerRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    namespace: v_namespace,
+                    trigger_desc: v_trigger_desc,
+                    qualifier: v_qualifier,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> DeleteTriggerRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> DeleteTriggerRequestBuilder<D> {
@@ -199,7 +257,7 @@ impl DeleteTriggerRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `DeleteTrigger` action.
 ///
 /// Build one with [`DeleteTriggerResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeleteTriggerResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -247,10 +305,42 @@ impl DeleteTriggerResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for DeleteTriggerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = DeleteTriggerResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "DeleteTriggerResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteTriggerResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteTriggerResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `DeleteTrigger` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeleteTriggerErrorCode {
     /// `ActionOffline`: The action has been taken offline.

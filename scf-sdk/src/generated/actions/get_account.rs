@@ -9,7 +9,7 @@ use crate::generated::types::{LimitsInfo, UsageInfo};
 /// The input of the `GetAccount` action.
 ///
 /// Build one with [`GetAccountRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAccountRequest {}
 
@@ -34,6 +34,30 @@ impl<C> GetAccountRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAccountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAccountRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAccountRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAccountRequest, A::Error> {
+                while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(GetAccountRequest {})
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetAccountRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetAccountRequestBuilder<D> {
@@ -55,7 +79,7 @@ impl GetAccountRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetAccount` action.
 ///
 /// Build one with [`GetAccountResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAccountResponse {
     /// Resources already used, per namespace.
@@ -147,10 +171,54 @@ impl GetAccountResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAccountResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAccountResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAccountResponse, A::Error> {
+                let mut v_account_usage: Option<UsageInfo> = None;
+                let mut v_account_limit: Option<LimitsInfo> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "AccountUsage" => v_account_usage = map.next_value()?,
+                        "AccountLimit" => v_account_limit = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAccountResponse {
+                    account_usage: crate::runtime::de::required(
+                        v_account_usage,
+                        "AccountUsage",
+                    )?,
+                    account_limit: crate::runtime::de::required(
+                        v_account_limit,
+                        "AccountLimit",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetAccount` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetAccountErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::RoutingConfig;
 /// The input of the `GetAlias` action.
 ///
 /// Build one with [`GetAliasRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAliasRequest {
     /// Name of the function.
@@ -25,7 +25,7 @@ pub struct GetAliasRequest {
     /// Namespace of the function.
     ///
     /// Example: `ns1`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
@@ -103,6 +103,47 @@ impl<C> GetAliasRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAliasRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAliasRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAliasRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAliasRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Name" => v_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAliasRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    namespace: v_namespace,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetAliasRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetAliasRequestBuilder<D> {
@@ -129,7 +170,7 @@ impl GetAliasRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetAlias` action.
 ///
 /// Build one with [`GetAliasResponse::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAliasResponse {
     /// Primary version the alias points to.
@@ -319,10 +360,69 @@ impl GetAliasResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAliasResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAliasResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAliasResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAliasResponse, A::Error> {
+                let mut v_function_version: Option<String> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_routing_config: Option<RoutingConfig> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_mod_time: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "Name" => v_name = map.next_value()?,
+                        "RoutingConfig" => v_routing_config = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAliasResponse {
+                    function_version: crate::runtime::de::required(
+                        v_function_version,
+                        "FunctionVersion",
+                    )?,
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    routing_config: crate::runtime::de::required(
+                        v_routing_config,
+                        "RoutingConfig",
+                    )?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetAlias` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetAliasErrorCode {
     /// `ActionOffline`: The action has been taken offline.

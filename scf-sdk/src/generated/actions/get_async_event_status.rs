@@ -9,7 +9,7 @@ use crate::generated::types::AsyncEventStatus;
 /// The input of the `GetAsyncEventStatus` action.
 ///
 /// Build one with [`GetAsyncEventStatusRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAsyncEventStatusRequest {
     /// Request ID of the asynchronous invocation.
@@ -62,6 +62,41 @@ impl<C> GetAsyncEventStatusRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAsyncEventStatusRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAsyncEventStatusRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAsyncEventStatusRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAsyncEventStatusRequest, A::Error> {
+                let mut v_invoke_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "InvokeRequestId" => v_invoke_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAsyncEventStatusRequest {
+                    invoke_request_id: crate::runtime::de::required(
+                        v_invoke_request_id,
+                        "InvokeRequestId",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetAsyncEventStatusRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetAsyncEventStatusRequestBuilder<D> {
@@ -89,7 +124,7 @@ impl GetAsyncEventStatusRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetAsyncEventStatus` action.
 ///
 /// Build one with [`GetAsyncEventStatusResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetAsyncEventStatusResponse {
     /// Status of the asynchronous event.
@@ -161,10 +196,45 @@ impl GetAsyncEventStatusResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetAsyncEventStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetAsyncEventStatusResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetAsyncEventStatusResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAsyncEventStatusResponse, A::Error> {
+                let mut v_result: Option<AsyncEventStatus> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Result" => v_result = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAsyncEventStatusResponse {
+                    result: crate::runtime::de::required(v_result, "Result")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetAsyncEventStatus` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetAsyncEventStatusErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -13,28 +13,28 @@ use crate::generated::types::{
 /// The input of the `GetFunction` action.
 ///
 /// Build one with [`GetFunctionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionRequest {
     /// Name of the function to describe; give either this or `ResourceId`, not both.
     ///
     /// Example: `<FunctionName>`.
-    #[serde(rename = "FunctionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
     /// Version of the function.
     ///
     /// Default when absent: `$LATEST`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Whether the code is returned; entry files larger than 1 MB are never shown.
     ///
     /// Example: `TRUE`.
-    #[serde(rename = "ShowCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ShowCode", skip_serializing_if = "Option::is_none")]
     pub show_code: Option<Switch>,
 }
 
@@ -116,6 +116,47 @@ impl<C> GetFunctionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_show_code: Option<Switch> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "ShowCode" => v_show_code = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionRequest {
+                    function_name: v_function_name,
+                    qualifier: v_qualifier,
+                    namespace: v_namespace,
+                    show_code: v_show_code,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetFunctionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetFunctionRequestBuilder<D> {
@@ -143,7 +184,7 @@ impl GetFunctionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetFunction` action.
 ///
 /// Build one with [`GetFunctionResponse::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionResponse {
     /// Time the function was last modified.
@@ -190,7 +231,7 @@ pub struct GetFunctionResponse {
     /// Runtime of the function. May be `null` when no value is available.
     ///
     /// Example: `Python2.7`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Name of the function.
     ///
@@ -294,16 +335,12 @@ pub struct GetFunctionResponse {
     #[serde(rename = "AddTime")]
     pub add_time: String,
     /// Public network access settings. May be `null` when no value is available.
-    #[serde(
-        rename = "PublicNetConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PublicNetConfig", skip_serializing_if = "Option::is_none")]
     pub public_net_config: Option<PublicNetConfigOut>,
     /// Whether ONS is enabled. May be `null` when no value is available.
     ///
     /// Example: `FALSE`.
-    #[serde(rename = "OnsEnable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OnsEnable", skip_serializing_if = "Option::is_none")]
     pub ons_enable: Option<String>,
     /// File system (CFS) settings used to mount a file system in the function.
     #[serde(rename = "CfsConfig")]
@@ -337,20 +374,19 @@ pub struct GetFunctionResponse {
     #[serde(rename = "TraceEnable")]
     pub trace_enable: String,
     /// Container image settings. May be `null` when no value is available.
-    #[serde(rename = "ImageConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
     /// Access protocol of an HTTP function; currently WebSockets. May be `null` when no value is available.
     ///
     /// Example: `" "`.
-    #[serde(rename = "ProtocolType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<String>,
     /// Parameters of the access protocol set in `ProtocolType`. May be `null` when no value is available.
-    #[serde(rename = "ProtocolParams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ProtocolParams", skip_serializing_if = "Option::is_none")]
     pub protocol_params: Option<ProtocolParams>,
     /// Multiple concurrent requests per instance; web functions only. May be `null` when no value is available.
     #[serde(
         rename = "InstanceConcurrencyConfig",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_concurrency_config: Option<InstanceConcurrencyConfig>,
@@ -360,7 +396,7 @@ pub struct GetFunctionResponse {
     #[serde(rename = "DnsCache")]
     pub dns_cache: String,
     /// Private network access settings. May be `null` when no value is available.
-    #[serde(rename = "IntranetConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IntranetConfig", skip_serializing_if = "Option::is_none")]
     pub intranet_config: Option<IntranetConfigOut>,
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
     #[serde(rename = "RequestId")]
@@ -1285,6 +1321,240 @@ impl GetFunctionResponseBuilder {
                     member: "RequestId",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionResponse, A::Error> {
+                let mut v_mod_time: Option<String> = None;
+                let mut v_code_info: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_triggers: Option<Vec<Trigger>> = None;
+                let mut v_handler: Option<String> = None;
+                let mut v_code_size: Option<i64> = None;
+                let mut v_timeout: Option<i64> = None;
+                let mut v_function_version: Option<String> = None;
+                let mut v_memory_size: Option<i64> = None;
+                let mut v_runtime: Option<String> = None;
+                let mut v_function_name: Option<String> = None;
+                let mut v_vpc_config: Option<VpcConfig> = None;
+                let mut v_use_gpu: Option<String> = None;
+                let mut v_environment: Option<Environment> = None;
+                let mut v_code_result: Option<String> = None;
+                let mut v_code_error: Option<String> = None;
+                let mut v_err_no: Option<i64> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_role: Option<String> = None;
+                let mut v_install_dependency: Option<String> = None;
+                let mut v_status: Option<String> = None;
+                let mut v_status_desc: Option<String> = None;
+                let mut v_cls_logset_id: Option<String> = None;
+                let mut v_cls_topic_id: Option<String> = None;
+                let mut v_function_id: Option<String> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                let mut v_eip_config: Option<EipOutConfig> = None;
+                let mut v_access_info: Option<AccessInfo> = None;
+                let mut v_type_: Option<FunctionType> = None;
+                let mut v_l5_enable: Option<String> = None;
+                let mut v_layers: Option<Vec<LayerVersionInfo>> = None;
+                let mut v_dead_letter_config: Option<DeadLetterConfig> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_public_net_config: Option<PublicNetConfigOut> = None;
+                let mut v_ons_enable: Option<String> = None;
+                let mut v_cfs_config: Option<CfsConfig> = None;
+                let mut v_available_status: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_init_timeout: Option<i64> = None;
+                let mut v_status_reasons: Option<Vec<StatusReason>> = None;
+                let mut v_async_run_enable: Option<String> = None;
+                let mut v_trace_enable: Option<String> = None;
+                let mut v_image_config: Option<ImageConfig> = None;
+                let mut v_protocol_type: Option<String> = None;
+                let mut v_protocol_params: Option<ProtocolParams> = None;
+                let mut v_instance_concurrency_config: Option<
+                    InstanceConcurrencyConfig,
+                > = None;
+                let mut v_dns_cache: Option<String> = None;
+                let mut v_intranet_config: Option<IntranetConfigOut> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "CodeInfo" => v_code_info = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Triggers" => v_triggers = map.next_value()?,
+                        "Handler" => v_handler = map.next_value()?,
+                        "CodeSize" => v_code_size = map.next_value()?,
+                        "Timeout" => v_timeout = map.next_value()?,
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "MemorySize" => v_memory_size = map.next_value()?,
+                        "Runtime" => v_runtime = map.next_value()?,
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "VpcConfig" => v_vpc_config = map.next_value()?,
+                        "UseGpu" => v_use_gpu = map.next_value()?,
+                        "Environment" => v_environment = map.next_value()?,
+                        "CodeResult" => v_code_result = map.next_value()?,
+                        "CodeError" => v_code_error = map.next_value()?,
+                        "ErrNo" => v_err_no = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Role" => v_role = map.next_value()?,
+                        "InstallDependency" => v_install_dependency = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "StatusDesc" => v_status_desc = map.next_value()?,
+                        "ClsLogsetId" => v_cls_logset_id = map.next_value()?,
+                        "ClsTopicId" => v_cls_topic_id = map.next_value()?,
+                        "FunctionId" => v_function_id = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        "EipConfig" => v_eip_config = map.next_value()?,
+                        "AccessInfo" => v_access_info = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "L5Enable" => v_l5_enable = map.next_value()?,
+                        "Layers" => v_layers = map.next_value()?,
+                        "DeadLetterConfig" => v_dead_letter_config = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "PublicNetConfig" => v_public_net_config = map.next_value()?,
+                        "OnsEnable" => v_ons_enable = map.next_value()?,
+                        "CfsConfig" => v_cfs_config = map.next_value()?,
+                        "AvailableStatus" => v_available_status = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "InitTimeout" => v_init_timeout = map.next_value()?,
+                        "StatusReasons" => v_status_reasons = map.next_value()?,
+                        "AsyncRunEnable" => v_async_run_enable = map.next_value()?,
+                        "TraceEnable" => v_trace_enable = map.next_value()?,
+                        "ImageConfig" => v_image_config = map.next_value()?,
+                        "ProtocolType" => v_protocol_type = map.next_value()?,
+                        "ProtocolParams" => v_protocol_params = map.next_value()?,
+                        "InstanceConcurrencyConfig" => {
+                            v_instance_concurrency_config = map.next_value()?;
+                        }
+                        "DnsCache" => v_dns_cache = map.next_value()?,
+                        "IntranetConfig" => v_intranet_config = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionResponse {
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    code_info: crate::runtime::de::required(v_code_info, "CodeInfo")?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    triggers: crate::runtime::de::required(v_triggers, "Triggers")?,
+                    handler: crate::runtime::de::required(v_handler, "Handler")?,
+                    code_size: crate::runtime::de::required(v_code_size, "CodeSize")?,
+                    timeout: crate::runtime::de::required(v_timeout, "Timeout")?,
+                    function_version: crate::runtime::de::required(
+                        v_function_version,
+                        "FunctionVersion",
+                    )?,
+                    memory_size: crate::runtime::de::required(
+                        v_memory_size,
+                        "MemorySize",
+                    )?,
+                    runtime: v_runtime,
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    vpc_config: crate::runtime::de::required(v_vpc_config, "VpcConfig")?,
+                    use_gpu: crate::runtime::de::required(v_use_gpu, "UseGpu")?,
+                    environment: crate::runtime::de::required(
+                        v_environment,
+                        "Environment",
+                    )?,
+                    code_result: crate::runtime::de::required(
+                        v_code_result,
+                        "CodeResult",
+                    )?,
+                    code_error: crate::runtime::de::required(v_code_error, "CodeError")?,
+                    err_no: crate::runtime::de::required(v_err_no, "ErrNo")?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    role: crate::runtime::de::required(v_role, "Role")?,
+                    install_dependency: crate::runtime::de::required(
+                        v_install_dependency,
+                        "InstallDependency",
+                    )?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    status_desc: crate::runtime::de::required(
+                        v_status_desc,
+                        "StatusDesc",
+                    )?,
+                    cls_logset_id: crate::runtime::de::required(
+                        v_cls_logset_id,
+                        "ClsLogsetId",
+                    )?,
+                    cls_topic_id: crate::runtime::de::required(
+                        v_cls_topic_id,
+                        "ClsTopicId",
+                    )?,
+                    function_id: crate::runtime::de::required(
+                        v_function_id,
+                        "FunctionId",
+                    )?,
+                    tags: crate::runtime::de::required(v_tags, "Tags")?,
+                    eip_config: crate::runtime::de::required(v_eip_config, "EipConfig")?,
+                    access_info: crate::runtime::de::required(
+                        v_access_info,
+                        "AccessInfo",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    l5_enable: crate::runtime::de::required(v_l5_enable, "L5Enable")?,
+                    layers: crate::runtime::de::required(v_layers, "Layers")?,
+                    dead_letter_config: crate::runtime::de::required(
+                        v_dead_letter_config,
+                        "DeadLetterConfig",
+                    )?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    public_net_config: v_public_net_config,
+                    ons_enable: v_ons_enable,
+                    cfs_config: crate::runtime::de::required(v_cfs_config, "CfsConfig")?,
+                    available_status: crate::runtime::de::required(
+                        v_available_status,
+                        "AvailableStatus",
+                    )?,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    init_timeout: crate::runtime::de::required(
+                        v_init_timeout,
+                        "InitTimeout",
+                    )?,
+                    status_reasons: crate::runtime::de::required(
+                        v_status_reasons,
+                        "StatusReasons",
+                    )?,
+                    async_run_enable: crate::runtime::de::required(
+                        v_async_run_enable,
+                        "AsyncRunEnable",
+                    )?,
+                    trace_enable: crate::runtime::de::required(
+                        v_trace_enable,
+                        "TraceEnable",
+                    )?,
+                    image_config: v_image_config,
+                    protocol_type: v_protocol_type,
+                    protocol_params: v_protocol_params,
+                    instance_concurrency_config: v_instance_concurrency_config,
+                    dns_cache: crate::runtime::de::required(v_dns_cache, "DnsCache")?,
+                    intranet_config: v_intranet_config,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

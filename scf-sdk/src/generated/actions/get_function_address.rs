@@ -7,7 +7,7 @@
 /// The input of the `GetFunctionAddress` action.
 ///
 /// Build one with [`GetFunctionAddressRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionAddressRequest {
     /// Name of the function.
@@ -18,12 +18,12 @@ pub struct GetFunctionAddressRequest {
     /// Version of the function.
     ///
     /// Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
@@ -96,6 +96,47 @@ impl<C> GetFunctionAddressRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionAddressRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionAddressRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionAddressRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionAddressRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionAddressRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    qualifier: v_qualifier,
+                    namespace: v_namespace,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetFunctionAddressRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetFunctionAddressRequestBuilder<D> {
@@ -125,7 +166,7 @@ impl GetFunctionAddressRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetFunctionAddress` action.
 ///
 /// Build one with [`GetFunctionAddressResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionAddressResponse {
     /// COS address from which the code package can be downloaded.
@@ -223,10 +264,51 @@ impl GetFunctionAddressResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionAddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionAddressResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionAddressResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionAddressResponse, A::Error> {
+                let mut v_url: Option<String> = None;
+                let mut v_code_sha256: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Url" => v_url = map.next_value()?,
+                        "CodeSha256" => v_code_sha256 = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionAddressResponse {
+                    url: crate::runtime::de::required(v_url, "Url")?,
+                    code_sha256: crate::runtime::de::required(
+                        v_code_sha256,
+                        "CodeSha256",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetFunctionAddress` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetFunctionAddressErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::AsyncTriggerConfig;
 /// The input of the `GetFunctionEventInvokeConfig` action.
 ///
 /// Build one with [`GetFunctionEventInvokeConfigRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionEventInvokeConfigRequest {
     /// Name of the function.
@@ -20,12 +20,12 @@ pub struct GetFunctionEventInvokeConfigRequest {
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Version of the function.
     ///
     /// Default when absent: `$LATEST`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
 }
 
@@ -100,6 +100,47 @@ impl<C> GetFunctionEventInvokeConfigRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionEventInvokeConfigRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionEventInvokeConfigRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionEventInvokeConfigRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionEventInvokeConfigRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionEventInvokeConfigRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    qualifier: v_qualifier,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetFunctionEventInvokeConfigRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(
@@ -132,7 +173,7 @@ impl GetFunctionEventInvokeConfigRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetFunctionEventInvokeConfig` action.
 ///
 /// Build one with [`GetFunctionEventInvokeConfigResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionEventInvokeConfigResponse {
     /// Asynchronous retry settings.
@@ -207,10 +248,50 @@ impl GetFunctionEventInvokeConfigResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionEventInvokeConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionEventInvokeConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionEventInvokeConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionEventInvokeConfigResponse, A::Error> {
+                let mut v_async_trigger_config: Option<AsyncTriggerConfig> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "AsyncTriggerConfig" => {
+                            v_async_trigger_config = map.next_value()?;
+                        }
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionEventInvokeConfigResponse {
+                    async_trigger_config: crate::runtime::de::required(
+                        v_async_trigger_config,
+                        "AsyncTriggerConfig",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetFunctionEventInvokeConfig` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetFunctionEventInvokeConfigErrorCode {
     /// `ActionOffline`: The action has been taken offline.

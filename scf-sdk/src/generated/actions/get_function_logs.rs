@@ -12,71 +12,67 @@ use crate::generated::types::{
 ///
 /// Build one with [`GetFunctionLogsRequest::builder`].
 #[deprecated(note = "Taken offline; use `GetRequestStatus` or CLS log search instead.")]
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionLogsRequest {
     /// Name of the function. Optional for compatibility, but recommended, since log retrieval may fail without it. For functions bound to CLS, CLS's own APIs give better log search.
     ///
     /// Example: `helloworld-demo`.
-    #[serde(rename = "FunctionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
     /// Offset of the first log entry to return; `Offset` + `Limit` must not exceed 10000.
     ///
     /// Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Number of log entries to return; `Offset` + `Limit` must not exceed 10000.
     ///
     /// Example: `20`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Sort order of the logs.
     ///
     /// Example: `desc`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<LogSortOrder>,
     /// Field the logs are sorted by.
     ///
     /// Example: `function_name`.
-    #[serde(rename = "OrderBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OrderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<LogSortKey>,
     /// Log filter. `RetCode=not0` returns only failed invocations, `RetCode=is0` only successful ones; when omitted, all logs are returned.
     ///
     /// Example: `not0`.
-    #[serde(rename = "Filter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<LogFilter>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Version of the function.
     ///
     /// Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Request ID of the invocation whose logs to return.
     ///
     /// Example: `d1922633-55cf-443a-a6cc-0788ce93df06`.
-    #[serde(
-        rename = "FunctionRequestId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "FunctionRequestId", skip_serializing_if = "Option::is_none")]
     pub function_request_id: Option<String>,
     /// Start of the query window, as `YYYY-MM-DD HH:MM:SS`; must be within one day of `EndTime`.
     ///
     /// Example: `2017-05-16 20:00:00`.
-    #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End of the query window, as `YYYY-MM-DD HH:MM:SS`; must be within one day of `StartTime`.
     ///
     /// Example: `2017-05-16 20:59:59`.
-    #[serde(rename = "EndTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Log search context (no longer used).
     #[deprecated(note = "Field has been taken offline.")]
-    #[serde(rename = "SearchContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SearchContext", skip_serializing_if = "Option::is_none")]
     pub search_context: Option<LogSearchContext>,
 }
 
@@ -272,6 +268,71 @@ impl<C> GetFunctionLogsRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionLogsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionLogsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionLogsRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionLogsRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_limit: Option<i64> = None;
+                let mut v_order: Option<LogSortOrder> = None;
+                let mut v_order_by: Option<LogSortKey> = None;
+                let mut v_filter: Option<LogFilter> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_function_request_id: Option<String> = None;
+                let mut v_start_time: Option<String> = None;
+                let mut v_end_time: Option<String> = None;
+                let mut v_search_context: Option<LogSearchContext> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "OrderBy" => v_order_by = map.next_value()?,
+                        "Filter" => v_filter = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "FunctionRequestId" => v_function_request_id = map.next_value()?,
+                        "StartTime" => v_start_time = map.next_value()?,
+                        "EndTime" => v_end_time = map.next_value()?,
+                        "SearchContext" => v_search_context = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionLogsRequest {
+                    function_name: v_function_name,
+                    offset: v_offset,
+                    limit: v_limit,
+                    order: v_order,
+                    order_by: v_order_by,
+                    filter: v_filter,
+                    namespace: v_namespace,
+                    qualifier: v_qualifier,
+                    function_request_id: v_function_request_id,
+                    start_time: v_start_time,
+                    end_time: v_end_time,
+                    search_context: v_search_context,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetFunctionLogsRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetFunctionLogsRequestBuilder<D> {
@@ -310,7 +371,7 @@ impl GetFunctionLogsRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetFunctionLogs` action.
 ///
 /// Build one with [`GetFunctionLogsResponse::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFunctionLogsResponse {
     /// Total number of matching log entries.
@@ -323,7 +384,7 @@ pub struct GetFunctionLogsResponse {
     pub data: Vec<FunctionLog>,
     /// Log search context (no longer used).
     #[deprecated(note = "Field has been taken offline.")]
-    #[serde(rename = "SearchContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SearchContext", skip_serializing_if = "Option::is_none")]
     pub search_context: Option<LogSearchContext>,
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
     #[serde(rename = "RequestId")]
@@ -424,10 +485,54 @@ impl GetFunctionLogsResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetFunctionLogsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetFunctionLogsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetFunctionLogsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionLogsResponse, A::Error> {
+                let mut v_total_count: Option<i64> = None;
+                let mut v_data: Option<Vec<FunctionLog>> = None;
+                let mut v_search_context: Option<LogSearchContext> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "Data" => v_data = map.next_value()?,
+                        "SearchContext" => v_search_context = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionLogsResponse {
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    data: crate::runtime::de::required(v_data, "Data")?,
+                    search_context: v_search_context,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetFunctionLogs` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetFunctionLogsErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -7,7 +7,7 @@
 /// The input of the `GetLayerVersion` action.
 ///
 /// Build one with [`GetLayerVersionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetLayerVersionRequest {
     /// Name of the layer.
@@ -82,6 +82,44 @@ impl<C> GetLayerVersionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetLayerVersionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetLayerVersionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetLayerVersionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionRequest, A::Error> {
+                let mut v_layer_name: Option<String> = None;
+                let mut v_layer_version: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "LayerVersion" => v_layer_version = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionRequest {
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    layer_version: crate::runtime::de::required(
+                        v_layer_version,
+                        "LayerVersion",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetLayerVersionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetLayerVersionRequestBuilder<D> {
@@ -110,7 +148,7 @@ impl GetLayerVersionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetLayerVersion` action.
 ///
 /// Build one with [`GetLayerVersionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetLayerVersionResponse {
     /// Runtimes the layer is compatible with.
@@ -377,10 +415,84 @@ impl GetLayerVersionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetLayerVersionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetLayerVersionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetLayerVersionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionResponse, A::Error> {
+                let mut v_compatible_runtimes: Option<Vec<String>> = None;
+                let mut v_code_sha256: Option<String> = None;
+                let mut v_location: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_license_info: Option<String> = None;
+                let mut v_layer_version: Option<i64> = None;
+                let mut v_layer_name: Option<String> = None;
+                let mut v_status: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CompatibleRuntimes" => v_compatible_runtimes = map.next_value()?,
+                        "CodeSha256" => v_code_sha256 = map.next_value()?,
+                        "Location" => v_location = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "LicenseInfo" => v_license_info = map.next_value()?,
+                        "LayerVersion" => v_layer_version = map.next_value()?,
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionResponse {
+                    compatible_runtimes: crate::runtime::de::required(
+                        v_compatible_runtimes,
+                        "CompatibleRuntimes",
+                    )?,
+                    code_sha256: crate::runtime::de::required(
+                        v_code_sha256,
+                        "CodeSha256",
+                    )?,
+                    location: crate::runtime::de::required(v_location, "Location")?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    license_info: crate::runtime::de::required(
+                        v_license_info,
+                        "LicenseInfo",
+                    )?,
+                    layer_version: crate::runtime::de::required(
+                        v_layer_version,
+                        "LayerVersion",
+                    )?,
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetLayerVersion` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetLayerVersionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::VersionProvisionedConcurrencyInfo;
 /// The input of the `GetProvisionedConcurrencyConfig` action.
 ///
 /// Build one with [`GetProvisionedConcurrencyConfigRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProvisionedConcurrencyConfigRequest {
     /// Name of the function to query.
@@ -20,12 +20,12 @@ pub struct GetProvisionedConcurrencyConfigRequest {
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Version number of the function; omit it to get the settings of all versions.
     ///
     /// Example: `1`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
 }
 
@@ -100,6 +100,50 @@ impl<C> GetProvisionedConcurrencyConfigRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetProvisionedConcurrencyConfigRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetProvisionedConcurrencyConfigRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(
+                    f,
+                    "GetProvisionedConcurrencyConfigRequest",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetProvisionedConcurrencyConfigRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetProvisionedConcurrencyConfigRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    qualifier: v_qualifier,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetProvisionedConcurrencyConfigRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(
@@ -132,7 +176,7 @@ impl GetProvisionedConcurrencyConfigRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetProvisionedConcurrencyConfig` action.
 ///
 /// Build one with [`GetProvisionedConcurrencyConfigResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProvisionedConcurrencyConfigResponse {
     /// Provisioned concurrency that can still be allocated to this function.
@@ -234,10 +278,56 @@ impl GetProvisionedConcurrencyConfigResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetProvisionedConcurrencyConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetProvisionedConcurrencyConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(
+                    f,
+                    "GetProvisionedConcurrencyConfigResponse",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetProvisionedConcurrencyConfigResponse, A::Error> {
+                let mut v_unallocated_concurrency_num: Option<u64> = None;
+                let mut v_allocated: Option<Vec<VersionProvisionedConcurrencyInfo>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "UnallocatedConcurrencyNum" => {
+                            v_unallocated_concurrency_num = map.next_value()?;
+                        }
+                        "Allocated" => v_allocated = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetProvisionedConcurrencyConfigResponse {
+                    unallocated_concurrency_num: crate::runtime::de::required(
+                        v_unallocated_concurrency_num,
+                        "UnallocatedConcurrencyNum",
+                    )?,
+                    allocated: crate::runtime::de::required(v_allocated, "Allocated")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetProvisionedConcurrencyConfig` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetProvisionedConcurrencyConfigErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::RequestStatus;
 /// The input of the `GetRequestStatus` action.
 ///
 /// Build one with [`GetRequestStatusRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetRequestStatusRequest {
     /// Name of the function.
@@ -25,17 +25,17 @@ pub struct GetRequestStatusRequest {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Start of the query window, as `YYYY-MM-DD HH:MM:SS`; omit it to start 15 minutes before now.
     ///
     /// Example: `2017-05-16 20:00:00`.
-    #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End of the query window, as `YYYY-MM-DD HH:MM:SS`; must be later than `StartTime` and is required when `StartTime` is set. Defaults to now when `StartTime` is omitted.
     ///
     /// Example: `2017-05-16 20:59:59`.
-    #[serde(rename = "EndTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -141,6 +141,56 @@ impl<C> GetRequestStatusRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetRequestStatusRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetRequestStatusRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetRequestStatusRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetRequestStatusRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_function_request_id: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_start_time: Option<String> = None;
+                let mut v_end_time: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "FunctionRequestId" => v_function_request_id = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "StartTime" => v_start_time = map.next_value()?,
+                        "EndTime" => v_end_time = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetRequestStatusRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    function_request_id: crate::runtime::de::required(
+                        v_function_request_id,
+                        "FunctionRequestId",
+                    )?,
+                    namespace: v_namespace,
+                    start_time: v_start_time,
+                    end_time: v_end_time,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> GetRequestStatusRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> GetRequestStatusRequestBuilder<D> {
@@ -172,16 +222,16 @@ impl GetRequestStatusRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `GetRequestStatus` action.
 ///
 /// Build one with [`GetRequestStatusResponse::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetRequestStatusResponse {
     /// Total number of execution statuses. May be null when no valid value is available.
     ///
     /// Example: `10`.
-    #[serde(rename = "TotalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TotalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
     /// Execution statuses of the request. May be null when no valid value is available.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RequestStatus>>,
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
     #[serde(rename = "RequestId")]
@@ -256,10 +306,48 @@ impl GetRequestStatusResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetRequestStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = GetRequestStatusResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "GetRequestStatusResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetRequestStatusResponse, A::Error> {
+                let mut v_total_count: Option<i64> = None;
+                let mut v_data: Option<Vec<RequestStatus>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "Data" => v_data = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetRequestStatusResponse {
+                    total_count: v_total_count,
+                    data: v_data,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `GetRequestStatus` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetRequestStatusErrorCode {
     /// `ActionOffline`: The action has been taken offline.

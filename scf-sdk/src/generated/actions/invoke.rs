@@ -9,7 +9,7 @@ use crate::generated::types::{InvocationType, ResultValue};
 /// The input of the `Invoke` action.
 ///
 /// Build one with [`InvokeRequest::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InvokeRequest {
     /// Name of the function.
@@ -20,41 +20,39 @@ pub struct InvokeRequest {
     /// Invocation mode. The API times out after 300 seconds; use `Event` for longer runs.
     ///
     /// Default when absent: `RequestResponse`. Example: `RequestResponse`.
-    #[serde(rename = "InvocationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<InvocationType>,
     /// Version number or alias of the function to invoke.
     ///
     /// Default when absent: `$LATEST`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Input of the function as JSON; it becomes the handler's `event` argument. Asynchronous calls accept at most 128 KB.
     ///
     /// Length: at most 6291456 bytes (6 MB). Sent as a string of JSON. Example: `{"key":"value"}`.
     #[serde(
         rename = "ClientContext",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub client_context: Option<serde_json::Value>,
     /// Log type of the invocation result, e.g. `Tail`; the log is empty for asynchronous calls.
     ///
     /// Example: `Tail`.
-    #[serde(rename = "LogType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
     pub log_type: Option<String>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Routing key for traffic-split (canary) invocation, e.g. `{"k":"v"}`.
     ///
     /// Length: at most 1024 bytes. Sent as a string of JSON. Example: `{"key":"value"}`.
     #[serde(
         rename = "RoutingKey",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub routing_key: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -192,6 +190,75 @@ impl<C> InvokeRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for InvokeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = InvokeRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "InvokeRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_invocation_type: Option<InvocationType> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_client_context: Option<serde_json::Value> = None;
+                let mut v_log_type: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_routing_key: Option<
+                    std::collections::BTreeMap<String, String>,
+                > = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "InvocationType" => v_invocation_type = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "ClientContext" => {
+                            v_client_context = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        "LogType" => v_log_type = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "RoutingKey" => {
+                            v_routing_key = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<
+                                        std::collections::BTreeMap<String, String>,
+                                    >,
+                                >()?
+                                .0;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    invocation_type: v_invocation_type,
+                    qualifier: v_qualifier,
+                    client_context: v_client_context,
+                    log_type: v_log_type,
+                    namespace: v_namespace,
+                    routing_key: v_routing_key,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> InvokeRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> InvokeRequestBuilder<D> {
@@ -256,7 +323,7 @@ impl<C> std::fmt::Debug for InvokeRequestBuilder<C> {
 /// The output of the `Invoke` action.
 ///
 /// Build one with [`InvokeResponse::builder`].
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InvokeResponse {
     /// Result of the function execution.
@@ -326,6 +393,41 @@ impl InvokeResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for InvokeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = InvokeResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "InvokeResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeResponse, A::Error> {
+                let mut v_result: Option<ResultValue> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Result" => v_result = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeResponse {
+                    result: crate::runtime::de::required(v_result, "Result")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl std::fmt::Debug for InvokeResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeResponse")
@@ -347,7 +449,7 @@ impl std::fmt::Debug for InvokeResponseBuilder {
 /// Error codes that `Invoke` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvokeErrorCode {
     /// `ActionOffline`: The action has been taken offline.

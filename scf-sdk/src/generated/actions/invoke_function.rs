@@ -11,7 +11,7 @@ use crate::generated::types::{LogType, ResultValue};
 /// The input of the `InvokeFunction` action.
 ///
 /// Build one with [`InvokeFunctionRequest::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InvokeFunctionRequest {
     /// Name of the function to invoke.
@@ -22,36 +22,34 @@ pub struct InvokeFunctionRequest {
     /// Version number or alias of the function to invoke.
     ///
     /// Default when absent: `$DEFAULT`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// The function's input; it becomes the `event` argument of the handler. Sent as a JSON string of at most 6 MB.
     ///
     /// Length: at most 6291456 bytes (6 MB). Sent as a string of JSON. Example: `{"key":"value"}`.
     #[serde(
         rename = "Event",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub event: Option<serde_json::Value>,
     /// Whether the response carries the invocation's log (up to 4 KB).
     ///
     /// Default when absent: `None`. Example: `Tail`.
-    #[serde(rename = "LogType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
     pub log_type: Option<LogType>,
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Routing key for canary (gray) releases: a JSON object whose keys and values are strings, at most 1024 bytes once encoded.
     ///
     /// Length: at most 1024 bytes. Sent as a string of JSON. Example: `{"key":"value"}`.
     #[serde(
         rename = "RoutingKey",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub routing_key: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -175,6 +173,72 @@ impl<C> InvokeFunctionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for InvokeFunctionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = InvokeFunctionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "InvokeFunctionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeFunctionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_event: Option<serde_json::Value> = None;
+                let mut v_log_type: Option<LogType> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_routing_key: Option<
+                    std::collections::BTreeMap<String, String>,
+                > = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Event" => {
+                            v_event = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        "LogType" => v_log_type = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "RoutingKey" => {
+                            v_routing_key = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<
+                                        std::collections::BTreeMap<String, String>,
+                                    >,
+                                >()?
+                                .0;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeFunctionRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    qualifier: v_qualifier,
+                    event: v_event,
+                    log_type: v_log_type,
+                    namespace: v_namespace,
+                    routing_key: v_routing_key,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> InvokeFunctionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> InvokeFunctionRequestBuilder<D> {
@@ -230,7 +294,7 @@ impl<C> std::fmt::Debug for InvokeFunctionRequestBuilder<C> {
 /// The output of the `InvokeFunction` action.
 ///
 /// Build one with [`InvokeFunctionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InvokeFunctionResponse {
     /// The result of the invocation.
@@ -300,10 +364,45 @@ impl InvokeFunctionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for InvokeFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = InvokeFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "InvokeFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeFunctionResponse, A::Error> {
+                let mut v_result: Option<ResultValue> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Result" => v_result = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeFunctionResponse {
+                    result: crate::runtime::de::required(v_result, "Result")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `InvokeFunction` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvokeFunctionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

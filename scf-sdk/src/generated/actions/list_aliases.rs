@@ -9,7 +9,7 @@ use crate::generated::types::Alias;
 /// The input of the `ListAliases` action.
 ///
 /// Build one with [`ListAliasesRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAliasesRequest {
     /// Name of the function.
@@ -20,26 +20,22 @@ pub struct ListAliasesRequest {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// If given, only aliases associated with this function version are returned.
     ///
     /// Example: `1`.
-    #[serde(
-        rename = "FunctionVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
     pub function_version: Option<String>,
     /// Offset of the first result to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
     /// Maximum number of results to return.
     ///
     /// Default when absent: `20`. Example: `10`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
 }
 
@@ -140,6 +136,53 @@ impl<C> ListAliasesRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListAliasesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListAliasesRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListAliasesRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAliasesRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_function_version: Option<String> = None;
+                let mut v_offset: Option<String> = None;
+                let mut v_limit: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAliasesRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    function_version: v_function_version,
+                    offset: v_offset,
+                    limit: v_limit,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListAliasesRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListAliasesRequestBuilder<D> {
@@ -168,7 +211,7 @@ impl ListAliasesRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListAliases` action.
 ///
 /// Build one with [`ListAliasesResponse::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAliasesResponse {
     /// Aliases of the function.
@@ -262,10 +305,51 @@ impl ListAliasesResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListAliasesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListAliasesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListAliasesResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAliasesResponse, A::Error> {
+                let mut v_aliases: Option<Vec<Alias>> = None;
+                let mut v_total_count: Option<u64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Aliases" => v_aliases = map.next_value()?,
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAliasesResponse {
+                    aliases: crate::runtime::de::required(v_aliases, "Aliases")?,
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListAliases` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAliasesErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::{AsyncEvent, AsyncEventSortKey, SortOrder, TimeInte
 /// The input of the `ListAsyncEvents` action.
 ///
 /// Build one with [`ListAsyncEventsRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAsyncEventsRequest {
     /// Name of the function.
@@ -20,65 +20,53 @@ pub struct ListAsyncEventsRequest {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Filter: function version.
     ///
     /// Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Filter: invocation types, e.g. `COS`.
     ///
     /// Example: `[COS]`.
-    #[serde(rename = "InvokeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InvokeType", skip_serializing_if = "Option::is_none")]
     pub invoke_type: Option<Vec<String>>,
     /// Filter: event statuses, e.g. `RUNNING`.
     ///
     /// Example: `RUNNING`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Vec<String>>,
     /// Filter: half-open interval `[start, end)` for the time the event started running.
-    #[serde(
-        rename = "StartTimeInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "StartTimeInterval", skip_serializing_if = "Option::is_none")]
     pub start_time_interval: Option<TimeInterval>,
     /// Filter: half-open interval `[start, end)` for the time the event finished running.
-    #[serde(
-        rename = "EndTimeInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EndTimeInterval", skip_serializing_if = "Option::is_none")]
     pub end_time_interval: Option<TimeInterval>,
     /// Sort order.
     ///
     /// Default when absent: `DESC`. Example: `DESC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Field the events are sorted by.
     ///
     /// Default when absent: `StartTime`. Example: `StartTime`.
-    #[serde(rename = "Orderby", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Orderby", skip_serializing_if = "Option::is_none")]
     pub orderby: Option<AsyncEventSortKey>,
     /// Offset of the first event to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Number of events to return.
     ///
     /// Default when absent: `20`. Maximum: 100. Example: `20`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Filter: request ID of the event's invocation.
     ///
     /// Example: `5f825fd3-a59d-4879-aa28-3ac967c128885f825fd3-a59d-4879-aa28-3ac9`.
-    #[serde(
-        rename = "InvokeRequestId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InvokeRequestId", skip_serializing_if = "Option::is_none")]
     pub invoke_request_id: Option<String>,
 }
 
@@ -280,6 +268,74 @@ impl<C> ListAsyncEventsRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListAsyncEventsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListAsyncEventsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListAsyncEventsRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAsyncEventsRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_invoke_type: Option<Vec<String>> = None;
+                let mut v_status: Option<Vec<String>> = None;
+                let mut v_start_time_interval: Option<TimeInterval> = None;
+                let mut v_end_time_interval: Option<TimeInterval> = None;
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_orderby: Option<AsyncEventSortKey> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_limit: Option<i64> = None;
+                let mut v_invoke_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "InvokeType" => v_invoke_type = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "StartTimeInterval" => v_start_time_interval = map.next_value()?,
+                        "EndTimeInterval" => v_end_time_interval = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "Orderby" => v_orderby = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "InvokeRequestId" => v_invoke_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAsyncEventsRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    qualifier: v_qualifier,
+                    invoke_type: v_invoke_type,
+                    status: v_status,
+                    start_time_interval: v_start_time_interval,
+                    end_time_interval: v_end_time_interval,
+                    order: v_order,
+                    orderby: v_orderby,
+                    offset: v_offset,
+                    limit: v_limit,
+                    invoke_request_id: v_invoke_request_id,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListAsyncEventsRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListAsyncEventsRequestBuilder<D> {
@@ -318,7 +374,7 @@ impl ListAsyncEventsRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListAsyncEvents` action.
 ///
 /// Build one with [`ListAsyncEventsResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAsyncEventsResponse {
     /// Total number of events that match the filters.
@@ -412,10 +468,51 @@ impl ListAsyncEventsResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListAsyncEventsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListAsyncEventsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListAsyncEventsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAsyncEventsResponse, A::Error> {
+                let mut v_total_count: Option<i64> = None;
+                let mut v_event_list: Option<Vec<AsyncEvent>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "EventList" => v_event_list = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAsyncEventsResponse {
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    event_list: crate::runtime::de::required(v_event_list, "EventList")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListAsyncEvents` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAsyncEventsErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,31 +9,31 @@ use crate::generated::types::{DomainInfo, Filter, SortOrder, TimeSortKey};
 /// The input of the `ListCustomDomains` action.
 ///
 /// Build one with [`ListCustomDomainsRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListCustomDomainsRequest {
     /// Offset of the first domain to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Number of domains to return.
     ///
     /// Default when absent: `20`. Example: `10`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Field the domains are sorted by.
     ///
     /// Default when absent: `AddTime`. Example: `AddTime`.
-    #[serde(rename = "OrderBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OrderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<TimeSortKey>,
     /// Sort order.
     ///
     /// Default when absent: `DESC`. Example: `DESC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Filter conditions.
-    #[serde(rename = "Filters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
 }
 
@@ -129,6 +129,50 @@ impl<C> ListCustomDomainsRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListCustomDomainsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListCustomDomainsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListCustomDomainsRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCustomDomainsRequest, A::Error> {
+                let mut v_offset: Option<u64> = None;
+                let mut v_limit: Option<u64> = None;
+                let mut v_order_by: Option<TimeSortKey> = None;
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_filters: Option<Vec<Filter>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "OrderBy" => v_order_by = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "Filters" => v_filters = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCustomDomainsRequest {
+                    offset: v_offset,
+                    limit: v_limit,
+                    order_by: v_order_by,
+                    order: v_order,
+                    filters: v_filters,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListCustomDomainsRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListCustomDomainsRequestBuilder<D> {
@@ -160,16 +204,16 @@ impl ListCustomDomainsRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListCustomDomains` action.
 ///
 /// Build one with [`ListCustomDomainsResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListCustomDomainsResponse {
     /// Total number of domains.
     ///
     /// Example: `1`.
-    #[serde(rename = "Total", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Total", skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
     /// Custom domains found. May be `null` when no value is available.
-    #[serde(rename = "Domains", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<DomainInfo>>,
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
     #[serde(rename = "RequestId")]
@@ -241,6 +285,44 @@ impl ListCustomDomainsResponseBuilder {
                     member: "RequestId",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCustomDomainsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListCustomDomainsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListCustomDomainsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCustomDomainsResponse, A::Error> {
+                let mut v_total: Option<u64> = None;
+                let mut v_domains: Option<Vec<DomainInfo>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Total" => v_total = map.next_value()?,
+                        "Domains" => v_domains = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCustomDomainsResponse {
+                    total: v_total,
+                    domains: v_domains,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

@@ -9,48 +9,48 @@ use crate::generated::types::{Filter, Function, FunctionSortKey, SortOrder};
 /// The input of the `ListFunctions` action.
 ///
 /// Build one with [`ListFunctionsRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListFunctionsRequest {
     /// Sort direction of the results.
     ///
     /// Example: `ASC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Field used to sort the results.
     ///
     /// Example: `ModTime`.
-    #[serde(rename = "Orderby", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Orderby", skip_serializing_if = "Option::is_none")]
     pub orderby: Option<FunctionSortKey>,
     /// Offset of the first result to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Maximum number of results to return.
     ///
     /// Default when absent: `20`. Example: `2`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Fuzzy match on the function name.
     ///
     /// Example: `hello-world`.
-    #[serde(rename = "SearchKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SearchKey", skip_serializing_if = "Option::is_none")]
     pub search_key: Option<String>,
     /// Namespace to list functions from.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Fuzzy match on the function description.
     ///
     /// Example: `function1`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Filters on function attributes or tags; for a tag use `Name` `tag-<key>` with the tag values. `VpcId`, `SubnetId`, `ClsTopicId`, `ClsLogsetId`, `Role`, `CfsId`, `CfsMountInsId` and `Eip` take one value; `Status`, `Runtime`, `Type`, `PublicNetStatus`, `AsyncRunEnable`, `TraceEnable` and `Stamp` take up to 20.
     ///
     /// At most 10 items. Example: `[{"Name":"Status","Values":["CreateFailed","Creating"]}]`.
-    #[serde(rename = "Filters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
 }
 
@@ -188,6 +188,59 @@ impl<C> ListFunctionsRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListFunctionsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListFunctionsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListFunctionsRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionsRequest, A::Error> {
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_orderby: Option<FunctionSortKey> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_limit: Option<i64> = None;
+                let mut v_search_key: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_filters: Option<Vec<Filter>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Order" => v_order = map.next_value()?,
+                        "Orderby" => v_orderby = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "SearchKey" => v_search_key = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Filters" => v_filters = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionsRequest {
+                    order: v_order,
+                    orderby: v_orderby,
+                    offset: v_offset,
+                    limit: v_limit,
+                    search_key: v_search_key,
+                    namespace: v_namespace,
+                    description: v_description,
+                    filters: v_filters,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListFunctionsRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListFunctionsRequestBuilder<D> {
@@ -219,7 +272,7 @@ impl ListFunctionsRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListFunctions` action.
 ///
 /// Build one with [`ListFunctionsResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListFunctionsResponse {
     /// Functions that match the query.
@@ -313,10 +366,51 @@ impl ListFunctionsResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListFunctionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListFunctionsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListFunctionsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionsResponse, A::Error> {
+                let mut v_functions: Option<Vec<Function>> = None;
+                let mut v_total_count: Option<i64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Functions" => v_functions = map.next_value()?,
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionsResponse {
+                    functions: crate::runtime::de::required(v_functions, "Functions")?,
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListFunctions` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListFunctionsErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::LayerVersionInfo;
 /// The input of the `ListLayerVersions` action.
 ///
 /// Build one with [`ListLayerVersionsRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListLayerVersionsRequest {
     /// Name of the layer.
@@ -20,11 +20,7 @@ pub struct ListLayerVersionsRequest {
     /// Compatible runtimes to filter layer versions by.
     ///
     /// Example: `Nodejs16.13`.
-    #[serde(
-        rename = "CompatibleRuntime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CompatibleRuntime", skip_serializing_if = "Option::is_none")]
     pub compatible_runtime: Option<Vec<String>>,
 }
 
@@ -86,6 +82,41 @@ impl<C> ListLayerVersionsRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListLayerVersionsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListLayerVersionsRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListLayerVersionsRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayerVersionsRequest, A::Error> {
+                let mut v_layer_name: Option<String> = None;
+                let mut v_compatible_runtime: Option<Vec<String>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "CompatibleRuntime" => v_compatible_runtime = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayerVersionsRequest {
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    compatible_runtime: v_compatible_runtime,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListLayerVersionsRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListLayerVersionsRequestBuilder<D> {
@@ -114,7 +145,7 @@ impl ListLayerVersionsRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListLayerVersions` action.
 ///
 /// Build one with [`ListLayerVersionsResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListLayerVersionsResponse {
     /// Versions of the layer.
@@ -187,10 +218,48 @@ impl ListLayerVersionsResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListLayerVersionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListLayerVersionsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListLayerVersionsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayerVersionsResponse, A::Error> {
+                let mut v_layer_versions: Option<Vec<LayerVersionInfo>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerVersions" => v_layer_versions = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayerVersionsResponse {
+                    layer_versions: crate::runtime::de::required(
+                        v_layer_versions,
+                        "LayerVersions",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListLayerVersions` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListLayerVersionsErrorCode {
     /// `ActionOffline`: The action has been taken offline.

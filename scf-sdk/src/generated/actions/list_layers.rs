@@ -9,32 +9,28 @@ use crate::generated::types::LayerVersionInfo;
 /// The input of the `ListLayers` action.
 ///
 /// Build one with [`ListLayersRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListLayersRequest {
     /// Return only layers compatible with this runtime, e.g. `Nodejs16.13`.
     ///
     /// Example: `Nodejs16.13`.
-    #[serde(
-        rename = "CompatibleRuntime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CompatibleRuntime", skip_serializing_if = "Option::is_none")]
     pub compatible_runtime: Option<String>,
     /// Offset of the first layer to return.
     ///
     /// Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Number of layers to return.
     ///
     /// Example: `10`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Keyword matched fuzzily against layer names.
     ///
     /// Example: `<SearchKey>`.
-    #[serde(rename = "SearchKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SearchKey", skip_serializing_if = "Option::is_none")]
     pub search_key: Option<String>,
 }
 
@@ -116,6 +112,47 @@ impl<C> ListLayersRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListLayersRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListLayersRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListLayersRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayersRequest, A::Error> {
+                let mut v_compatible_runtime: Option<String> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_limit: Option<i64> = None;
+                let mut v_search_key: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CompatibleRuntime" => v_compatible_runtime = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "SearchKey" => v_search_key = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayersRequest {
+                    compatible_runtime: v_compatible_runtime,
+                    offset: v_offset,
+                    limit: v_limit,
+                    search_key: v_search_key,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListLayersRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListLayersRequestBuilder<D> {
@@ -143,7 +180,7 @@ impl ListLayersRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListLayers` action.
 ///
 /// Build one with [`ListLayersResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListLayersResponse {
     /// Layers found.
@@ -237,10 +274,51 @@ impl ListLayersResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListLayersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListLayersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListLayersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayersResponse, A::Error> {
+                let mut v_layers: Option<Vec<LayerVersionInfo>> = None;
+                let mut v_total_count: Option<i64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Layers" => v_layers = map.next_value()?,
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayersResponse {
+                    layers: crate::runtime::de::required(v_layers, "Layers")?,
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListLayers` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListLayersErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,33 +9,33 @@ use crate::generated::types::{Namespace, NamespaceSortKey, SearchKey, SortOrder}
 /// The input of the `ListNamespaces` action.
 ///
 /// Build one with [`ListNamespacesRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListNamespacesRequest {
     /// Number of namespaces to return.
     ///
     /// Default when absent: `20`. Example: `10`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Offset of the first namespace to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Field the results are sorted by.
     ///
     /// Example: `Name`.
-    #[serde(rename = "Orderby", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Orderby", skip_serializing_if = "Option::is_none")]
     pub orderby: Option<NamespaceSortKey>,
     /// Sort order.
     ///
     /// Example: `DESC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Keyword search conditions; `Key` is `Namespace` or `Description`, and multiple conditions are combined with AND.
     ///
     /// Example: `{"Key":"Namespace":Value:"ns1"}`.
-    #[serde(rename = "SearchKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SearchKey", skip_serializing_if = "Option::is_none")]
     pub search_key: Option<Vec<SearchKey>>,
 }
 
@@ -131,6 +131,50 @@ impl<C> ListNamespacesRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListNamespacesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListNamespacesRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListNamespacesRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListNamespacesRequest, A::Error> {
+                let mut v_limit: Option<i64> = None;
+                let mut v_offset: Option<i64> = None;
+                let mut v_orderby: Option<NamespaceSortKey> = None;
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_search_key: Option<Vec<SearchKey>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Limit" => v_limit = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Orderby" => v_orderby = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "SearchKey" => v_search_key = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListNamespacesRequest {
+                    limit: v_limit,
+                    offset: v_offset,
+                    orderby: v_orderby,
+                    order: v_order,
+                    search_key: v_search_key,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListNamespacesRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListNamespacesRequestBuilder<D> {
@@ -159,7 +203,7 @@ impl ListNamespacesRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListNamespaces` action.
 ///
 /// Build one with [`ListNamespacesResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListNamespacesResponse {
     /// Namespace details.
@@ -253,10 +297,54 @@ impl ListNamespacesResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListNamespacesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListNamespacesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListNamespacesResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListNamespacesResponse, A::Error> {
+                let mut v_namespaces: Option<Vec<Namespace>> = None;
+                let mut v_total_count: Option<i64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Namespaces" => v_namespaces = map.next_value()?,
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListNamespacesResponse {
+                    namespaces: crate::runtime::de::required(
+                        v_namespaces,
+                        "Namespaces",
+                    )?,
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListNamespaces` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListNamespacesErrorCode {
     /// `ActionOffline`: The action has been taken offline.

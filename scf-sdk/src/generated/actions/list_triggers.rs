@@ -9,7 +9,7 @@ use crate::generated::types::{Filter, SortOrder, TriggerInfo, TriggerSortKey};
 /// The input of the `ListTriggers` action.
 ///
 /// Build one with [`ListTriggersRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListTriggersRequest {
     /// Name of the function.
@@ -20,32 +20,32 @@ pub struct ListTriggersRequest {
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Offset of the first result to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Maximum number of results to return.
     ///
     /// Default when absent: `20`. Example: `1`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Field used to sort the results.
     ///
     /// Default when absent: `mod_time`. Example: `add_time`.
-    #[serde(rename = "OrderBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OrderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<TriggerSortKey>,
     /// Sort direction of the results.
     ///
     /// Default when absent: `DESC`. Example: `ASC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Filters on triggers; supported names are `Qualifier` (version or alias), `TriggerName` and `Description`.
     ///
     /// Example: `Qualifier: $LATEST`.
-    #[serde(rename = "Filters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
 }
 
@@ -174,6 +174,59 @@ impl<C> ListTriggersRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListTriggersRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListTriggersRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListTriggersRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListTriggersRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_offset: Option<u64> = None;
+                let mut v_limit: Option<u64> = None;
+                let mut v_order_by: Option<TriggerSortKey> = None;
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_filters: Option<Vec<Filter>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "OrderBy" => v_order_by = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "Filters" => v_filters = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListTriggersRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    offset: v_offset,
+                    limit: v_limit,
+                    order_by: v_order_by,
+                    order: v_order,
+                    filters: v_filters,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListTriggersRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListTriggersRequestBuilder<D> {
@@ -204,7 +257,7 @@ impl ListTriggersRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListTriggers` action.
 ///
 /// Build one with [`ListTriggersResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListTriggersResponse {
     /// Total number of triggers.
@@ -300,10 +353,51 @@ impl ListTriggersResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListTriggersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListTriggersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListTriggersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListTriggersResponse, A::Error> {
+                let mut v_total_count: Option<u64> = None;
+                let mut v_triggers: Option<Vec<TriggerInfo>> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "Triggers" => v_triggers = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListTriggersResponse {
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    triggers: crate::runtime::de::required(v_triggers, "Triggers")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListTriggers` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListTriggersErrorCode {
     /// `ActionOffline`: The action has been taken offline.

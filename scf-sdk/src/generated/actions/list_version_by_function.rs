@@ -9,7 +9,7 @@ use crate::generated::types::{FunctionVersion, SortOrder, TimeSortKey};
 /// The input of the `ListVersionByFunction` action.
 ///
 /// Build one with [`ListVersionByFunctionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListVersionByFunctionRequest {
     /// Name of the function.
@@ -20,27 +20,27 @@ pub struct ListVersionByFunctionRequest {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Offset of the first result to return.
     ///
     /// Default when absent: `0`. Example: `0`.
-    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Maximum number of results to return.
     ///
     /// Default when absent: `20`. Example: `10`.
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Sort direction of the results.
     ///
     /// Example: `DESC`.
-    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
     /// Field used to sort the results.
     ///
     /// Example: `ModTime`.
-    #[serde(rename = "OrderBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OrderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<TimeSortKey>,
 }
 
@@ -157,6 +157,56 @@ impl<C> ListVersionByFunctionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListVersionByFunctionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListVersionByFunctionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListVersionByFunctionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListVersionByFunctionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_offset: Option<u64> = None;
+                let mut v_limit: Option<u64> = None;
+                let mut v_order: Option<SortOrder> = None;
+                let mut v_order_by: Option<TimeSortKey> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "Order" => v_order = map.next_value()?,
+                        "OrderBy" => v_order_by = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListVersionByFunctionRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    namespace: v_namespace,
+                    offset: v_offset,
+                    limit: v_limit,
+                    order: v_order,
+                    order_by: v_order_by,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> ListVersionByFunctionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> ListVersionByFunctionRequestBuilder<D> {
@@ -189,7 +239,7 @@ impl ListVersionByFunctionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `ListVersionByFunction` action.
 ///
 /// Build one with [`ListVersionByFunctionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListVersionByFunctionResponse {
     /// Version numbers of the function.
@@ -312,10 +362,57 @@ impl ListVersionByFunctionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ListVersionByFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ListVersionByFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ListVersionByFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListVersionByFunctionResponse, A::Error> {
+                let mut v_function_version: Option<Vec<String>> = None;
+                let mut v_versions: Option<Vec<FunctionVersion>> = None;
+                let mut v_total_count: Option<u64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "Versions" => v_versions = map.next_value()?,
+                        "TotalCount" => v_total_count = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListVersionByFunctionResponse {
+                    function_version: crate::runtime::de::required(
+                        v_function_version,
+                        "FunctionVersion",
+                    )?,
+                    versions: crate::runtime::de::required(v_versions, "Versions")?,
+                    total_count: crate::runtime::de::required(
+                        v_total_count,
+                        "TotalCount",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `ListVersionByFunction` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListVersionByFunctionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::{Code, Tag};
 /// The input of the `PublishLayerVersion` action.
 ///
 /// Build one with [`PublishLayerVersionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishLayerVersionRequest {
     /// Name of the layer.
@@ -28,15 +28,15 @@ pub struct PublishLayerVersionRequest {
     /// Description of the layer version.
     ///
     /// Example: `a layer desc`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Software license of the layer.
     ///
     /// Example: `<LicenseInfo>`.
-    #[serde(rename = "LicenseInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
     pub license_info: Option<String>,
     /// Tags of the layer, as an array of key-value pairs.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
@@ -166,6 +166,56 @@ impl<C> PublishLayerVersionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PublishLayerVersionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublishLayerVersionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublishLayerVersionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishLayerVersionRequest, A::Error> {
+                let mut v_layer_name: Option<String> = None;
+                let mut v_compatible_runtimes: Option<Vec<String>> = None;
+                let mut v_content: Option<Code> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_license_info: Option<String> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "CompatibleRuntimes" => v_compatible_runtimes = map.next_value()?,
+                        "Content" => v_content = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "LicenseInfo" => v_license_info = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishLayerVersionRequest {
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    compatible_runtimes: crate::runtime::de::required(
+                        v_compatible_runtimes,
+                        "CompatibleRuntimes",
+                    )?,
+                    content: crate::runtime::de::required(v_content, "Content")?,
+                    description: v_description,
+                    license_info: v_license_info,
+                    tags: v_tags,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> PublishLayerVersionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> PublishLayerVersionRequestBuilder<D> {
@@ -198,7 +248,7 @@ impl PublishLayerVersionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `PublishLayerVersion` action.
 ///
 /// Build one with [`PublishLayerVersionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishLayerVersionResponse {
     /// Version number of the layer version just created.
@@ -272,10 +322,48 @@ impl PublishLayerVersionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PublishLayerVersionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublishLayerVersionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublishLayerVersionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishLayerVersionResponse, A::Error> {
+                let mut v_layer_version: Option<i64> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerVersion" => v_layer_version = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishLayerVersionResponse {
+                    layer_version: crate::runtime::de::required(
+                        v_layer_version,
+                        "LayerVersion",
+                    )?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `PublishLayerVersion` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PublishLayerVersionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -7,7 +7,7 @@
 /// The input of the `PublishVersion` action.
 ///
 /// Build one with [`PublishVersionRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishVersionRequest {
     /// Name of the function to publish.
@@ -18,12 +18,12 @@ pub struct PublishVersionRequest {
     /// Description of the version.
     ///
     /// Example: `<Description>`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
@@ -96,6 +96,47 @@ impl<C> PublishVersionRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PublishVersionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublishVersionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublishVersionRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishVersionRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishVersionRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    description: v_description,
+                    namespace: v_namespace,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> PublishVersionRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> PublishVersionRequestBuilder<D> {
@@ -122,7 +163,7 @@ impl PublishVersionRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `PublishVersion` action.
 ///
 /// Build one with [`PublishVersionResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishVersionResponse {
     /// Version number of the function just published.
@@ -158,7 +199,7 @@ pub struct PublishVersionResponse {
     /// Runtime of the function. May be `null` when no value is available.
     ///
     /// Example: `Python2.7`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Namespace of the function.
     ///
@@ -357,10 +398,75 @@ impl PublishVersionResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PublishVersionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublishVersionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublishVersionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishVersionResponse, A::Error> {
+                let mut v_function_version: Option<String> = None;
+                let mut v_code_size: Option<i64> = None;
+                let mut v_memory_size: Option<i64> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_handler: Option<String> = None;
+                let mut v_timeout: Option<i64> = None;
+                let mut v_runtime: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "CodeSize" => v_code_size = map.next_value()?,
+                        "MemorySize" => v_memory_size = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Handler" => v_handler = map.next_value()?,
+                        "Timeout" => v_timeout = map.next_value()?,
+                        "Runtime" => v_runtime = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishVersionResponse {
+                    function_version: crate::runtime::de::required(
+                        v_function_version,
+                        "FunctionVersion",
+                    )?,
+                    code_size: crate::runtime::de::required(v_code_size, "CodeSize")?,
+                    memory_size: crate::runtime::de::required(
+                        v_memory_size,
+                        "MemorySize",
+                    )?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    handler: crate::runtime::de::required(v_handler, "Handler")?,
+                    timeout: crate::runtime::de::required(v_timeout, "Timeout")?,
+                    runtime: v_runtime,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `PublishVersion` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PublishVersionErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::{ProvisionedType, TriggerAction};
 /// The input of the `PutProvisionedConcurrencyConfig` action.
 ///
 /// Build one with [`PutProvisionedConcurrencyConfigRequest::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PutProvisionedConcurrencyConfigRequest {
     /// Name of the function to configure.
@@ -30,34 +30,30 @@ pub struct PutProvisionedConcurrencyConfigRequest {
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Scheduled provisioning tasks.
-    #[serde(rename = "TriggerActions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TriggerActions", skip_serializing_if = "Option::is_none")]
     pub trigger_actions: Option<Vec<TriggerAction>>,
     /// How concurrency is provisioned. Static provisioning uses `VersionProvisionedConcurrencyNum`; utilization tracking uses `TrackingTarget`, `MinCapacity` and `MaxCapacity`.
     ///
     /// Example: `ConcurrencyUtilizationTracking`.
-    #[serde(
-        rename = "ProvisionedType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ProvisionedType", skip_serializing_if = "Option::is_none")]
     pub provisioned_type: Option<ProvisionedType>,
     /// Concurrency utilization to track, as a fraction (both bounds exclusive). Only for `ConcurrencyUtilizationTracking`.
     ///
     /// Range: 0 to 1. Example: `0`.
-    #[serde(rename = "TrackingTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TrackingTarget", skip_serializing_if = "Option::is_none")]
     pub tracking_target: Option<f64>,
     /// Lower bound of provisioned concurrency when scaling in. Only for `ConcurrencyUtilizationTracking`.
     ///
     /// Minimum: 1. Example: `0`.
-    #[serde(rename = "MinCapacity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MinCapacity", skip_serializing_if = "Option::is_none")]
     pub min_capacity: Option<u64>,
     /// Upper bound of provisioned concurrency when scaling out. Only for `ConcurrencyUtilizationTracking`.
     ///
     /// Example: `0`.
-    #[serde(rename = "MaxCapacity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<u64>,
 }
 
@@ -232,6 +228,73 @@ impl<C> PutProvisionedConcurrencyConfigRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PutProvisionedConcurrencyConfigRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PutProvisionedConcurrencyConfigRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(
+                    f,
+                    "PutProvisionedConcurrencyConfigRequest",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutProvisionedConcurrencyConfigRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_version_provisioned_concurrency_num: Option<u64> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_trigger_actions: Option<Vec<TriggerAction>> = None;
+                let mut v_provisioned_type: Option<ProvisionedType> = None;
+                let mut v_tracking_target: Option<f64> = None;
+                let mut v_min_capacity: Option<u64> = None;
+                let mut v_max_capacity: Option<u64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "VersionProvisionedConcurrencyNum" => {
+                            v_version_provisioned_concurrency_num = map.next_value()?;
+                        }
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TriggerActions" => v_trigger_actions = map.next_value()?,
+                        "ProvisionedType" => v_provisioned_type = map.next_value()?,
+                        "TrackingTarget" => v_tracking_target = map.next_value()?,
+                        "MinCapacity" => v_min_capacity = map.next_value()?,
+                        "MaxCapacity" => v_max_capacity = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutProvisionedConcurrencyConfigRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    version_provisioned_concurrency_num: crate::runtime::de::required(
+                        v_version_provisioned_concurrency_num,
+                        "VersionProvisionedConcurrencyNum",
+                    )?,
+                    namespace: v_namespace,
+                    trigger_actions: v_trigger_actions,
+                    provisioned_type: v_provisioned_type,
+                    tracking_target: v_tracking_target,
+                    min_capacity: v_min_capacity,
+                    max_capacity: v_max_capacity,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> PutProvisionedConcurrencyConfigRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(
@@ -271,7 +334,7 @@ impl PutProvisionedConcurrencyConfigRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `PutProvisionedConcurrencyConfig` action.
 ///
 /// Build one with [`PutProvisionedConcurrencyConfigResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PutProvisionedConcurrencyConfigResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -321,10 +384,45 @@ impl PutProvisionedConcurrencyConfigResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for PutProvisionedConcurrencyConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PutProvisionedConcurrencyConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(
+                    f,
+                    "PutProvisionedConcurrencyConfigResponse",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutProvisionedConcurrencyConfigResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutProvisionedConcurrencyConfigResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `PutProvisionedConcurrencyConfig` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PutProvisionedConcurrencyConfigErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::{Code, CodeSource};
 /// The input of the `UpdateFunctionCode` action.
 ///
 /// Build one with [`UpdateFunctionCodeRequest::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateFunctionCodeRequest {
     /// Name of the function to update.
@@ -20,61 +20,53 @@ pub struct UpdateFunctionCodeRequest {
     /// Handler in the form `file.function` (Java: `package.Class::method`). File and function names start and end with a letter, may contain letters, digits, `_` and `-`, and are 2-60 characters each.
     ///
     /// Example: `index.main`.
-    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
     /// Name of the COS bucket that holds the code package.
     ///
     /// Example: `<CosBucketName>`.
-    #[serde(rename = "CosBucketName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CosBucketName", skip_serializing_if = "Option::is_none")]
     pub cos_bucket_name: Option<String>,
     /// Path of the code package object in the COS bucket.
     ///
     /// Example: `<CosObjectName>`.
-    #[serde(rename = "CosObjectName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CosObjectName", skip_serializing_if = "Option::is_none")]
     pub cos_object_name: Option<String>,
     /// Base64-encoded ZIP archive with the function code and its dependencies.
     ///
     /// Length: at most 20971520 bytes (20 MB). Example: `<base64>`.
-    #[serde(rename = "ZipFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ZipFile", skip_serializing_if = "Option::is_none")]
     pub zip_file: Option<String>,
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Region of the COS bucket; note that Beijing has both `ap-beijing` and `ap-beijing-1`.
     ///
     /// Example: `ap-beijing`.
-    #[serde(
-        rename = "CosBucketRegion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CosBucketRegion", skip_serializing_if = "Option::is_none")]
     pub cos_bucket_region: Option<String>,
     /// Whether dependencies are installed automatically, as a string such as `TRUE` or `FALSE`.
     ///
     /// Example: `FALSE`.
-    #[serde(
-        rename = "InstallDependency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InstallDependency", skip_serializing_if = "Option::is_none")]
     pub install_dependency: Option<String>,
     /// Environment the function belongs to.
-    #[serde(rename = "EnvId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EnvId", skip_serializing_if = "Option::is_none")]
     pub env_id: Option<String>,
     /// Whether to publish a new version along with the update (`TRUE` or `FALSE`).
     ///
     /// Default when absent: `FALSE`. Example: `FALSE`.
-    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Publish", skip_serializing_if = "Option::is_none")]
     pub publish: Option<String>,
     /// Function code.
-    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
     /// Where the code comes from.
     ///
     /// Example: `Cos`.
-    #[serde(rename = "CodeSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CodeSource", skip_serializing_if = "Option::is_none")]
     pub code_source: Option<CodeSource>,
 }
 
@@ -273,6 +265,74 @@ impl<C> UpdateFunctionCodeRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateFunctionCodeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateFunctionCodeRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateFunctionCodeRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionCodeRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_handler: Option<String> = None;
+                let mut v_cos_bucket_name: Option<String> = None;
+                let mut v_cos_object_name: Option<String> = None;
+                let mut v_zip_file: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_cos_bucket_region: Option<String> = None;
+                let mut v_install_dependency: Option<String> = None;
+                let mut v_env_id: Option<String> = None;
+                let mut v_publish: Option<String> = None;
+                let mut v_code: Option<Code> = None;
+                let mut v_code_source: Option<CodeSource> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Handler" => v_handler = map.next_value()?,
+                        "CosBucketName" => v_cos_bucket_name = map.next_value()?,
+                        "CosObjectName" => v_cos_object_name = map.next_value()?,
+                        "ZipFile" => v_zip_file = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "CosBucketRegion" => v_cos_bucket_region = map.next_value()?,
+                        "InstallDependency" => v_install_dependency = map.next_value()?,
+                        "EnvId" => v_env_id = map.next_value()?,
+                        "Publish" => v_publish = map.next_value()?,
+                        "Code" => v_code = map.next_value()?,
+                        "CodeSource" => v_code_source = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionCodeRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    handler: v_handler,
+                    cos_bucket_name: v_cos_bucket_name,
+                    cos_object_name: v_cos_object_name,
+                    zip_file: v_zip_file,
+                    namespace: v_namespace,
+                    cos_bucket_region: v_cos_bucket_region,
+                    install_dependency: v_install_dependency,
+                    env_id: v_env_id,
+                    publish: v_publish,
+                    code: v_code,
+                    code_source: v_code_source,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> UpdateFunctionCodeRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> UpdateFunctionCodeRequestBuilder<D> {
@@ -349,7 +409,7 @@ impl<C> std::fmt::Debug for UpdateFunctionCodeRequestBuilder<C> {
 /// The output of the `UpdateFunctionCode` action.
 ///
 /// Build one with [`UpdateFunctionCodeResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateFunctionCodeResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -399,10 +459,42 @@ impl UpdateFunctionCodeResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateFunctionCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateFunctionCodeResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateFunctionCodeResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionCodeResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionCodeResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `UpdateFunctionCode` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFunctionCodeErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -13,7 +13,7 @@ use crate::generated::types::{
 /// The input of the `UpdateFunctionConfiguration` action.
 ///
 /// Build one with [`UpdateFunctionConfigurationRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateFunctionConfigurationRequest {
     /// Name of the function to update.
@@ -24,115 +24,102 @@ pub struct UpdateFunctionConfigurationRequest {
     /// Description of the function; English letters, digits, spaces, commas, periods and Chinese characters are allowed.
     ///
     /// Length: at most 1000 bytes. Example: `<Description>`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Memory available to the function at run time, in MB: 64, or 128 to 3072 in steps of 128. Unchanged when absent.
     ///
     /// Range: 64 to 3072. Example: `128`.
-    #[serde(rename = "MemorySize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<i64>,
     /// Maximum run time of the function, in seconds. Unchanged when absent.
     ///
     /// Range: 1 to 900. Example: `3`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// Runtime of the function; it is set at creation and currently cannot be changed.
     ///
     /// Example: `Python3.6`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Environment variables of the function.
-    #[serde(rename = "Environment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// VPC settings of the function.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
     /// Role bound to the function.
     ///
     /// Example: `SCF_ExecuteRole`.
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Whether dependencies are installed online. Node.js functions only. Unchanged when absent.
     ///
     /// Example: `FALSE`.
-    #[serde(
-        rename = "InstallDependency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InstallDependency", skip_serializing_if = "Option::is_none")]
     pub install_dependency: Option<Switch>,
     /// ID of the CLS logset logs are shipped to.
     ///
     /// Example: `fsdfs-sfdsdfsd-sdfsdf`.
-    #[serde(rename = "ClsLogsetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ClsLogsetId", skip_serializing_if = "Option::is_none")]
     pub cls_logset_id: Option<String>,
     /// ID of the CLS topic logs are shipped to.
     ///
     /// Example: `fsdfs-sfdsdfsd-sdfsdf`.
-    #[serde(rename = "ClsTopicId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ClsTopicId", skip_serializing_if = "Option::is_none")]
     pub cls_topic_id: Option<String>,
     /// Whether to publish a new version along with the update (`TRUE` or `FALSE`).
     ///
     /// Default when absent: `FALSE`. Example: `FALSE`.
-    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Publish", skip_serializing_if = "Option::is_none")]
     pub publish: Option<String>,
     /// Whether L5 access is enabled.
     ///
     /// Example: `FALSE`.
-    #[serde(rename = "L5Enable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "L5Enable", skip_serializing_if = "Option::is_none")]
     pub l5_enable: Option<Switch>,
     /// Layer versions to bind to the function; later layers in the list overwrite files of earlier ones.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<LayerVersionSimple>>,
     /// Dead-letter queue bound to the function.
-    #[serde(
-        rename = "DeadLetterConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
     /// Public network access settings.
-    #[serde(
-        rename = "PublicNetConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PublicNetConfig", skip_serializing_if = "Option::is_none")]
     pub public_net_config: Option<PublicNetConfigIn>,
     /// File system (CFS) settings used to bind a CFS file system to the function.
-    #[serde(rename = "CfsConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CfsConfig", skip_serializing_if = "Option::is_none")]
     pub cfs_config: Option<CfsConfig>,
     /// Initialization timeout of the function, in seconds.
     ///
     /// Example: `15`.
-    #[serde(rename = "InitTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InitTimeout", skip_serializing_if = "Option::is_none")]
     pub init_timeout: Option<i64>,
     /// Parameters for the access protocol set in `ProtocolType` of an HTTP function.
-    #[serde(rename = "ProtocolParams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ProtocolParams", skip_serializing_if = "Option::is_none")]
     pub protocol_params: Option<ProtocolParams>,
     /// Multiple concurrent requests per instance. Web functions only.
     #[serde(
         rename = "InstanceConcurrencyConfig",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_concurrency_config: Option<InstanceConcurrencyConfig>,
     /// Whether DNS caching is enabled. Event functions only. Unchanged when absent.
     ///
     /// Example: `FALSE`.
-    #[serde(rename = "DnsCache", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DnsCache", skip_serializing_if = "Option::is_none")]
     pub dns_cache: Option<Switch>,
     /// Private network access settings.
-    #[serde(rename = "IntranetConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IntranetConfig", skip_serializing_if = "Option::is_none")]
     pub intranet_config: Option<IntranetConfigIn>,
     /// Whether reporting of system logs is skipped.
     ///
     /// Example: `false`.
-    #[serde(rename = "IgnoreSysLog", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IgnoreSysLog", skip_serializing_if = "Option::is_none")]
     pub ignore_sys_log: Option<bool>,
 }
 
@@ -510,6 +497,114 @@ impl<C> UpdateFunctionConfigurationRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateFunctionConfigurationRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateFunctionConfigurationRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateFunctionConfigurationRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionConfigurationRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_memory_size: Option<i64> = None;
+                let mut v_timeout: Option<i64> = None;
+                let mut v_runtime: Option<String> = None;
+                let mut v_environment: Option<Environment> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_vpc_config: Option<VpcConfig> = None;
+                let mut v_role: Option<String> = None;
+                let mut v_install_dependency: Option<Switch> = None;
+                let mut v_cls_logset_id: Option<String> = None;
+                let mut v_cls_topic_id: Option<String> = None;
+                let mut v_publish: Option<String> = None;
+                let mut v_l5_enable: Option<Switch> = None;
+                let mut v_layers: Option<Vec<LayerVersionSimple>> = None;
+                let mut v_dead_letter_config: Option<DeadLetterConfig> = None;
+                let mut v_public_net_config: Option<PublicNetConfigIn> = None;
+                let mut v_cfs_config: Option<CfsConfig> = None;
+                let mut v_init_timeout: Option<i64> = None;
+                let mut v_protocol_params: Option<ProtocolParams> = None;
+                let mut v_instance_concurrency_config: Option<
+                    InstanceConcurrencyConfig,
+                > = None;
+                let mut v_dns_cache: Option<Switch> = None;
+                let mut v_intranet_config: Option<IntranetConfigIn> = None;
+                let mut v_ignore_sys_log: Option<bool> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "MemorySize" => v_memory_size = map.next_value()?,
+                        "Timeout" => v_timeout = map.next_value()?,
+                        "Runtime" => v_runtime = map.next_value()?,
+                        "Environment" => v_environment = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "VpcConfig" => v_vpc_config = map.next_value()?,
+                        "Role" => v_role = map.next_value()?,
+                        "InstallDependency" => v_install_dependency = map.next_value()?,
+                        "ClsLogsetId" => v_cls_logset_id = map.next_value()?,
+                        "ClsTopicId" => v_cls_topic_id = map.next_value()?,
+                        "Publish" => v_publish = map.next_value()?,
+                        "L5Enable" => v_l5_enable = map.next_value()?,
+                        "Layers" => v_layers = map.next_value()?,
+                        "DeadLetterConfig" => v_dead_letter_config = map.next_value()?,
+                        "PublicNetConfig" => v_public_net_config = map.next_value()?,
+                        "CfsConfig" => v_cfs_config = map.next_value()?,
+                        "InitTimeout" => v_init_timeout = map.next_value()?,
+                        "ProtocolParams" => v_protocol_params = map.next_value()?,
+                        "InstanceConcurrencyConfig" => {
+                            v_instance_concurrency_config = map.next_value()?;
+                        }
+                        "DnsCache" => v_dns_cache = map.next_value()?,
+                        "IntranetConfig" => v_intranet_config = map.next_value()?,
+                        "IgnoreSysLog" => v_ignore_sys_log = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionConfigurationRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    description: v_description,
+                    memory_size: v_memory_size,
+                    timeout: v_timeout,
+                    runtime: v_runtime,
+                    environment: v_environment,
+                    namespace: v_namespace,
+                    vpc_config: v_vpc_config,
+                    role: v_role,
+                    install_dependency: v_install_dependency,
+                    cls_logset_id: v_cls_logset_id,
+                    cls_topic_id: v_cls_topic_id,
+                    publish: v_publish,
+                    l5_enable: v_l5_enable,
+                    layers: v_layers,
+                    dead_letter_config: v_dead_letter_config,
+                    public_net_config: v_public_net_config,
+                    cfs_config: v_cfs_config,
+                    init_timeout: v_init_timeout,
+                    protocol_params: v_protocol_params,
+                    instance_concurrency_config: v_instance_concurrency_config,
+                    dns_cache: v_dns_cache,
+                    intranet_config: v_intranet_config,
+                    ignore_sys_log: v_ignore_sys_log,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> UpdateFunctionConfigurationRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(
@@ -563,7 +658,7 @@ impl UpdateFunctionConfigurationRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `UpdateFunctionConfiguration` action.
 ///
 /// Build one with [`UpdateFunctionConfigurationResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateFunctionConfigurationResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -613,10 +708,42 @@ impl UpdateFunctionConfigurationResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateFunctionConfigurationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateFunctionConfigurationResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateFunctionConfigurationResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionConfigurationResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionConfigurationResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `UpdateFunctionConfiguration` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateFunctionConfigurationErrorCode {
     /// `ActionOffline`: The action has been taken offline.

@@ -9,7 +9,7 @@ use crate::generated::types::{OpenState, TriggerType};
 /// The input of the `UpdateTrigger` action.
 ///
 /// Build one with [`UpdateTriggerRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateTriggerRequest {
     /// Name of the function.
@@ -30,32 +30,32 @@ pub struct UpdateTriggerRequest {
     /// Whether the trigger is enabled; when omitted the current state is kept, and it must not be empty if given.
     ///
     /// Example: `OPEN`.
-    #[serde(rename = "Enable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Enable", skip_serializing_if = "Option::is_none")]
     pub enable: Option<OpenState>,
     /// Function version or alias the trigger pointed to when it was created.
     ///
     /// Default when absent: `$LATEST`. Example: `$DEFAULT`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// New trigger settings: a 5- or 7-field cron expression for timer triggers, or `Retry`, `MaxMsgNum` and `TimeOut` for CKafka triggers. Omit to keep the current value; must not be empty if given.
     ///
     /// Example: `*/1 * * * * * *`.
-    #[serde(rename = "TriggerDesc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TriggerDesc", skip_serializing_if = "Option::is_none")]
     pub trigger_desc: Option<String>,
     /// Description of the trigger; omit to keep the current value, or pass an empty string to clear it.
     ///
     /// Example: `some description`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Custom data attached to the trigger (shown for timer triggers only); omit to keep the current value, or pass an empty string to clear it.
     ///
     /// Example: `custom information`.
-    #[serde(rename = "CustomArgument", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CustomArgument", skip_serializing_if = "Option::is_none")]
     pub custom_argument: Option<String>,
 }
 
@@ -222,6 +222,68 @@ impl<C> UpdateTriggerRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateTriggerRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateTriggerRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateTriggerRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateTriggerRequest, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_type_: Option<TriggerType> = None;
+                let mut v_enable: Option<OpenState> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_trigger_desc: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_custom_argument: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "Enable" => v_enable = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TriggerDesc" => v_trigger_desc = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "CustomArgument" => v_custom_argument = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateTriggerRequest {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    enable: v_enable,
+                    qualifier: v_qualifier,
+                    namespace: v_namespace,
+                    trigger_desc: v_trigger_desc,
+                    description: v_description,
+                    custom_argument: v_custom_argument,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> UpdateTriggerRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> UpdateTriggerRequestBuilder<D> {
@@ -254,7 +316,7 @@ impl UpdateTriggerRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `UpdateTrigger` action.
 ///
 /// Build one with [`UpdateTriggerResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateTriggerResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -299,6 +361,38 @@ impl UpdateTriggerResponseBuilder {
                     member: "RequestId",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateTriggerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateTriggerResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateTriggerResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateTriggerResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateTriggerResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::generated::types::{OpenState, TriggerType};
 /// The input of the `UpdateTriggerStatus` action.
 ///
 /// Build one with [`UpdateTriggerStatusRequest::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateTriggerStatusRequest {
     /// New state of the trigger.
@@ -35,17 +35,17 @@ pub struct UpdateTriggerStatusRequest {
     /// Version or alias the trigger pointed to when it was created.
     ///
     /// Default when absent: `$LATEST`. Example: `$LATEST`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Namespace of the function.
     ///
     /// Default when absent: `default`. Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Trigger description in the same format as for `SetTrigger`. Required for COS triggers as JSON, e.g. `{"event":"cos:ObjectCreated:*"}`; may be omitted for timer and CMQ triggers.
     ///
     /// Example: `0 0 0 */1 * * *`.
-    #[serde(rename = "TriggerDesc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TriggerDesc", skip_serializing_if = "Option::is_none")]
     pub trigger_desc: Option<String>,
 }
 
@@ -191,6 +191,62 @@ impl<C> UpdateTriggerStatusRequestBuilder<C> {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateTriggerStatusRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateTriggerStatusRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateTriggerStatusRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateTriggerStatusRequest, A::Error> {
+                let mut v_enable: Option<OpenState> = None;
+                let mut v_function_name: Option<String> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_type_: Option<TriggerType> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_trigger_desc: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Enable" => v_enable = map.next_value()?,
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TriggerDesc" => v_trigger_desc = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateTriggerStatusRequest {
+                    enable: crate::runtime::de::required(v_enable, "Enable")?,
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    qualifier: v_qualifier,
+                    namespace: v_namespace,
+                    trigger_desc: v_trigger_desc,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 impl<C> UpdateTriggerStatusRequestBuilder<C> {
     /// Attaches a client, so that the request can be sent with `send`. The service client's method for this action returns a builder with its client already attached.
     pub fn with_client<D>(self, client: D) -> UpdateTriggerStatusRequestBuilder<D> {
@@ -224,7 +280,7 @@ impl UpdateTriggerStatusRequestBuilder<crate::runtime::ApiClient> {
 /// The output of the `UpdateTriggerStatus` action.
 ///
 /// Build one with [`UpdateTriggerStatusResponse::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateTriggerStatusResponse {
     /// Unique ID of the request, generated by the service. Quote it when reporting a problem.
@@ -274,10 +330,42 @@ impl UpdateTriggerStatusResponseBuilder {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for UpdateTriggerStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UpdateTriggerStatusResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UpdateTriggerStatusResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateTriggerStatusResponse, A::Error> {
+                let mut v_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RequestId" => v_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateTriggerStatusResponse {
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// Error codes that `UpdateTriggerStatus` may return: its own and the API's common codes.
 ///
 /// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateTriggerStatusErrorCode {
     /// `ActionOffline`: The action has been taken offline.

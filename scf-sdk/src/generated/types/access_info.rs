@@ -5,7 +5,7 @@
 /// Domain name and virtual IP through which an HTTP function is reached.
 ///
 /// Build one with [`AccessInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AccessInfo {
     /// Domain name.
@@ -76,5 +76,40 @@ impl AccessInfoBuilder {
                     member: "Vip",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = AccessInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "AccessInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AccessInfo, A::Error> {
+                let mut v_host: Option<String> = None;
+                let mut v_vip: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Host" => v_host = map.next_value()?,
+                        "Vip" => v_vip = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AccessInfo {
+                    host: crate::runtime::de::required(v_host, "Host")?,
+                    vip: crate::runtime::de::required(v_vip, "Vip")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

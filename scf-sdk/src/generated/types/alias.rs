@@ -7,7 +7,7 @@ use crate::generated::types::RoutingConfig;
 /// A named alias that points to one or more versions of a function.
 ///
 /// Build one with [`Alias::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Alias {
     /// Primary version the alias points to.
@@ -174,5 +174,61 @@ impl AliasBuilder {
                     member: "ModTime",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Alias {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Alias;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Alias")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Alias, A::Error> {
+                let mut v_function_version: Option<String> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_routing_config: Option<RoutingConfig> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_mod_time: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionVersion" => v_function_version = map.next_value()?,
+                        "Name" => v_name = map.next_value()?,
+                        "RoutingConfig" => v_routing_config = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Alias {
+                    function_version: crate::runtime::de::required(
+                        v_function_version,
+                        "FunctionVersion",
+                    )?,
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    routing_config: crate::runtime::de::required(
+                        v_routing_config,
+                        "RoutingConfig",
+                    )?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::AsyncEventState;
 /// One asynchronous invocation event of a function.
 ///
 /// Build one with [`AsyncEvent::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AsyncEvent {
     /// Request ID of the invocation.
@@ -174,5 +174,58 @@ impl AsyncEventBuilder {
                     member: "EndTime",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsyncEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = AsyncEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "AsyncEvent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AsyncEvent, A::Error> {
+                let mut v_invoke_request_id: Option<String> = None;
+                let mut v_invoke_type: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_status: Option<AsyncEventState> = None;
+                let mut v_start_time: Option<String> = None;
+                let mut v_end_time: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "InvokeRequestId" => v_invoke_request_id = map.next_value()?,
+                        "InvokeType" => v_invoke_type = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "StartTime" => v_start_time = map.next_value()?,
+                        "EndTime" => v_end_time = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AsyncEvent {
+                    invoke_request_id: crate::runtime::de::required(
+                        v_invoke_request_id,
+                        "InvokeRequestId",
+                    )?,
+                    invoke_type: crate::runtime::de::required(
+                        v_invoke_type,
+                        "InvokeType",
+                    )?,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    start_time: crate::runtime::de::required(v_start_time, "StartTime")?,
+                    end_time: crate::runtime::de::required(v_end_time, "EndTime")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::AsyncEventState;
 /// Status of one asynchronous invocation event.
 ///
 /// Build one with [`AsyncEventStatus::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AsyncEventStatus {
     /// State of the event.
@@ -102,5 +102,49 @@ impl AsyncEventStatusBuilder {
                     member: "InvokeRequestId",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsyncEventStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = AsyncEventStatus;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "AsyncEventStatus")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AsyncEventStatus, A::Error> {
+                let mut v_status: Option<AsyncEventState> = None;
+                let mut v_status_code: Option<i64> = None;
+                let mut v_invoke_request_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Status" => v_status = map.next_value()?,
+                        "StatusCode" => v_status_code = map.next_value()?,
+                        "InvokeRequestId" => v_invoke_request_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AsyncEventStatus {
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    status_code: crate::runtime::de::required(
+                        v_status_code,
+                        "StatusCode",
+                    )?,
+                    invoke_request_id: crate::runtime::de::required(
+                        v_invoke_request_id,
+                        "InvokeRequestId",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

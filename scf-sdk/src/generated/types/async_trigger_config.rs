@@ -7,7 +7,7 @@ use crate::generated::types::RetryConfig;
 /// Retry settings for asynchronous invocations of a function.
 ///
 /// Build one with [`AsyncTriggerConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AsyncTriggerConfig {
     /// Retry settings applied when an asynchronous invocation fails because of a user error.
@@ -78,5 +78,43 @@ impl AsyncTriggerConfigBuilder {
                     member: "MsgTTL",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsyncTriggerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = AsyncTriggerConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "AsyncTriggerConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AsyncTriggerConfig, A::Error> {
+                let mut v_retry_config: Option<Vec<RetryConfig>> = None;
+                let mut v_msg_ttl: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RetryConfig" => v_retry_config = map.next_value()?,
+                        "MsgTTL" => v_msg_ttl = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AsyncTriggerConfig {
+                    retry_config: crate::runtime::de::required(
+                        v_retry_config,
+                        "RetryConfig",
+                    )?,
+                    msg_ttl: crate::runtime::de::required(v_msg_ttl, "MsgTTL")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

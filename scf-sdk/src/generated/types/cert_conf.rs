@@ -5,13 +5,13 @@
 /// SSL certificate settings of a custom domain.
 ///
 /// Build one with [`CertConf::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CertConf {
     /// ID of the SSL certificate.
     ///
     /// Example: `Hz4OcOUn`.
-    #[serde(rename = "CertificateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CertificateId", skip_serializing_if = "Option::is_none")]
     pub certificate_id: Option<String>,
 }
 
@@ -47,5 +47,37 @@ impl CertConfBuilder {
         Ok(CertConf {
             certificate_id: self.certificate_id,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CertConf {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CertConf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CertConf")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CertConf, A::Error> {
+                let mut v_certificate_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CertificateId" => v_certificate_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CertConf {
+                    certificate_id: v_certificate_id,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,11 +7,11 @@ use crate::generated::types::CfsInsInfo;
 /// Cloud File Storage (CFS) file systems mounted by a function.
 ///
 /// Build one with [`CfsConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CfsConfig {
     /// File systems to mount.
-    #[serde(rename = "CfsInsList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CfsInsList", skip_serializing_if = "Option::is_none")]
     pub cfs_ins_list: Option<Vec<CfsInsInfo>>,
 }
 
@@ -47,5 +47,37 @@ impl CfsConfigBuilder {
         Ok(CfsConfig {
             cfs_ins_list: self.cfs_ins_list,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CfsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CfsConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CfsConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CfsConfig, A::Error> {
+                let mut v_cfs_ins_list: Option<Vec<CfsInsInfo>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CfsInsList" => v_cfs_ins_list = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CfsConfig {
+                    cfs_ins_list: v_cfs_ins_list,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// One CFS file system mounted by a function.
 ///
 /// Build one with [`CfsInsInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CfsInsInfo {
     /// User ID under which the function accesses the file system.
@@ -41,17 +41,17 @@ pub struct CfsInsInfo {
     /// IP address of the file system; leave unset when configuring CFS.
     ///
     /// Example: `10.0.0.3`.
-    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// ID of the VPC the file system is in; leave unset when configuring CFS.
     ///
     /// Example: `vpc-xxxxxxxx`.
-    #[serde(rename = "MountVpcId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MountVpcId", skip_serializing_if = "Option::is_none")]
     pub mount_vpc_id: Option<String>,
     /// ID of the VPC subnet the file system is in; leave unset when configuring CFS.
     ///
     /// Example: `subnet-xxxxxxxx`.
-    #[serde(rename = "MountSubnetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MountSubnetId", skip_serializing_if = "Option::is_none")]
     pub mount_subnet_id: Option<String>,
 }
 
@@ -229,5 +229,73 @@ impl CfsInsInfoBuilder {
             mount_vpc_id: self.mount_vpc_id,
             mount_subnet_id: self.mount_subnet_id,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CfsInsInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = CfsInsInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "CfsInsInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CfsInsInfo, A::Error> {
+                let mut v_user_id: Option<String> = None;
+                let mut v_user_group_id: Option<String> = None;
+                let mut v_cfs_id: Option<String> = None;
+                let mut v_mount_ins_id: Option<String> = None;
+                let mut v_local_mount_dir: Option<String> = None;
+                let mut v_remote_mount_dir: Option<String> = None;
+                let mut v_ip_address: Option<String> = None;
+                let mut v_mount_vpc_id: Option<String> = None;
+                let mut v_mount_subnet_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "UserId" => v_user_id = map.next_value()?,
+                        "UserGroupId" => v_user_group_id = map.next_value()?,
+                        "CfsId" => v_cfs_id = map.next_value()?,
+                        "MountInsId" => v_mount_ins_id = map.next_value()?,
+                        "LocalMountDir" => v_local_mount_dir = map.next_value()?,
+                        "RemoteMountDir" => v_remote_mount_dir = map.next_value()?,
+                        "IpAddress" => v_ip_address = map.next_value()?,
+                        "MountVpcId" => v_mount_vpc_id = map.next_value()?,
+                        "MountSubnetId" => v_mount_subnet_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CfsInsInfo {
+                    user_id: crate::runtime::de::required(v_user_id, "UserId")?,
+                    user_group_id: crate::runtime::de::required(
+                        v_user_group_id,
+                        "UserGroupId",
+                    )?,
+                    cfs_id: crate::runtime::de::required(v_cfs_id, "CfsId")?,
+                    mount_ins_id: crate::runtime::de::required(
+                        v_mount_ins_id,
+                        "MountInsId",
+                    )?,
+                    local_mount_dir: crate::runtime::de::required(
+                        v_local_mount_dir,
+                        "LocalMountDir",
+                    )?,
+                    remote_mount_dir: crate::runtime::de::required(
+                        v_remote_mount_dir,
+                        "RemoteMountDir",
+                    )?,
+                    ip_address: v_ip_address,
+                    mount_vpc_id: v_mount_vpc_id,
+                    mount_subnet_id: v_mount_subnet_id,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,85 +7,69 @@ use crate::generated::types::ImageConfig;
 /// Where a function's code comes from: a COS object, an inline zip archive, a demo, a temporary upload or a container image.
 ///
 /// Build one with [`Code::builder`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Code {
     /// Name of the COS bucket holding the code package, without the `-appid` suffix.
     ///
     /// Example: `BucketName`.
-    #[serde(rename = "CosBucketName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CosBucketName", skip_serializing_if = "Option::is_none")]
     pub cos_bucket_name: Option<String>,
     /// Path of the code package within the COS bucket, starting with `/`.
     ///
     /// Example: `ObjectName`.
-    #[serde(rename = "CosObjectName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CosObjectName", skip_serializing_if = "Option::is_none")]
     pub cos_object_name: Option<String>,
     /// Base64-encoded zip archive of the function code and its dependencies; the archive itself may be at most 50 MB.
-    #[serde(rename = "ZipFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ZipFile", skip_serializing_if = "Option::is_none")]
     pub zip_file: Option<String>,
     /// Region of the COS bucket; only needed for Beijing (`ap-beijing`) and Beijing Zone 1 (`ap-beijing-1`).
     ///
     /// Example: `ap-chongqing`.
-    #[serde(
-        rename = "CosBucketRegion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CosBucketRegion", skip_serializing_if = "Option::is_none")]
     pub cos_bucket_region: Option<String>,
     /// ID of the demo to create the function from.
-    #[serde(rename = "DemoId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DemoId", skip_serializing_if = "Option::is_none")]
     pub demo_id: Option<String>,
     /// Name of the temporary COS object to create the function from.
     ///
     /// Example: `TempCosObjectName`.
-    #[serde(
-        rename = "TempCosObjectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TempCosObjectName", skip_serializing_if = "Option::is_none")]
     pub temp_cos_object_name: Option<String>,
     /// URL of the Git repository.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitUrl", skip_serializing_if = "Option::is_none")]
     pub git_url: Option<String>,
     /// User name for the Git repository.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitUserName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitUserName", skip_serializing_if = "Option::is_none")]
     pub git_user_name: Option<String>,
     /// Password for the Git repository.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitPassword", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitPassword", skip_serializing_if = "Option::is_none")]
     pub git_password: Option<String>,
     /// Encrypted password for the Git repository; normally not set.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(
-        rename = "GitPasswordSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GitPasswordSecret", skip_serializing_if = "Option::is_none")]
     pub git_password_secret: Option<String>,
     /// Git branch to fetch.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitBranch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitBranch", skip_serializing_if = "Option::is_none")]
     pub git_branch: Option<String>,
     /// Path of the code within the Git repository.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitDirectory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitDirectory", skip_serializing_if = "Option::is_none")]
     pub git_directory: Option<String>,
     /// Git revision to fetch.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(rename = "GitCommitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GitCommitId", skip_serializing_if = "Option::is_none")]
     pub git_commit_id: Option<String>,
     /// Encrypted user name for the Git repository; normally not set.
     #[deprecated(note = "The Git deployment feature has been taken offline.")]
-    #[serde(
-        rename = "GitUserNameSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GitUserNameSecret", skip_serializing_if = "Option::is_none")]
     pub git_user_name_secret: Option<String>,
     /// TCR image settings, for functions deployed from a container image.
-    #[serde(rename = "ImageConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
 }
 
@@ -333,6 +317,80 @@ impl CodeBuilder {
             git_user_name_secret: self.git_user_name_secret,
             image_config: self.image_config,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Code;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Code")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Code, A::Error> {
+                let mut v_cos_bucket_name: Option<String> = None;
+                let mut v_cos_object_name: Option<String> = None;
+                let mut v_zip_file: Option<String> = None;
+                let mut v_cos_bucket_region: Option<String> = None;
+                let mut v_demo_id: Option<String> = None;
+                let mut v_temp_cos_object_name: Option<String> = None;
+                let mut v_git_url: Option<String> = None;
+                let mut v_git_user_name: Option<String> = None;
+                let mut v_git_password: Option<String> = None;
+                let mut v_git_password_secret: Option<String> = None;
+                let mut v_git_branch: Option<String> = None;
+                let mut v_git_directory: Option<String> = None;
+                let mut v_git_commit_id: Option<String> = None;
+                let mut v_git_user_name_secret: Option<String> = None;
+                let mut v_image_config: Option<ImageConfig> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CosBucketName" => v_cos_bucket_name = map.next_value()?,
+                        "CosObjectName" => v_cos_object_name = map.next_value()?,
+                        "ZipFile" => v_zip_file = map.next_value()?,
+                        "CosBucketRegion" => v_cos_bucket_region = map.next_value()?,
+                        "DemoId" => v_demo_id = map.next_value()?,
+                        "TempCosObjectName" => v_temp_cos_object_name = map.next_value()?,
+                        "GitUrl" => v_git_url = map.next_value()?,
+                        "GitUserName" => v_git_user_name = map.next_value()?,
+                        "GitPassword" => v_git_password = map.next_value()?,
+                        "GitPasswordSecret" => v_git_password_secret = map.next_value()?,
+                        "GitBranch" => v_git_branch = map.next_value()?,
+                        "GitDirectory" => v_git_directory = map.next_value()?,
+                        "GitCommitId" => v_git_commit_id = map.next_value()?,
+                        "GitUserNameSecret" => v_git_user_name_secret = map.next_value()?,
+                        "ImageConfig" => v_image_config = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Code {
+                    cos_bucket_name: v_cos_bucket_name,
+                    cos_object_name: v_cos_object_name,
+                    zip_file: v_zip_file,
+                    cos_bucket_region: v_cos_bucket_region,
+                    demo_id: v_demo_id,
+                    temp_cos_object_name: v_temp_cos_object_name,
+                    git_url: v_git_url,
+                    git_user_name: v_git_user_name,
+                    git_password: v_git_password,
+                    git_password_secret: v_git_password_secret,
+                    git_branch: v_git_branch,
+                    git_directory: v_git_directory,
+                    git_commit_id: v_git_commit_id,
+                    git_user_name_secret: v_git_user_name_secret,
+                    image_config: v_image_config,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

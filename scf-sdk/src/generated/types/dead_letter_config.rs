@@ -5,7 +5,7 @@
 /// Dead letter queue settings of a function.
 ///
 /// Build one with [`DeadLetterConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeadLetterConfig {
     /// Mode of the dead letter queue, for example `CMQ-QUEUE`.
@@ -19,7 +19,7 @@ pub struct DeadLetterConfig {
     #[serde(rename = "Name")]
     pub name: String,
     /// Tag filter used when the dead letter queue is in topic mode.
-    #[serde(rename = "FilterType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FilterType", skip_serializing_if = "Option::is_none")]
     pub filter_type: Option<String>,
 }
 
@@ -93,5 +93,43 @@ impl DeadLetterConfigBuilder {
                 })?,
             filter_type: self.filter_type,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeadLetterConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = DeadLetterConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "DeadLetterConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeadLetterConfig, A::Error> {
+                let mut v_type_: Option<String> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_filter_type: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Type" => v_type_ = map.next_value()?,
+                        "Name" => v_name = map.next_value()?,
+                        "FilterType" => v_filter_type = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeadLetterConfig {
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    filter_type: v_filter_type,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,34 +7,30 @@ use crate::generated::types::{CertConf, DomainProtocol, EndpointsConf, Tag, WafC
 /// A custom domain that routes requests to cloud functions.
 ///
 /// Build one with [`DomainInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DomainInfo {
     /// Domain name; wildcard domains are not supported.
     ///
     /// Example: `www.demo.com`.
-    #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Protocols served on the domain.
     ///
     /// Example: `HTTP`.
-    #[serde(rename = "Protocol", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<DomainProtocol>,
     /// Routes that map request paths to functions.
-    #[serde(
-        rename = "EndpointsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EndpointsConfig", skip_serializing_if = "Option::is_none")]
     pub endpoints_config: Option<Vec<EndpointsConf>>,
     /// Certificate settings; required when the protocol includes HTTPS.
-    #[serde(rename = "CertConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CertConfig", skip_serializing_if = "Option::is_none")]
     pub cert_config: Option<CertConf>,
     /// Web application firewall (WAF) settings.
-    #[serde(rename = "WafConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WafConfig", skip_serializing_if = "Option::is_none")]
     pub waf_config: Option<WafConf>,
     /// Tags bound to the domain.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
@@ -143,5 +139,52 @@ impl DomainInfoBuilder {
             waf_config: self.waf_config,
             tags: self.tags,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DomainInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = DomainInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "DomainInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DomainInfo, A::Error> {
+                let mut v_domain: Option<String> = None;
+                let mut v_protocol: Option<DomainProtocol> = None;
+                let mut v_endpoints_config: Option<Vec<EndpointsConf>> = None;
+                let mut v_cert_config: Option<CertConf> = None;
+                let mut v_waf_config: Option<WafConf> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Domain" => v_domain = map.next_value()?,
+                        "Protocol" => v_protocol = map.next_value()?,
+                        "EndpointsConfig" => v_endpoints_config = map.next_value()?,
+                        "CertConfig" => v_cert_config = map.next_value()?,
+                        "WafConfig" => v_waf_config = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DomainInfo {
+                    domain: v_domain,
+                    protocol: v_protocol,
+                    endpoints_config: v_endpoints_config,
+                    cert_config: v_cert_config,
+                    waf_config: v_waf_config,
+                    tags: v_tags,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

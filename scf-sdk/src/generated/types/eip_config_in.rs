@@ -7,7 +7,7 @@ use crate::generated::types::EnableState;
 /// Fixed public IP settings for a function's public network access, as sent in requests.
 ///
 /// Build one with [`EipConfigIn::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EipConfigIn {
     /// Whether a fixed public IP is enabled.
@@ -54,5 +54,37 @@ impl EipConfigInBuilder {
                     member: "EipStatus",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EipConfigIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = EipConfigIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "EipConfigIn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EipConfigIn, A::Error> {
+                let mut v_eip_status: Option<EnableState> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "EipStatus" => v_eip_status = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EipConfigIn {
+                    eip_status: crate::runtime::de::required(v_eip_status, "EipStatus")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::EnableState;
 /// Fixed public IP settings for a function's public network access, as returned by the service.
 ///
 /// Build one with [`EipConfigOut::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EipConfigOut {
     /// Whether the function uses a fixed public IP.
@@ -81,5 +81,43 @@ impl EipConfigOutBuilder {
                     member: "EipAddress",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EipConfigOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = EipConfigOut;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "EipConfigOut")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EipConfigOut, A::Error> {
+                let mut v_eip_status: Option<EnableState> = None;
+                let mut v_eip_address: Option<Vec<String>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "EipStatus" => v_eip_status = map.next_value()?,
+                        "EipAddress" => v_eip_address = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EipConfigOut {
+                    eip_status: crate::runtime::de::required(v_eip_status, "EipStatus")?,
+                    eip_address: crate::runtime::de::required(
+                        v_eip_address,
+                        "EipAddress",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::Switch;
 /// Fixed public egress IP information of a function.
 ///
 /// Build one with [`EipOutConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EipOutConfig {
     /// Whether a fixed public IP is used.
@@ -78,5 +78,40 @@ impl EipOutConfigBuilder {
                     member: "Eips",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EipOutConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = EipOutConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "EipOutConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EipOutConfig, A::Error> {
+                let mut v_eip_fixed: Option<Switch> = None;
+                let mut v_eips: Option<Vec<String>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "EipFixed" => v_eip_fixed = map.next_value()?,
+                        "Eips" => v_eips = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EipOutConfig {
+                    eip_fixed: crate::runtime::de::required(v_eip_fixed, "EipFixed")?,
+                    eips: crate::runtime::de::required(v_eips, "Eips")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -3,7 +3,7 @@
 //! The [`EnableState`] enum.
 
 /// Whether a network feature is enabled.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnableState {
     /// `ENABLE`: Enabled.

@@ -7,31 +7,31 @@ use crate::generated::types::PathRewriteRule;
 /// Backend route that sends requests for a path to a function.
 ///
 /// Build one with [`EndpointsConf::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EndpointsConf {
     /// Namespace of the function.
     ///
     /// Example: `default`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Name of the function.
     ///
     /// Example: `function-demo`.
-    #[serde(rename = "FunctionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
     /// Alias or version of the function.
     ///
     /// Example: `$DEFAULT`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Path to match, in one of the forms `/`, `/*`, `/xxx`, `/xxx/a` or `/xxx/*`.
     ///
     /// Example: `/*`.
-    #[serde(rename = "PathMatch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PathMatch", skip_serializing_if = "Option::is_none")]
     pub path_match: Option<String>,
     /// Rules that rewrite the request path.
-    #[serde(rename = "PathRewrite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PathRewrite", skip_serializing_if = "Option::is_none")]
     pub path_rewrite: Option<Vec<PathRewriteRule>>,
 }
 
@@ -126,5 +126,49 @@ impl EndpointsConfBuilder {
             path_match: self.path_match,
             path_rewrite: self.path_rewrite,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EndpointsConf {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = EndpointsConf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "EndpointsConf")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EndpointsConf, A::Error> {
+                let mut v_namespace: Option<String> = None;
+                let mut v_function_name: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_path_match: Option<String> = None;
+                let mut v_path_rewrite: Option<Vec<PathRewriteRule>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "PathMatch" => v_path_match = map.next_value()?,
+                        "PathRewrite" => v_path_rewrite = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EndpointsConf {
+                    namespace: v_namespace,
+                    function_name: v_function_name,
+                    qualifier: v_qualifier,
+                    path_match: v_path_match,
+                    path_rewrite: v_path_rewrite,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,11 +7,11 @@ use crate::generated::types::Variable;
 /// Environment variables of a function.
 ///
 /// Build one with [`Environment::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Environment {
     /// List of environment variables.
-    #[serde(rename = "Variables", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<Variable>>,
 }
 
@@ -47,5 +47,37 @@ impl EnvironmentBuilder {
         Ok(Environment {
             variables: self.variables,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Environment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Environment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Environment")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Environment, A::Error> {
+                let mut v_variables: Option<Vec<Variable>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Variables" => v_variables = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Environment {
+                    variables: v_variables,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::FilterName;
 /// Key-value condition for list queries; multiple filters are combined with AND, and the values of one filter with OR.
 ///
 /// Build one with [`Filter::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Filter {
     /// Field to filter on; at most 10 filters per request. For `Runtime`, the value `CustomImage` selects image-based functions.
@@ -78,5 +78,40 @@ impl FilterBuilder {
                     member: "Values",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Filter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Filter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Filter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Filter, A::Error> {
+                let mut v_name: Option<FilterName> = None;
+                let mut v_values: Option<Vec<String>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Name" => v_name = map.next_value()?,
+                        "Values" => v_values = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Filter {
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    values: crate::runtime::de::required(v_values, "Values")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

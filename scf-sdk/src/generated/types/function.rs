@@ -7,7 +7,7 @@ use crate::generated::types::{FunctionType, StatusReason, Switch, Tag};
 /// Summary of one function, as returned in function lists.
 ///
 /// Build one with [`Function::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Function {
     /// Time the function was last modified.
@@ -23,7 +23,7 @@ pub struct Function {
     /// Runtime of the function.
     ///
     /// Example: `python2.7`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Name of the function.
     ///
@@ -73,18 +73,13 @@ pub struct Function {
     /// Example: `128000`.
     #[serde(
         rename = "TotalProvisionedConcurrencyMem",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_provisioned_concurrency_mem: Option<u64>,
     /// Concurrency memory reserved for the function.
     ///
     /// Example: `12800`.
-    #[serde(
-        rename = "ReservedConcurrencyMem",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ReservedConcurrencyMem", skip_serializing_if = "Option::is_none")]
     pub reserved_concurrency_mem: Option<u64>,
     /// Whether the function runs asynchronously.
     ///
@@ -408,5 +403,107 @@ impl FunctionBuilder {
                     member: "TraceEnable",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Function {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Function;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Function")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Function, A::Error> {
+                let mut v_mod_time: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_runtime: Option<String> = None;
+                let mut v_function_name: Option<String> = None;
+                let mut v_function_id: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_status: Option<String> = None;
+                let mut v_status_desc: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                let mut v_type_: Option<FunctionType> = None;
+                let mut v_status_reasons: Option<Vec<StatusReason>> = None;
+                let mut v_total_provisioned_concurrency_mem: Option<u64> = None;
+                let mut v_reserved_concurrency_mem: Option<u64> = None;
+                let mut v_async_run_enable: Option<Switch> = None;
+                let mut v_trace_enable: Option<Switch> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "Runtime" => v_runtime = map.next_value()?,
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "FunctionId" => v_function_id = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "StatusDesc" => v_status_desc = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "StatusReasons" => v_status_reasons = map.next_value()?,
+                        "TotalProvisionedConcurrencyMem" => {
+                            v_total_provisioned_concurrency_mem = map.next_value()?;
+                        }
+                        "ReservedConcurrencyMem" => {
+                            v_reserved_concurrency_mem = map.next_value()?;
+                        }
+                        "AsyncRunEnable" => v_async_run_enable = map.next_value()?,
+                        "TraceEnable" => v_trace_enable = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Function {
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    runtime: v_runtime,
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    function_id: crate::runtime::de::required(
+                        v_function_id,
+                        "FunctionId",
+                    )?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    status_desc: crate::runtime::de::required(
+                        v_status_desc,
+                        "StatusDesc",
+                    )?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    tags: crate::runtime::de::required(v_tags, "Tags")?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    status_reasons: crate::runtime::de::required(
+                        v_status_reasons,
+                        "StatusReasons",
+                    )?,
+                    total_provisioned_concurrency_mem: v_total_provisioned_concurrency_mem,
+                    reserved_concurrency_mem: v_reserved_concurrency_mem,
+                    async_run_enable: crate::runtime::de::required(
+                        v_async_run_enable,
+                        "AsyncRunEnable",
+                    )?,
+                    trace_enable: crate::runtime::de::required(
+                        v_trace_enable,
+                        "TraceEnable",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// Log record of one function invocation.
 ///
 /// Build one with [`FunctionLog::builder`].
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FunctionLog {
     /// Name of the function.
@@ -60,11 +60,11 @@ pub struct FunctionLog {
     pub log: String,
     /// Log level.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "Level", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// Source of the log.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Number of retries.
     ///
@@ -332,6 +332,83 @@ impl FunctionLogBuilder {
                     member: "RetryNum",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionLog {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = FunctionLog;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "FunctionLog")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionLog, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_ret_msg: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                let mut v_start_time: Option<String> = None;
+                let mut v_ret_code: Option<i64> = None;
+                let mut v_invoke_finished: Option<i64> = None;
+                let mut v_duration: Option<f64> = None;
+                let mut v_bill_duration: Option<i64> = None;
+                let mut v_mem_usage: Option<i64> = None;
+                let mut v_log: Option<String> = None;
+                let mut v_level: Option<String> = None;
+                let mut v_source: Option<String> = None;
+                let mut v_retry_num: Option<u64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "RetMsg" => v_ret_msg = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        "StartTime" => v_start_time = map.next_value()?,
+                        "RetCode" => v_ret_code = map.next_value()?,
+                        "InvokeFinished" => v_invoke_finished = map.next_value()?,
+                        "Duration" => v_duration = map.next_value()?,
+                        "BillDuration" => v_bill_duration = map.next_value()?,
+                        "MemUsage" => v_mem_usage = map.next_value()?,
+                        "Log" => v_log = map.next_value()?,
+                        "Level" => v_level = map.next_value()?,
+                        "Source" => v_source = map.next_value()?,
+                        "RetryNum" => v_retry_num = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionLog {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    ret_msg: crate::runtime::de::required(v_ret_msg, "RetMsg")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                    start_time: crate::runtime::de::required(v_start_time, "StartTime")?,
+                    ret_code: crate::runtime::de::required(v_ret_code, "RetCode")?,
+                    invoke_finished: crate::runtime::de::required(
+                        v_invoke_finished,
+                        "InvokeFinished",
+                    )?,
+                    duration: crate::runtime::de::required(v_duration, "Duration")?,
+                    bill_duration: crate::runtime::de::required(
+                        v_bill_duration,
+                        "BillDuration",
+                    )?,
+                    mem_usage: crate::runtime::de::required(v_mem_usage, "MemUsage")?,
+                    log: crate::runtime::de::required(v_log, "Log")?,
+                    level: v_level,
+                    source: v_source,
+                    retry_num: crate::runtime::de::required(v_retry_num, "RetryNum")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

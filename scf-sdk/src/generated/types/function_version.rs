@@ -5,7 +5,7 @@
 /// One published version of a function.
 ///
 /// Build one with [`FunctionVersion::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FunctionVersion {
     /// Name of the version.
@@ -16,22 +16,22 @@ pub struct FunctionVersion {
     /// Description of the version.
     ///
     /// Example: `a version`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Time the version was created.
     ///
     /// Example: `2024-12-19 12:00:00`.
-    #[serde(rename = "AddTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AddTime", skip_serializing_if = "Option::is_none")]
     pub add_time: Option<String>,
     /// Time the version was last updated.
     ///
     /// Example: `2024-12-19 12:00:00`.
-    #[serde(rename = "ModTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ModTime", skip_serializing_if = "Option::is_none")]
     pub mod_time: Option<String>,
     /// State of the version.
     ///
     /// Example: `Active`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -128,5 +128,49 @@ impl FunctionVersionBuilder {
             mod_time: self.mod_time,
             status: self.status,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = FunctionVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "FunctionVersion")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionVersion, A::Error> {
+                let mut v_version: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_mod_time: Option<String> = None;
+                let mut v_status: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Version" => v_version = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionVersion {
+                    version: crate::runtime::de::required(v_version, "Version")?,
+                    description: v_description,
+                    add_time: v_add_time,
+                    mod_time: v_mod_time,
+                    status: v_status,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

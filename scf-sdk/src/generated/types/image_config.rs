@@ -7,7 +7,7 @@ use crate::generated::types::ImageType;
 /// Container image in Tencent Container Registry (TCR) from which a function is deployed.
 ///
 /// Build one with [`ImageConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ImageConfig {
     /// Edition of the TCR registry holding the image.
@@ -23,37 +23,36 @@ pub struct ImageConfig {
     /// ID of the enterprise TCR instance, used to get temporary pull credentials; required when `ImageType` is `enterprise`.
     ///
     /// Example: `tcr-xxx`.
-    #[serde(rename = "RegistryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "RegistryId", skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<String>,
     /// Entry point of the image.
     ///
     /// Example: `"entrypoint.sh"`.
     #[deprecated(note = "About to be retired; not recommended.")]
-    #[serde(rename = "EntryPoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<String>,
     /// Command that starts the container, such as `python`; the Dockerfile `ENTRYPOINT` is used when omitted.
     ///
     /// Example: `python`.
-    #[serde(rename = "Command", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// Space-separated arguments for the start command, such as `-u app.py`; the Dockerfile `CMD` is used when omitted.
     ///
     /// Example: `-u app.py`.
-    #[serde(rename = "Args", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Args", skip_serializing_if = "Option::is_none")]
     pub args: Option<String>,
     /// Whether image acceleration is enabled.
     ///
     /// Default when absent: `false`. Example: `false`.
     #[serde(
         rename = "ContainerImageAccelerate",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub container_image_accelerate: Option<bool>,
     /// Port of the image function: `9000` for web server images, `-1` for job images.
     ///
     /// Default when absent: `9000`. Example: `9000`.
-    #[serde(rename = "ImagePort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ImagePort", skip_serializing_if = "Option::is_none")]
     pub image_port: Option<i64>,
 }
 
@@ -199,5 +198,60 @@ impl ImageConfigBuilder {
             container_image_accelerate: self.container_image_accelerate,
             image_port: self.image_port,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ImageConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ImageConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ImageConfig, A::Error> {
+                let mut v_image_type: Option<ImageType> = None;
+                let mut v_image_uri: Option<String> = None;
+                let mut v_registry_id: Option<String> = None;
+                let mut v_entry_point: Option<String> = None;
+                let mut v_command: Option<String> = None;
+                let mut v_args: Option<String> = None;
+                let mut v_container_image_accelerate: Option<bool> = None;
+                let mut v_image_port: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ImageType" => v_image_type = map.next_value()?,
+                        "ImageUri" => v_image_uri = map.next_value()?,
+                        "RegistryId" => v_registry_id = map.next_value()?,
+                        "EntryPoint" => v_entry_point = map.next_value()?,
+                        "Command" => v_command = map.next_value()?,
+                        "Args" => v_args = map.next_value()?,
+                        "ContainerImageAccelerate" => {
+                            v_container_image_accelerate = map.next_value()?;
+                        }
+                        "ImagePort" => v_image_port = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ImageConfig {
+                    image_type: crate::runtime::de::required(v_image_type, "ImageType")?,
+                    image_uri: crate::runtime::de::required(v_image_uri, "ImageUri")?,
+                    registry_id: v_registry_id,
+                    entry_point: v_entry_point,
+                    command: v_command,
+                    args: v_args,
+                    container_image_accelerate: v_container_image_accelerate,
+                    image_port: v_image_port,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

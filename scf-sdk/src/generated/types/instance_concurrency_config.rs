@@ -7,38 +7,37 @@ use crate::generated::types::{ConcurrencyType, MixNodeConfig, SessionConfig};
 /// Settings for handling several requests at once in one function instance.
 ///
 /// Build one with [`InstanceConcurrencyConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InstanceConcurrencyConfig {
     /// Whether smart dynamic concurrency is on; `FALSE` means static concurrency and an empty string removes the multi-concurrency setting.
     ///
     /// Example: `'FALSE'`.
-    #[serde(rename = "DynamicEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DynamicEnabled", skip_serializing_if = "Option::is_none")]
     pub dynamic_enabled: Option<String>,
     /// Maximum number of concurrent requests per instance.
     ///
     /// Range: 1 to 100. Example: `1`.
-    #[serde(rename = "MaxConcurrency", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MaxConcurrency", skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u64>,
     /// Whether security isolation is enabled.
     ///
     /// Example: `'FALSE'`.
     #[serde(
         rename = "InstanceIsolationEnabled",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_isolation_enabled: Option<String>,
     /// Whether concurrency is tracked per session or per request.
     ///
     /// Example: `Session-Based`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ConcurrencyType>,
     /// Dynamic concurrency settings per node type.
-    #[serde(rename = "MixNodeConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MixNodeConfig", skip_serializing_if = "Option::is_none")]
     pub mix_node_config: Option<Vec<MixNodeConfig>>,
     /// Session settings, for session-based concurrency.
-    #[serde(rename = "SessionConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionConfig", skip_serializing_if = "Option::is_none")]
     pub session_config: Option<SessionConfig>,
 }
 
@@ -147,5 +146,54 @@ impl InstanceConcurrencyConfigBuilder {
             mix_node_config: self.mix_node_config,
             session_config: self.session_config,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InstanceConcurrencyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = InstanceConcurrencyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "InstanceConcurrencyConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InstanceConcurrencyConfig, A::Error> {
+                let mut v_dynamic_enabled: Option<String> = None;
+                let mut v_max_concurrency: Option<u64> = None;
+                let mut v_instance_isolation_enabled: Option<String> = None;
+                let mut v_type_: Option<ConcurrencyType> = None;
+                let mut v_mix_node_config: Option<Vec<MixNodeConfig>> = None;
+                let mut v_session_config: Option<SessionConfig> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "DynamicEnabled" => v_dynamic_enabled = map.next_value()?,
+                        "MaxConcurrency" => v_max_concurrency = map.next_value()?,
+                        "InstanceIsolationEnabled" => {
+                            v_instance_isolation_enabled = map.next_value()?;
+                        }
+                        "Type" => v_type_ = map.next_value()?,
+                        "MixNodeConfig" => v_mix_node_config = map.next_value()?,
+                        "SessionConfig" => v_session_config = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InstanceConcurrencyConfig {
+                    dynamic_enabled: v_dynamic_enabled,
+                    max_concurrency: v_max_concurrency,
+                    instance_isolation_enabled: v_instance_isolation_enabled,
+                    type_: v_type_,
+                    mix_node_config: v_mix_node_config,
+                    session_config: v_session_config,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::EnableState;
 /// Private network settings of a function, as sent in requests.
 ///
 /// Build one with [`IntranetConfigIn::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct IntranetConfigIn {
     /// Whether a fixed private IP is enabled.
@@ -54,5 +54,37 @@ impl IntranetConfigInBuilder {
                     member: "IpFixed",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for IntranetConfigIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = IntranetConfigIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "IntranetConfigIn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IntranetConfigIn, A::Error> {
+                let mut v_ip_fixed: Option<EnableState> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "IpFixed" => v_ip_fixed = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(IntranetConfigIn {
+                    ip_fixed: crate::runtime::de::required(v_ip_fixed, "IpFixed")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

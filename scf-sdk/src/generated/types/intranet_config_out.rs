@@ -7,7 +7,7 @@ use crate::generated::types::EnableState;
 /// Private network settings of a function, as returned by the service.
 ///
 /// Build one with [`IntranetConfigOut::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct IntranetConfigOut {
     /// Whether a fixed private IP is enabled.
@@ -18,7 +18,7 @@ pub struct IntranetConfigOut {
     /// Fixed private IP addresses in use, when a fixed private IP is enabled.
     ///
     /// Example: `1.1.1.1`.
-    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Vec<String>>,
 }
 
@@ -76,5 +76,40 @@ impl IntranetConfigOutBuilder {
                 })?,
             ip_address: self.ip_address,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for IntranetConfigOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = IntranetConfigOut;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "IntranetConfigOut")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IntranetConfigOut, A::Error> {
+                let mut v_ip_fixed: Option<EnableState> = None;
+                let mut v_ip_address: Option<Vec<String>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "IpFixed" => v_ip_fixed = map.next_value()?,
+                        "IpAddress" => v_ip_address = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(IntranetConfigOut {
+                    ip_fixed: crate::runtime::de::required(v_ip_fixed, "IpFixed")?,
+                    ip_address: v_ip_address,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -3,7 +3,7 @@
 //! The [`InvocationType`] enum.
 
 /// How a function is invoked.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvocationType {
     /// `RequestResponse`: Synchronously: the call returns the function's result.

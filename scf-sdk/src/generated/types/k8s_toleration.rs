@@ -5,37 +5,33 @@
 /// A Kubernetes toleration of node taints; which fields are supported depends on the Kubernetes version.
 ///
 /// Build one with [`K8SToleration::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct K8SToleration {
     /// Name of the taint to match.
     ///
     /// Example: `key1`.
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// How the taint is matched.
     ///
     /// Default when absent: `Equal`. Example: `Equal`.
-    #[serde(rename = "Operator", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Taint effect the toleration applies to.
     ///
     /// Example: `NoExecute`.
-    #[serde(rename = "Effect", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Effect", skip_serializing_if = "Option::is_none")]
     pub effect: Option<String>,
     /// Taint value to match; required when `Operator` is `Equal`.
     ///
     /// Example: `value1`.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// How long, in seconds, the pod may keep running on the node once the taint is no longer tolerated.
     ///
     /// Example: `3600`.
-    #[serde(
-        rename = "TolerationSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TolerationSeconds", skip_serializing_if = "Option::is_none")]
     pub toleration_seconds: Option<u64>,
 }
 
@@ -127,5 +123,49 @@ impl K8STolerationBuilder {
             value: self.value,
             toleration_seconds: self.toleration_seconds,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for K8SToleration {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = K8SToleration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "K8SToleration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<K8SToleration, A::Error> {
+                let mut v_key: Option<String> = None;
+                let mut v_operator: Option<String> = None;
+                let mut v_effect: Option<String> = None;
+                let mut v_value: Option<String> = None;
+                let mut v_toleration_seconds: Option<u64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Key" => v_key = map.next_value()?,
+                        "Operator" => v_operator = map.next_value()?,
+                        "Effect" => v_effect = map.next_value()?,
+                        "Value" => v_value = map.next_value()?,
+                        "TolerationSeconds" => v_toleration_seconds = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(K8SToleration {
+                    key: v_key,
+                    operator: v_operator,
+                    effect: v_effect,
+                    value: v_value,
+                    toleration_seconds: v_toleration_seconds,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

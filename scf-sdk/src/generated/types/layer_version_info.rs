@@ -7,7 +7,7 @@ use crate::generated::types::Tag;
 /// One version of a layer.
 ///
 /// Build one with [`LayerVersionInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LayerVersionInfo {
     /// Runtimes the layer version works with.
@@ -28,7 +28,7 @@ pub struct LayerVersionInfo {
     /// License information.
     ///
     /// Example: `" "`.
-    #[serde(rename = "LicenseInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
     pub license_info: Option<String>,
     /// Version number.
     ///
@@ -53,7 +53,7 @@ pub struct LayerVersionInfo {
     /// Tags bound to the layer.
     ///
     /// Example: `[{"Key":"xx","Value":"xx-xx"}]}`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
@@ -239,5 +239,70 @@ impl LayerVersionInfoBuilder {
                 })?,
             tags: self.tags,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayerVersionInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = LayerVersionInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "LayerVersionInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayerVersionInfo, A::Error> {
+                let mut v_compatible_runtimes: Option<Vec<String>> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_license_info: Option<String> = None;
+                let mut v_layer_version: Option<i64> = None;
+                let mut v_layer_name: Option<String> = None;
+                let mut v_status: Option<String> = None;
+                let mut v_stamp: Option<String> = None;
+                let mut v_tags: Option<Vec<Tag>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "CompatibleRuntimes" => v_compatible_runtimes = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "LicenseInfo" => v_license_info = map.next_value()?,
+                        "LayerVersion" => v_layer_version = map.next_value()?,
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "Status" => v_status = map.next_value()?,
+                        "Stamp" => v_stamp = map.next_value()?,
+                        "Tags" => v_tags = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayerVersionInfo {
+                    compatible_runtimes: crate::runtime::de::required(
+                        v_compatible_runtimes,
+                        "CompatibleRuntimes",
+                    )?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    license_info: v_license_info,
+                    layer_version: crate::runtime::de::required(
+                        v_layer_version,
+                        "LayerVersion",
+                    )?,
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    stamp: crate::runtime::de::required(v_stamp, "Stamp")?,
+                    tags: v_tags,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// Reference to one version of a layer.
 ///
 /// Build one with [`LayerVersionSimple::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LayerVersionSimple {
     /// Name of the layer to bind; an empty string unbinds layers.
@@ -76,5 +76,43 @@ impl LayerVersionSimpleBuilder {
                     member: "LayerVersion",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayerVersionSimple {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = LayerVersionSimple;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "LayerVersionSimple")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayerVersionSimple, A::Error> {
+                let mut v_layer_name: Option<String> = None;
+                let mut v_layer_version: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "LayerName" => v_layer_name = map.next_value()?,
+                        "LayerVersion" => v_layer_version = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayerVersionSimple {
+                    layer_name: crate::runtime::de::required(v_layer_name, "LayerName")?,
+                    layer_version: crate::runtime::de::required(
+                        v_layer_version,
+                        "LayerVersion",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::NamespaceLimit;
 /// Quota limits of the account.
 ///
 /// Build one with [`LimitsInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LimitsInfo {
     /// Maximum number of namespaces.
@@ -76,5 +76,43 @@ impl LimitsInfoBuilder {
                     member: "Namespace",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LimitsInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = LimitsInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "LimitsInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LimitsInfo, A::Error> {
+                let mut v_namespaces_count: Option<i64> = None;
+                let mut v_namespace: Option<Vec<NamespaceLimit>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "NamespacesCount" => v_namespaces_count = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LimitsInfo {
+                    namespaces_count: crate::runtime::de::required(
+                        v_namespaces_count,
+                        "NamespacesCount",
+                    )?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

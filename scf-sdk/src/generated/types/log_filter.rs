@@ -7,13 +7,13 @@ use crate::generated::types::LogRetCode;
 /// Condition that selects invocation logs by outcome, such as successful or failed.
 ///
 /// Build one with [`LogFilter::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LogFilter {
     /// Which invocation logs to return; all logs are returned when omitted.
     ///
     /// Example: `is0`.
-    #[serde(rename = "RetCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "RetCode", skip_serializing_if = "Option::is_none")]
     pub ret_code: Option<LogRetCode>,
 }
 
@@ -49,5 +49,35 @@ impl LogFilterBuilder {
         Ok(LogFilter {
             ret_code: self.ret_code,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LogFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = LogFilter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "LogFilter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LogFilter, A::Error> {
+                let mut v_ret_code: Option<LogRetCode> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RetCode" => v_ret_code = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LogFilter { ret_code: v_ret_code })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

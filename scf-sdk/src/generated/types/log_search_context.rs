@@ -7,7 +7,7 @@ use crate::generated::types::LogSearchType;
 /// Paging and search context for log queries.
 ///
 /// Build one with [`LogSearchContext::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LogSearchContext {
     /// Offset from which to read logs.
@@ -23,12 +23,12 @@ pub struct LogSearchContext {
     /// Keyword to search for in the logs.
     ///
     /// Example: `Some Keyword`.
-    #[serde(rename = "Keyword", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Keyword", skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// Kind of logs to search.
     ///
     /// Default when absent: `Application`. Example: `Application`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<LogSearchType>,
 }
 
@@ -116,5 +116,46 @@ impl LogSearchContextBuilder {
             keyword: self.keyword,
             type_: self.type_,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LogSearchContext {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = LogSearchContext;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "LogSearchContext")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LogSearchContext, A::Error> {
+                let mut v_offset: Option<String> = None;
+                let mut v_limit: Option<u64> = None;
+                let mut v_keyword: Option<String> = None;
+                let mut v_type_: Option<LogSearchType> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Offset" => v_offset = map.next_value()?,
+                        "Limit" => v_limit = map.next_value()?,
+                        "Keyword" => v_keyword = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LogSearchContext {
+                    offset: crate::runtime::de::required(v_offset, "Offset")?,
+                    limit: crate::runtime::de::required(v_limit, "Limit")?,
+                    keyword: v_keyword,
+                    type_: v_type_,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -3,7 +3,7 @@
 //! The [`LogSortOrder`] enum.
 
 /// Sort direction of function logs (lower case on the wire).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LogSortOrder {
     /// `desc`: Descending.

@@ -3,7 +3,7 @@
 //! The [`LogType`] enum.
 
 /// Whether an invocation's response carries the function's log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LogType {
     /// `None`: The response carries no log.

@@ -3,7 +3,7 @@
 //! The [`MatchMethod`] enum.
 
 /// How a routing key is matched.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MatchMethod {
     /// `range`: Within a range.

@@ -5,18 +5,18 @@
 /// Dynamic concurrency setting for one GPU node type.
 ///
 /// Build one with [`MixNodeConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MixNodeConfig {
     /// Name of the GPU instance type.
     ///
     /// Example: `gpu-dsdfsd`.
-    #[serde(rename = "NodeSpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NodeSpec", skip_serializing_if = "Option::is_none")]
     pub node_spec: Option<String>,
     /// Number of concurrent requests.
     ///
     /// Example: `1`.
-    #[serde(rename = "Num", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Num", skip_serializing_if = "Option::is_none")]
     pub num: Option<u64>,
 }
 
@@ -66,5 +66,40 @@ impl MixNodeConfigBuilder {
             node_spec: self.node_spec,
             num: self.num,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MixNodeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = MixNodeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "MixNodeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MixNodeConfig, A::Error> {
+                let mut v_node_spec: Option<String> = None;
+                let mut v_num: Option<u64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "NodeSpec" => v_node_spec = map.next_value()?,
+                        "Num" => v_num = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(MixNodeConfig {
+                    node_spec: v_node_spec,
+                    num: v_num,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// A namespace that groups functions.
 ///
 /// Build one with [`Namespace::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Namespace {
     /// Time the namespace was last modified.
@@ -148,5 +148,52 @@ impl NamespaceBuilder {
                     member: "Type",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Namespace {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Namespace;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Namespace")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Namespace, A::Error> {
+                let mut v_mod_time: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_name: Option<String> = None;
+                let mut v_type_: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "Name" => v_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Namespace {
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                    name: crate::runtime::de::required(v_name, "Name")?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

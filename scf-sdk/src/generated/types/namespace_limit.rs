@@ -7,7 +7,7 @@ use crate::generated::types::TriggerCount;
 /// Quota limits of one namespace.
 ///
 /// Build one with [`NamespaceLimit::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NamespaceLimit {
     /// Maximum number of functions in the namespace.
@@ -36,7 +36,7 @@ pub struct NamespaceLimit {
     /// Maximum number of test events.
     ///
     /// Example: `0`.
-    #[serde(rename = "TestModelLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TestModelLimit", skip_serializing_if = "Option::is_none")]
     pub test_model_limit: Option<i64>,
     /// Maximum initialization timeout, in seconds.
     ///
@@ -263,5 +263,87 @@ impl NamespaceLimitBuilder {
                     member: "MaxMsgTTL",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NamespaceLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = NamespaceLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "NamespaceLimit")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NamespaceLimit, A::Error> {
+                let mut v_functions_count: Option<i64> = None;
+                let mut v_trigger: Option<TriggerCount> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_concurrent_executions: Option<i64> = None;
+                let mut v_timeout_limit: Option<i64> = None;
+                let mut v_test_model_limit: Option<i64> = None;
+                let mut v_init_timeout_limit: Option<i64> = None;
+                let mut v_retry_num_limit: Option<i64> = None;
+                let mut v_min_msg_ttl: Option<i64> = None;
+                let mut v_max_msg_ttl: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionsCount" => v_functions_count = map.next_value()?,
+                        "Trigger" => v_trigger = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "ConcurrentExecutions" => {
+                            v_concurrent_executions = map.next_value()?;
+                        }
+                        "TimeoutLimit" => v_timeout_limit = map.next_value()?,
+                        "TestModelLimit" => v_test_model_limit = map.next_value()?,
+                        "InitTimeoutLimit" => v_init_timeout_limit = map.next_value()?,
+                        "RetryNumLimit" => v_retry_num_limit = map.next_value()?,
+                        "MinMsgTTL" => v_min_msg_ttl = map.next_value()?,
+                        "MaxMsgTTL" => v_max_msg_ttl = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NamespaceLimit {
+                    functions_count: crate::runtime::de::required(
+                        v_functions_count,
+                        "FunctionsCount",
+                    )?,
+                    trigger: crate::runtime::de::required(v_trigger, "Trigger")?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    concurrent_executions: crate::runtime::de::required(
+                        v_concurrent_executions,
+                        "ConcurrentExecutions",
+                    )?,
+                    timeout_limit: crate::runtime::de::required(
+                        v_timeout_limit,
+                        "TimeoutLimit",
+                    )?,
+                    test_model_limit: v_test_model_limit,
+                    init_timeout_limit: crate::runtime::de::required(
+                        v_init_timeout_limit,
+                        "InitTimeoutLimit",
+                    )?,
+                    retry_num_limit: crate::runtime::de::required(
+                        v_retry_num_limit,
+                        "RetryNumLimit",
+                    )?,
+                    min_msg_ttl: crate::runtime::de::required(
+                        v_min_msg_ttl,
+                        "MinMsgTTL",
+                    )?,
+                    max_msg_ttl: crate::runtime::de::required(
+                        v_max_msg_ttl,
+                        "MaxMsgTTL",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,18 +7,18 @@ use crate::generated::types::NamespaceResourceEnvTKE;
 /// Resource pool that runs the functions of a namespace.
 ///
 /// Build one with [`NamespaceResourceEnv::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NamespaceResourceEnv {
     /// Resource pool backed by a TKE cluster.
     ///
     /// Example: `x`.
-    #[serde(rename = "TKE", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TKE", skip_serializing_if = "Option::is_none")]
     pub tke: Option<NamespaceResourceEnvTKE>,
     /// Whether the namespace is meant for near-offline computing.
     ///
     /// Example: `true`.
-    #[serde(rename = "OFFLINE", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OFFLINE", skip_serializing_if = "Option::is_none")]
     pub offline: Option<bool>,
 }
 
@@ -68,5 +68,40 @@ impl NamespaceResourceEnvBuilder {
             tke: self.tke,
             offline: self.offline,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NamespaceResourceEnv {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = NamespaceResourceEnv;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "NamespaceResourceEnv")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NamespaceResourceEnv, A::Error> {
+                let mut v_tke: Option<NamespaceResourceEnvTKE> = None;
+                let mut v_offline: Option<bool> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TKE" => v_tke = map.next_value()?,
+                        "OFFLINE" => v_offline = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NamespaceResourceEnv {
+                    tke: v_tke,
+                    offline: v_offline,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

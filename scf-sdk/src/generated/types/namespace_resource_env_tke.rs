@@ -7,7 +7,7 @@ use crate::generated::types::{K8SLabel, K8SToleration};
 /// Options for a resource pool backed by a Tencent Kubernetes Engine (TKE) cluster.
 ///
 /// Build one with [`NamespaceResourceEnvTKE::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NamespaceResourceEnvTKE {
     /// ID of the TKE cluster.
@@ -28,31 +28,27 @@ pub struct NamespaceResourceEnvTKE {
     /// Path where data is stored.
     ///
     /// Example: `/var/lib/scf`.
-    #[serde(rename = "DataPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataPath", skip_serializing_if = "Option::is_none")]
     pub data_path: Option<String>,
     /// Labels that select the nodes to run on.
     ///
     /// Example: `Key0=a,Value0=x`.
-    #[serde(rename = "NodeSelector", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NodeSelector", skip_serializing_if = "Option::is_none")]
     pub node_selector: Option<Vec<K8SLabel>>,
     /// Taint tolerations for the pods.
     ///
     /// Example: `Key: "key1" Operator: "Exists"`.
-    #[serde(rename = "Tolerations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tolerations", skip_serializing_if = "Option::is_none")]
     pub tolerations: Option<Vec<K8SToleration>>,
     /// First node port taken by SCF components.
     ///
     /// Example: `38002`.
-    #[serde(rename = "Port", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<u64>,
     /// Patch for the pod template, written in YAML (for example, setting `metadata.labels`).
     ///
     /// Example: `metadata: labels: key: value`.
-    #[serde(
-        rename = "PodTemplatePatch",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PodTemplatePatch", skip_serializing_if = "Option::is_none")]
     pub pod_template_patch: Option<String>,
 }
 
@@ -204,5 +200,58 @@ impl NamespaceResourceEnvTKEBuilder {
             port: self.port,
             pod_template_patch: self.pod_template_patch,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NamespaceResourceEnvTKE {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = NamespaceResourceEnvTKE;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "NamespaceResourceEnvTKE")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NamespaceResourceEnvTKE, A::Error> {
+                let mut v_cluster_id: Option<String> = None;
+                let mut v_subnet_id: Option<String> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_data_path: Option<String> = None;
+                let mut v_node_selector: Option<Vec<K8SLabel>> = None;
+                let mut v_tolerations: Option<Vec<K8SToleration>> = None;
+                let mut v_port: Option<u64> = None;
+                let mut v_pod_template_patch: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ClusterID" => v_cluster_id = map.next_value()?,
+                        "SubnetID" => v_subnet_id = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "DataPath" => v_data_path = map.next_value()?,
+                        "NodeSelector" => v_node_selector = map.next_value()?,
+                        "Tolerations" => v_tolerations = map.next_value()?,
+                        "Port" => v_port = map.next_value()?,
+                        "PodTemplatePatch" => v_pod_template_patch = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NamespaceResourceEnvTKE {
+                    cluster_id: crate::runtime::de::required(v_cluster_id, "ClusterID")?,
+                    subnet_id: crate::runtime::de::required(v_subnet_id, "SubnetID")?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    data_path: v_data_path,
+                    node_selector: v_node_selector,
+                    tolerations: v_tolerations,
+                    port: v_port,
+                    pod_template_patch: v_pod_template_patch,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// Resource usage of one namespace.
 ///
 /// Build one with [`NamespaceUsage::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NamespaceUsage {
     /// Names of the functions in the namespace.
@@ -175,5 +175,70 @@ impl NamespaceUsageBuilder {
                     member: "TotalAllocatedProvisionedMem",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NamespaceUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = NamespaceUsage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "NamespaceUsage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NamespaceUsage, A::Error> {
+                let mut v_functions: Option<Vec<String>> = None;
+                let mut v_namespace: Option<String> = None;
+                let mut v_functions_count: Option<i64> = None;
+                let mut v_total_concurrency_mem: Option<i64> = None;
+                let mut v_total_allocated_concurrency_mem: Option<i64> = None;
+                let mut v_total_allocated_provisioned_mem: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Functions" => v_functions = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "FunctionsCount" => v_functions_count = map.next_value()?,
+                        "TotalConcurrencyMem" => {
+                            v_total_concurrency_mem = map.next_value()?;
+                        }
+                        "TotalAllocatedConcurrencyMem" => {
+                            v_total_allocated_concurrency_mem = map.next_value()?;
+                        }
+                        "TotalAllocatedProvisionedMem" => {
+                            v_total_allocated_provisioned_mem = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NamespaceUsage {
+                    functions: crate::runtime::de::required(v_functions, "Functions")?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    functions_count: crate::runtime::de::required(
+                        v_functions_count,
+                        "FunctionsCount",
+                    )?,
+                    total_concurrency_mem: crate::runtime::de::required(
+                        v_total_concurrency_mem,
+                        "TotalConcurrencyMem",
+                    )?,
+                    total_allocated_concurrency_mem: crate::runtime::de::required(
+                        v_total_allocated_concurrency_mem,
+                        "TotalAllocatedConcurrencyMem",
+                    )?,
+                    total_allocated_provisioned_mem: crate::runtime::de::required(
+                        v_total_allocated_provisioned_mem,
+                        "TotalAllocatedProvisionedMem",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,23 +7,23 @@ use crate::generated::types::PathRewriteType;
 /// Rule that rewrites the path of a routed request.
 ///
 /// Build one with [`PathRewriteRule::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PathRewriteRule {
     /// Path to rewrite, in one of the forms `/`, `/*`, `/xxx`, `/xxx/a` or `/xxx/*`.
     ///
     /// Example: `/aa/`.
-    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// How `Path` is matched.
     ///
     /// Example: `ExactRules`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<PathRewriteType>,
     /// Replacement path, such as `/` or `/$1`.
     ///
     /// Example: `/$1`.
-    #[serde(rename = "Rewrite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Rewrite", skip_serializing_if = "Option::is_none")]
     pub rewrite: Option<String>,
 }
 
@@ -87,5 +87,43 @@ impl PathRewriteRuleBuilder {
             type_: self.type_,
             rewrite: self.rewrite,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PathRewriteRule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PathRewriteRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PathRewriteRule")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PathRewriteRule, A::Error> {
+                let mut v_path: Option<String> = None;
+                let mut v_type_: Option<PathRewriteType> = None;
+                let mut v_rewrite: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Path" => v_path = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "Rewrite" => v_rewrite = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PathRewriteRule {
+                    path: v_path,
+                    type_: v_type_,
+                    rewrite: v_rewrite,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,13 +7,13 @@ use crate::generated::types::WSParams;
 /// Parameters for protocols other than HTTP through which an HTTP function can be reached.
 ///
 /// Build one with [`ProtocolParams::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProtocolParams {
     /// WebSocket parameters.
     ///
     /// Example: `{ IdleTimeOut: 15 }`.
-    #[serde(rename = "WSParams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WSParams", skip_serializing_if = "Option::is_none")]
     pub ws_params: Option<WSParams>,
 }
 
@@ -49,5 +49,37 @@ impl ProtocolParamsBuilder {
         Ok(ProtocolParams {
             ws_params: self.ws_params,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProtocolParams {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ProtocolParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "ProtocolParams")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ProtocolParams, A::Error> {
+                let mut v_ws_params: Option<WSParams> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "WSParams" => v_ws_params = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ProtocolParams {
+                    ws_params: v_ws_params,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

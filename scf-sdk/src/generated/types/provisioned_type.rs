@@ -5,7 +5,7 @@
 /// How provisioned concurrency is sized.
 ///
 /// The service may use values beyond these: requests may carry others (through `From<&str>`), and answers with others parse to `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProvisionedType {
     /// `Default`: A fixed amount.

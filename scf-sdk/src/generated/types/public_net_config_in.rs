@@ -7,7 +7,7 @@ use crate::generated::types::{EipConfigIn, EnableState};
 /// Public network access settings of a function, as sent in requests.
 ///
 /// Build one with [`PublicNetConfigIn::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublicNetConfigIn {
     /// Whether the function can access the public network.
@@ -18,7 +18,7 @@ pub struct PublicNetConfigIn {
     /// Fixed public IP settings.
     ///
     /// Example: `{"EipStatus":"DISABLE"}`.
-    #[serde(rename = "EipConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EipConfig", skip_serializing_if = "Option::is_none")]
     pub eip_config: Option<EipConfigIn>,
 }
 
@@ -73,5 +73,43 @@ impl PublicNetConfigInBuilder {
                 })?,
             eip_config: self.eip_config,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicNetConfigIn {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublicNetConfigIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublicNetConfigIn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublicNetConfigIn, A::Error> {
+                let mut v_public_net_status: Option<EnableState> = None;
+                let mut v_eip_config: Option<EipConfigIn> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "PublicNetStatus" => v_public_net_status = map.next_value()?,
+                        "EipConfig" => v_eip_config = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublicNetConfigIn {
+                    public_net_status: crate::runtime::de::required(
+                        v_public_net_status,
+                        "PublicNetStatus",
+                    )?,
+                    eip_config: v_eip_config,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::{EipConfigOut, EnableState};
 /// Public network access settings of a function, as returned by the service.
 ///
 /// Build one with [`PublicNetConfigOut::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublicNetConfigOut {
     /// Whether the function can access the public network.
@@ -78,5 +78,43 @@ impl PublicNetConfigOutBuilder {
                     member: "EipConfig",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicNetConfigOut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = PublicNetConfigOut;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "PublicNetConfigOut")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublicNetConfigOut, A::Error> {
+                let mut v_public_net_status: Option<EnableState> = None;
+                let mut v_eip_config: Option<EipConfigOut> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "PublicNetStatus" => v_public_net_status = map.next_value()?,
+                        "EipConfig" => v_eip_config = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublicNetConfigOut {
+                    public_net_status: crate::runtime::de::required(
+                        v_public_net_status,
+                        "PublicNetStatus",
+                    )?,
+                    eip_config: crate::runtime::de::required(v_eip_config, "EipConfig")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

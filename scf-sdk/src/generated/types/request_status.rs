@@ -5,7 +5,7 @@
 /// Execution status of one function request.
 ///
 /// Build one with [`RequestStatus::builder`].
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RequestStatus {
     /// Name of the function.
@@ -220,6 +220,62 @@ impl RequestStatusBuilder {
                     member: "RetryNum",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = RequestStatus;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "RequestStatus")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RequestStatus, A::Error> {
+                let mut v_function_name: Option<String> = None;
+                let mut v_ret_msg: Option<String> = None;
+                let mut v_request_id: Option<String> = None;
+                let mut v_start_time: Option<String> = None;
+                let mut v_ret_code: Option<i64> = None;
+                let mut v_duration: Option<f64> = None;
+                let mut v_mem_usage: Option<f64> = None;
+                let mut v_retry_num: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "FunctionName" => v_function_name = map.next_value()?,
+                        "RetMsg" => v_ret_msg = map.next_value()?,
+                        "RequestId" => v_request_id = map.next_value()?,
+                        "StartTime" => v_start_time = map.next_value()?,
+                        "RetCode" => v_ret_code = map.next_value()?,
+                        "Duration" => v_duration = map.next_value()?,
+                        "MemUsage" => v_mem_usage = map.next_value()?,
+                        "RetryNum" => v_retry_num = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RequestStatus {
+                    function_name: crate::runtime::de::required(
+                        v_function_name,
+                        "FunctionName",
+                    )?,
+                    ret_msg: crate::runtime::de::required(v_ret_msg, "RetMsg")?,
+                    request_id: crate::runtime::de::required(v_request_id, "RequestId")?,
+                    start_time: crate::runtime::de::required(v_start_time, "StartTime")?,
+                    ret_code: crate::runtime::de::required(v_ret_code, "RetCode")?,
+                    duration: crate::runtime::de::required(v_duration, "Duration")?,
+                    mem_usage: crate::runtime::de::required(v_mem_usage, "MemUsage")?,
+                    retry_num: crate::runtime::de::required(v_retry_num, "RetryNum")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

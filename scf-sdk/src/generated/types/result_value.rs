@@ -7,7 +7,7 @@
 /// Named `Result` in the API; renamed to avoid shadowing a common Rust name.
 ///
 /// Build one with [`ResultValue::builder`].
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ResultValue {
     /// The invocation's log (its last 4 KB) when `LogType` is `Tail`; empty otherwise and for asynchronous invocations.
@@ -33,7 +33,7 @@ pub struct ResultValue {
     pub function_request_id: String,
     /// Legacy status code of the invocation.
     #[deprecated(note = "The service no longer maintains this field.")]
-    #[serde(rename = "InvokeResult", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InvokeResult", skip_serializing_if = "Option::is_none")]
     pub invoke_result: Option<i64>,
 }
 
@@ -204,6 +204,65 @@ impl ResultValueBuilder {
                 })?,
             invoke_result: self.invoke_result,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResultValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ResultValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Result")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResultValue, A::Error> {
+                let mut v_log: Option<String> = None;
+                let mut v_ret_msg: Option<String> = None;
+                let mut v_err_msg: Option<String> = None;
+                let mut v_mem_usage: Option<i64> = None;
+                let mut v_duration: Option<f64> = None;
+                let mut v_bill_duration: Option<i64> = None;
+                let mut v_function_request_id: Option<String> = None;
+                let mut v_invoke_result: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Log" => v_log = map.next_value()?,
+                        "RetMsg" => v_ret_msg = map.next_value()?,
+                        "ErrMsg" => v_err_msg = map.next_value()?,
+                        "MemUsage" => v_mem_usage = map.next_value()?,
+                        "Duration" => v_duration = map.next_value()?,
+                        "BillDuration" => v_bill_duration = map.next_value()?,
+                        "FunctionRequestId" => v_function_request_id = map.next_value()?,
+                        "InvokeResult" => v_invoke_result = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResultValue {
+                    log: crate::runtime::de::required(v_log, "Log")?,
+                    ret_msg: crate::runtime::de::required(v_ret_msg, "RetMsg")?,
+                    err_msg: crate::runtime::de::required(v_err_msg, "ErrMsg")?,
+                    mem_usage: crate::runtime::de::required(v_mem_usage, "MemUsage")?,
+                    duration: crate::runtime::de::required(v_duration, "Duration")?,
+                    bill_duration: crate::runtime::de::required(
+                        v_bill_duration,
+                        "BillDuration",
+                    )?,
+                    function_request_id: crate::runtime::de::required(
+                        v_function_request_id,
+                        "FunctionRequestId",
+                    )?,
+                    invoke_result: v_invoke_result,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
 

@@ -5,7 +5,7 @@
 /// Retry setting for asynchronous invocations.
 ///
 /// Build one with [`RetryConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RetryConfig {
     /// Number of retries.
@@ -52,5 +52,37 @@ impl RetryConfigBuilder {
                     member: "RetryNum",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RetryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = RetryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "RetryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RetryConfig, A::Error> {
+                let mut v_retry_num: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "RetryNum" => v_retry_num = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RetryConfig {
+                    retry_num: crate::runtime::de::required(v_retry_num, "RetryNum")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

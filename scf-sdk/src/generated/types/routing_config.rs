@@ -7,7 +7,7 @@ use crate::generated::types::{VersionMatch, VersionWeight};
 /// How an alias splits traffic across versions; weighted and rule-based additional versions cannot be set together.
 ///
 /// Build one with [`RoutingConfig::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RoutingConfig {
     /// Additional versions that receive a random share of traffic according to weight.
@@ -15,16 +15,11 @@ pub struct RoutingConfig {
     /// Example: `[{"Version":"1","Weight":0.01}]`.
     #[serde(
         rename = "AdditionalVersionWeights",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_version_weights: Option<Vec<VersionWeight>>,
     /// Additional versions chosen by matching rules.
-    #[serde(
-        rename = "AddtionVersionMatchs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AddtionVersionMatchs", skip_serializing_if = "Option::is_none")]
     pub addtion_version_matchs: Option<Vec<VersionMatch>>,
 }
 
@@ -86,5 +81,44 @@ impl RoutingConfigBuilder {
             additional_version_weights: self.additional_version_weights,
             addtion_version_matchs: self.addtion_version_matchs,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RoutingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = RoutingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "RoutingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RoutingConfig, A::Error> {
+                let mut v_additional_version_weights: Option<Vec<VersionWeight>> = None;
+                let mut v_addtion_version_matchs: Option<Vec<VersionMatch>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "AdditionalVersionWeights" => {
+                            v_additional_version_weights = map.next_value()?;
+                        }
+                        "AddtionVersionMatchs" => {
+                            v_addtion_version_matchs = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RoutingConfig {
+                    additional_version_weights: v_additional_version_weights,
+                    addtion_version_matchs: v_addtion_version_matchs,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

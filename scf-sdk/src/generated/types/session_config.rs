@@ -7,59 +7,49 @@ use crate::generated::types::{IdleTimeoutStrategy, SessionSource};
 /// Session settings for session-based concurrency.
 ///
 /// Build one with [`SessionConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SessionConfig {
     /// Where the session identifier is read from.
     ///
     /// Example: `HEADER`.
-    #[serde(rename = "SessionSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionSource", skip_serializing_if = "Option::is_none")]
     pub session_source: Option<SessionSource>,
     /// Name of the session key; starts with a letter, followed by letters, digits, `_` or `-`.
     ///
     /// Length: 5 to 40 bytes. Example: `x-test-`.
-    #[serde(rename = "SessionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionName", skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
     /// Maximum number of concurrent sessions per instance.
     ///
     /// Example: `1`.
     #[serde(
         rename = "MaximumConcurrencySessionPerInstance",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_concurrency_session_per_instance: Option<u64>,
     /// Maximum lifetime of a session, in seconds.
     ///
     /// Example: `1800`.
-    #[serde(
-        rename = "MaximumTTLInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaximumTTLInSeconds", skip_serializing_if = "Option::is_none")]
     pub maximum_ttl_in_seconds: Option<u64>,
     /// Maximum idle time of a session, in seconds.
     ///
     /// Example: `1800`.
     #[serde(
         rename = "MaximumIdleTimeInSeconds",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_idle_time_in_seconds: Option<u64>,
     /// Path the session applies to, such as `/mcp`.
     ///
     /// Example: `/mcp`.
-    #[serde(rename = "SessionPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionPath", skip_serializing_if = "Option::is_none")]
     pub session_path: Option<String>,
     /// What happens to an idle session; only applies when security isolation is enabled.
     ///
     /// Example: `FATAL`.
-    #[serde(
-        rename = "IdleTimeoutStrategy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "IdleTimeoutStrategy", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_strategy: Option<IdleTimeoutStrategy>,
 }
 
@@ -189,5 +179,64 @@ impl SessionConfigBuilder {
             session_path: self.session_path,
             idle_timeout_strategy: self.idle_timeout_strategy,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SessionConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = SessionConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "SessionConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SessionConfig, A::Error> {
+                let mut v_session_source: Option<SessionSource> = None;
+                let mut v_session_name: Option<String> = None;
+                let mut v_maximum_concurrency_session_per_instance: Option<u64> = None;
+                let mut v_maximum_ttl_in_seconds: Option<u64> = None;
+                let mut v_maximum_idle_time_in_seconds: Option<u64> = None;
+                let mut v_session_path: Option<String> = None;
+                let mut v_idle_timeout_strategy: Option<IdleTimeoutStrategy> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "SessionSource" => v_session_source = map.next_value()?,
+                        "SessionName" => v_session_name = map.next_value()?,
+                        "MaximumConcurrencySessionPerInstance" => {
+                            v_maximum_concurrency_session_per_instance = map
+                                .next_value()?;
+                        }
+                        "MaximumTTLInSeconds" => {
+                            v_maximum_ttl_in_seconds = map.next_value()?;
+                        }
+                        "MaximumIdleTimeInSeconds" => {
+                            v_maximum_idle_time_in_seconds = map.next_value()?;
+                        }
+                        "SessionPath" => v_session_path = map.next_value()?,
+                        "IdleTimeoutStrategy" => {
+                            v_idle_timeout_strategy = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SessionConfig {
+                    session_source: v_session_source,
+                    session_name: v_session_name,
+                    maximum_concurrency_session_per_instance: v_maximum_concurrency_session_per_instance,
+                    maximum_ttl_in_seconds: v_maximum_ttl_in_seconds,
+                    maximum_idle_time_in_seconds: v_maximum_idle_time_in_seconds,
+                    session_path: v_session_path,
+                    idle_timeout_strategy: v_idle_timeout_strategy,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

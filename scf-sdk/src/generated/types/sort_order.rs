@@ -3,7 +3,7 @@
 //! The [`SortOrder`] enum.
 
 /// Sort direction of a list.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SortOrder {
     /// `ASC`: Ascending.

@@ -5,7 +5,7 @@
 /// Reason for the current status.
 ///
 /// Build one with [`StatusReason::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StatusReason {
     /// Error code.
@@ -76,5 +76,43 @@ impl StatusReasonBuilder {
                     member: "ErrorMessage",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatusReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = StatusReason;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "StatusReason")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StatusReason, A::Error> {
+                let mut v_error_code: Option<String> = None;
+                let mut v_error_message: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ErrorCode" => v_error_code = map.next_value()?,
+                        "ErrorMessage" => v_error_message = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StatusReason {
+                    error_code: crate::runtime::de::required(v_error_code, "ErrorCode")?,
+                    error_message: crate::runtime::de::required(
+                        v_error_message,
+                        "ErrorMessage",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -3,7 +3,7 @@
 //! The [`Switch`] enum.
 
 /// An on/off setting sent as the string `TRUE` or `FALSE`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Switch {
     /// `TRUE`: On.

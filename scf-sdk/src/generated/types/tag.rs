@@ -5,7 +5,7 @@
 /// A tag as a key-value pair.
 ///
 /// Build one with [`Tag::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Tag {
     /// Key of the tag.
@@ -72,5 +72,40 @@ impl TagBuilder {
                     member: "Value",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Tag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Tag")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Tag, A::Error> {
+                let mut v_key: Option<String> = None;
+                let mut v_value: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Key" => v_key = map.next_value()?,
+                        "Value" => v_value = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Tag {
+                    key: crate::runtime::de::required(v_key, "Key")?,
+                    value: crate::runtime::de::required(v_value, "Value")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

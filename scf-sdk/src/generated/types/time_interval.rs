@@ -5,7 +5,7 @@
 /// Time range that includes its start and excludes its end, with times formatted as `%Y-%m-%d %H:%M:%S`.
 ///
 /// Build one with [`TimeInterval::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TimeInterval {
     /// Start time, inclusive, formatted as `%Y-%m-%d %H:%M:%S`.
@@ -76,5 +76,40 @@ impl TimeIntervalBuilder {
                     member: "End",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TimeInterval {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = TimeInterval;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "TimeInterval")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TimeInterval, A::Error> {
+                let mut v_start: Option<String> = None;
+                let mut v_end: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Start" => v_start = map.next_value()?,
+                        "End" => v_end = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TimeInterval {
+                    start: crate::runtime::de::required(v_start, "Start")?,
+                    end: crate::runtime::de::required(v_end, "End")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// A trigger attached to a function.
 ///
 /// Build one with [`Trigger::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Trigger {
     /// Time the trigger was last modified.
@@ -21,7 +21,10 @@ pub struct Trigger {
     /// Detailed configuration of the trigger.
     ///
     /// Sent as a string of JSON. Example: `{"cron":"0 0 0 */1 * * *"}`.
-    #[serde(rename = "TriggerDesc", with = "crate::runtime::json_string")]
+    #[serde(
+        rename = "TriggerDesc",
+        serialize_with = "crate::runtime::json_string::serialize"
+    )]
     pub trigger_desc: serde_json::Value,
     /// Name of the trigger.
     ///
@@ -50,19 +53,15 @@ pub struct Trigger {
     pub available_status: String,
     /// Finest-grained resource ID of the trigger.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// Binding status between the trigger and the function.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "BindStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "BindStatus", skip_serializing_if = "Option::is_none")]
     pub bind_status: Option<String>,
     /// Whether the trigger is two-way (manageable from both consoles) or one-way (created only from the SCF console).
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(
-        rename = "TriggerAttribute",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TriggerAttribute", skip_serializing_if = "Option::is_none")]
     pub trigger_attribute: Option<String>,
     /// Alias or version the trigger is bound to.
     ///
@@ -332,5 +331,94 @@ impl TriggerBuilder {
                     member: "Description",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Trigger {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Trigger;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Trigger")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Trigger, A::Error> {
+                let mut v_mod_time: Option<String> = None;
+                let mut v_type_: Option<String> = None;
+                let mut v_trigger_desc: Option<serde_json::Value> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_enable: Option<i64> = None;
+                let mut v_custom_argument: Option<String> = None;
+                let mut v_available_status: Option<String> = None;
+                let mut v_resource_id: Option<String> = None;
+                let mut v_bind_status: Option<String> = None;
+                let mut v_trigger_attribute: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "TriggerDesc" => {
+                            v_trigger_desc = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "Enable" => v_enable = map.next_value()?,
+                        "CustomArgument" => v_custom_argument = map.next_value()?,
+                        "AvailableStatus" => v_available_status = map.next_value()?,
+                        "ResourceId" => v_resource_id = map.next_value()?,
+                        "BindStatus" => v_bind_status = map.next_value()?,
+                        "TriggerAttribute" => v_trigger_attribute = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Trigger {
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    trigger_desc: crate::runtime::de::required(
+                        v_trigger_desc,
+                        "TriggerDesc",
+                    )?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    enable: crate::runtime::de::required(v_enable, "Enable")?,
+                    custom_argument: crate::runtime::de::required(
+                        v_custom_argument,
+                        "CustomArgument",
+                    )?,
+                    available_status: crate::runtime::de::required(
+                        v_available_status,
+                        "AvailableStatus",
+                    )?,
+                    resource_id: v_resource_id,
+                    bind_status: v_bind_status,
+                    trigger_attribute: v_trigger_attribute,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    description: crate::runtime::de::required(
+                        v_description,
+                        "Description",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// A scheduled action that sets provisioned concurrency.
 ///
 /// Build one with [`TriggerAction::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TriggerAction {
     /// Name of the scheduled action.
@@ -26,11 +26,7 @@ pub struct TriggerAction {
     /// Type of provisioning, such as `Default`.
     ///
     /// Example: `Default`.
-    #[serde(
-        rename = "ProvisionedType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ProvisionedType", skip_serializing_if = "Option::is_none")]
     pub provisioned_type: Option<String>,
 }
 
@@ -126,5 +122,57 @@ impl TriggerActionBuilder {
                 })?,
             provisioned_type: self.provisioned_type,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TriggerAction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = TriggerAction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "TriggerAction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TriggerAction, A::Error> {
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_trigger_provisioned_concurrency_num: Option<u64> = None;
+                let mut v_trigger_cron_config: Option<String> = None;
+                let mut v_provisioned_type: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "TriggerProvisionedConcurrencyNum" => {
+                            v_trigger_provisioned_concurrency_num = map.next_value()?;
+                        }
+                        "TriggerCronConfig" => v_trigger_cron_config = map.next_value()?,
+                        "ProvisionedType" => v_provisioned_type = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TriggerAction {
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    trigger_provisioned_concurrency_num: crate::runtime::de::required(
+                        v_trigger_provisioned_concurrency_num,
+                        "TriggerProvisionedConcurrencyNum",
+                    )?,
+                    trigger_cron_config: crate::runtime::de::required(
+                        v_trigger_cron_config,
+                        "TriggerCronConfig",
+                    )?,
+                    provisioned_type: v_provisioned_type,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

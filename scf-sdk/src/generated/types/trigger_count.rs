@@ -5,7 +5,7 @@
 /// Number of triggers of each type.
 ///
 /// Build one with [`TriggerCount::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TriggerCount {
     /// Number of COS triggers.
@@ -316,5 +316,70 @@ impl TriggerCountBuilder {
                     member: "Eb",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TriggerCount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = TriggerCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "TriggerCount")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TriggerCount, A::Error> {
+                let mut v_cos: Option<i64> = None;
+                let mut v_timer: Option<i64> = None;
+                let mut v_cmq: Option<i64> = None;
+                let mut v_total: Option<i64> = None;
+                let mut v_ckafka: Option<i64> = None;
+                let mut v_apigw: Option<i64> = None;
+                let mut v_cls: Option<i64> = None;
+                let mut v_clb: Option<i64> = None;
+                let mut v_mps: Option<i64> = None;
+                let mut v_cm: Option<i64> = None;
+                let mut v_vod: Option<i64> = None;
+                let mut v_eb: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Cos" => v_cos = map.next_value()?,
+                        "Timer" => v_timer = map.next_value()?,
+                        "Cmq" => v_cmq = map.next_value()?,
+                        "Total" => v_total = map.next_value()?,
+                        "Ckafka" => v_ckafka = map.next_value()?,
+                        "Apigw" => v_apigw = map.next_value()?,
+                        "Cls" => v_cls = map.next_value()?,
+                        "Clb" => v_clb = map.next_value()?,
+                        "Mps" => v_mps = map.next_value()?,
+                        "Cm" => v_cm = map.next_value()?,
+                        "Vod" => v_vod = map.next_value()?,
+                        "Eb" => v_eb = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TriggerCount {
+                    cos: crate::runtime::de::required(v_cos, "Cos")?,
+                    timer: crate::runtime::de::required(v_timer, "Timer")?,
+                    cmq: crate::runtime::de::required(v_cmq, "Cmq")?,
+                    total: crate::runtime::de::required(v_total, "Total")?,
+                    ckafka: crate::runtime::de::required(v_ckafka, "Ckafka")?,
+                    apigw: crate::runtime::de::required(v_apigw, "Apigw")?,
+                    cls: crate::runtime::de::required(v_cls, "Cls")?,
+                    clb: crate::runtime::de::required(v_clb, "Clb")?,
+                    mps: crate::runtime::de::required(v_mps, "Mps")?,
+                    cm: crate::runtime::de::required(v_cm, "Cm")?,
+                    vod: crate::runtime::de::required(v_vod, "Vod")?,
+                    eb: crate::runtime::de::required(v_eb, "Eb")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,7 +5,7 @@
 /// Details of a trigger.
 ///
 /// Build one with [`TriggerInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TriggerInfo {
     /// Whether the trigger is enabled.
@@ -31,7 +31,10 @@ pub struct TriggerInfo {
     /// Detailed configuration of the trigger.
     ///
     /// Sent as a string of JSON. Example: `{"AuthType":"NONE","NetConfig":{"EnableIntranet":true}}`.
-    #[serde(rename = "TriggerDesc", with = "crate::runtime::json_string")]
+    #[serde(
+        rename = "TriggerDesc",
+        serialize_with = "crate::runtime::json_string::serialize"
+    )]
     pub trigger_desc: serde_json::Value,
     /// Whether the trigger is available.
     ///
@@ -41,7 +44,7 @@ pub struct TriggerInfo {
     /// User-defined argument passed with the trigger.
     ///
     /// Example: `custom`.
-    #[serde(rename = "CustomArgument", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CustomArgument", skip_serializing_if = "Option::is_none")]
     pub custom_argument: Option<String>,
     /// Time the trigger was created.
     ///
@@ -55,33 +58,28 @@ pub struct TriggerInfo {
     pub mod_time: String,
     /// Finest-grained resource ID of the trigger.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// Binding status between the trigger and the function.
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(rename = "BindStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "BindStatus", skip_serializing_if = "Option::is_none")]
     pub bind_status: Option<String>,
     /// Whether the trigger is two-way (manageable from both consoles) or one-way (created only from the SCF console).
     #[deprecated(note = "Marked disabled in the official API description.")]
-    #[serde(
-        rename = "TriggerAttribute",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TriggerAttribute", skip_serializing_if = "Option::is_none")]
     pub trigger_attribute: Option<String>,
     /// User-defined description of the trigger.
     ///
     /// Example: `Some Description`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Resources linked to the trigger; currently returned only for custom domains bound to a function URL.
     ///
     /// Sent as a string of JSON. Example: `[{"domain":"test.com","PathMatch":"/*"}]`.
     #[serde(
         rename = "BoundResources",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::runtime::json_string::option"
+        serialize_with = "crate::runtime::json_string::option::serialize"
     )]
     pub bound_resources: Option<serde_json::Value>,
 }
@@ -346,5 +344,97 @@ impl TriggerInfoBuilder {
             description: self.description,
             bound_resources: self.bound_resources,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TriggerInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = TriggerInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "TriggerInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TriggerInfo, A::Error> {
+                let mut v_enable: Option<u64> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_trigger_name: Option<String> = None;
+                let mut v_type_: Option<String> = None;
+                let mut v_trigger_desc: Option<serde_json::Value> = None;
+                let mut v_available_status: Option<String> = None;
+                let mut v_custom_argument: Option<String> = None;
+                let mut v_add_time: Option<String> = None;
+                let mut v_mod_time: Option<String> = None;
+                let mut v_resource_id: Option<String> = None;
+                let mut v_bind_status: Option<String> = None;
+                let mut v_trigger_attribute: Option<String> = None;
+                let mut v_description: Option<String> = None;
+                let mut v_bound_resources: Option<serde_json::Value> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Enable" => v_enable = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "TriggerName" => v_trigger_name = map.next_value()?,
+                        "Type" => v_type_ = map.next_value()?,
+                        "TriggerDesc" => {
+                            v_trigger_desc = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        "AvailableStatus" => v_available_status = map.next_value()?,
+                        "CustomArgument" => v_custom_argument = map.next_value()?,
+                        "AddTime" => v_add_time = map.next_value()?,
+                        "ModTime" => v_mod_time = map.next_value()?,
+                        "ResourceId" => v_resource_id = map.next_value()?,
+                        "BindStatus" => v_bind_status = map.next_value()?,
+                        "TriggerAttribute" => v_trigger_attribute = map.next_value()?,
+                        "Description" => v_description = map.next_value()?,
+                        "BoundResources" => {
+                            v_bound_resources = map
+                                .next_value::<
+                                    crate::runtime::de::JsonString<serde_json::Value>,
+                                >()?
+                                .0;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TriggerInfo {
+                    enable: crate::runtime::de::required(v_enable, "Enable")?,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    trigger_name: crate::runtime::de::required(
+                        v_trigger_name,
+                        "TriggerName",
+                    )?,
+                    type_: crate::runtime::de::required(v_type_, "Type")?,
+                    trigger_desc: crate::runtime::de::required(
+                        v_trigger_desc,
+                        "TriggerDesc",
+                    )?,
+                    available_status: crate::runtime::de::required(
+                        v_available_status,
+                        "AvailableStatus",
+                    )?,
+                    custom_argument: v_custom_argument,
+                    add_time: crate::runtime::de::required(v_add_time, "AddTime")?,
+                    mod_time: crate::runtime::de::required(v_mod_time, "ModTime")?,
+                    resource_id: v_resource_id,
+                    bind_status: v_bind_status,
+                    trigger_attribute: v_trigger_attribute,
+                    description: v_description,
+                    bound_resources: v_bound_resources,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

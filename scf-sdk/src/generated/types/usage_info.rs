@@ -7,7 +7,7 @@ use crate::generated::types::NamespaceUsage;
 /// Resource usage of the account.
 ///
 /// Build one with [`UsageInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UsageInfo {
     /// Number of namespaces.
@@ -148,5 +148,67 @@ impl UsageInfoBuilder {
                     member: "UserConcurrencyMemLimit",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UsageInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = UsageInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "UsageInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageInfo, A::Error> {
+                let mut v_namespaces_count: Option<i64> = None;
+                let mut v_namespace: Option<Vec<NamespaceUsage>> = None;
+                let mut v_total_concurrency_mem: Option<i64> = None;
+                let mut v_total_allocated_concurrency_mem: Option<i64> = None;
+                let mut v_user_concurrency_mem_limit: Option<i64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "NamespacesCount" => v_namespaces_count = map.next_value()?,
+                        "Namespace" => v_namespace = map.next_value()?,
+                        "TotalConcurrencyMem" => {
+                            v_total_concurrency_mem = map.next_value()?;
+                        }
+                        "TotalAllocatedConcurrencyMem" => {
+                            v_total_allocated_concurrency_mem = map.next_value()?;
+                        }
+                        "UserConcurrencyMemLimit" => {
+                            v_user_concurrency_mem_limit = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UsageInfo {
+                    namespaces_count: crate::runtime::de::required(
+                        v_namespaces_count,
+                        "NamespacesCount",
+                    )?,
+                    namespace: crate::runtime::de::required(v_namespace, "Namespace")?,
+                    total_concurrency_mem: crate::runtime::de::required(
+                        v_total_concurrency_mem,
+                        "TotalConcurrencyMem",
+                    )?,
+                    total_allocated_concurrency_mem: crate::runtime::de::required(
+                        v_total_allocated_concurrency_mem,
+                        "TotalAllocatedConcurrencyMem",
+                    )?,
+                    user_concurrency_mem_limit: crate::runtime::de::required(
+                        v_user_concurrency_mem_limit,
+                        "UserConcurrencyMemLimit",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

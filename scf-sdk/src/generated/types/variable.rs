@@ -5,18 +5,18 @@
 /// A single environment variable.
 ///
 /// Build one with [`Variable::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Variable {
     /// Name of the variable.
     ///
     /// Length: at least 1 bytes. Example: `testKey`.
-    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Value of the variable.
     ///
     /// Length: at least 1 bytes. Example: `testValue`.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -66,5 +66,40 @@ impl VariableBuilder {
             key: self.key,
             value: self.value,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Variable {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Variable;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "Variable")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Variable, A::Error> {
+                let mut v_key: Option<String> = None;
+                let mut v_value: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Key" => v_key = map.next_value()?,
+                        "Value" => v_value = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Variable {
+                    key: v_key,
+                    value: v_value,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,7 +7,7 @@ use crate::generated::types::MatchMethod;
 /// A function version selected by a matching rule.
 ///
 /// Build one with [`VersionMatch::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionMatch {
     /// Name of the function version.
@@ -126,5 +126,46 @@ impl VersionMatchBuilder {
                     member: "Expression",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VersionMatch {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = VersionMatch;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "VersionMatch")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VersionMatch, A::Error> {
+                let mut v_version: Option<String> = None;
+                let mut v_key: Option<String> = None;
+                let mut v_method: Option<MatchMethod> = None;
+                let mut v_expression: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Version" => v_version = map.next_value()?,
+                        "Key" => v_key = map.next_value()?,
+                        "Method" => v_method = map.next_value()?,
+                        "Expression" => v_expression = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VersionMatch {
+                    version: crate::runtime::de::required(v_version, "Version")?,
+                    key: crate::runtime::de::required(v_key, "Key")?,
+                    method: crate::runtime::de::required(v_method, "Method")?,
+                    expression: crate::runtime::de::required(v_expression, "Expression")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

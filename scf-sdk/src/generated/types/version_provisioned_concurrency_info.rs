@@ -7,7 +7,7 @@ use crate::generated::types::{ProvisionedStatus, TriggerAction};
 /// Provisioned concurrency of one function version: amount requested, amount ready, and task status.
 ///
 /// Build one with [`VersionProvisionedConcurrencyInfo::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionProvisionedConcurrencyInfo {
     /// Provisioned concurrency that was requested.
@@ -36,7 +36,7 @@ pub struct VersionProvisionedConcurrencyInfo {
     #[serde(rename = "Qualifier")]
     pub qualifier: String,
     /// Scheduled actions that change provisioned concurrency.
-    #[serde(rename = "TriggerActions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TriggerActions", skip_serializing_if = "Option::is_none")]
     pub trigger_actions: Option<Vec<TriggerAction>>,
 }
 
@@ -178,5 +178,65 @@ impl VersionProvisionedConcurrencyInfoBuilder {
                 })?,
             trigger_actions: self.trigger_actions,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VersionProvisionedConcurrencyInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = VersionProvisionedConcurrencyInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "VersionProvisionedConcurrencyInfo")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VersionProvisionedConcurrencyInfo, A::Error> {
+                let mut v_allocated_provisioned_concurrency_num: Option<u64> = None;
+                let mut v_available_provisioned_concurrency_num: Option<u64> = None;
+                let mut v_status: Option<ProvisionedStatus> = None;
+                let mut v_status_reason: Option<String> = None;
+                let mut v_qualifier: Option<String> = None;
+                let mut v_trigger_actions: Option<Vec<TriggerAction>> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "AllocatedProvisionedConcurrencyNum" => {
+                            v_allocated_provisioned_concurrency_num = map.next_value()?;
+                        }
+                        "AvailableProvisionedConcurrencyNum" => {
+                            v_available_provisioned_concurrency_num = map.next_value()?;
+                        }
+                        "Status" => v_status = map.next_value()?,
+                        "StatusReason" => v_status_reason = map.next_value()?,
+                        "Qualifier" => v_qualifier = map.next_value()?,
+                        "TriggerActions" => v_trigger_actions = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VersionProvisionedConcurrencyInfo {
+                    allocated_provisioned_concurrency_num: crate::runtime::de::required(
+                        v_allocated_provisioned_concurrency_num,
+                        "AllocatedProvisionedConcurrencyNum",
+                    )?,
+                    available_provisioned_concurrency_num: crate::runtime::de::required(
+                        v_available_provisioned_concurrency_num,
+                        "AvailableProvisionedConcurrencyNum",
+                    )?,
+                    status: crate::runtime::de::required(v_status, "Status")?,
+                    status_reason: crate::runtime::de::required(
+                        v_status_reason,
+                        "StatusReason",
+                    )?,
+                    qualifier: crate::runtime::de::required(v_qualifier, "Qualifier")?,
+                    trigger_actions: v_trigger_actions,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

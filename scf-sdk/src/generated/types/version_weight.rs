@@ -5,7 +5,7 @@
 /// A function version paired with a routing weight.
 ///
 /// Build one with [`VersionWeight::builder`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionWeight {
     /// Name of the function version.
@@ -76,5 +76,40 @@ impl VersionWeightBuilder {
                     member: "Weight",
                 })?,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VersionWeight {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = VersionWeight;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "VersionWeight")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VersionWeight, A::Error> {
+                let mut v_version: Option<String> = None;
+                let mut v_weight: Option<f64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "Version" => v_version = map.next_value()?,
+                        "Weight" => v_weight = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VersionWeight {
+                    version: crate::runtime::de::required(v_version, "Version")?,
+                    weight: crate::runtime::de::required(v_weight, "Weight")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

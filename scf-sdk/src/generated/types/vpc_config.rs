@@ -5,18 +5,18 @@
 /// Virtual private cloud (VPC) settings of a function.
 ///
 /// Build one with [`VpcConfig::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VpcConfig {
     /// ID of the VPC.
     ///
     /// Example: `vpc-xxxxxxxx`.
-    #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     /// ID of the subnet.
     ///
     /// Example: `subnet-xxxxxxx`.
-    #[serde(rename = "SubnetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
 }
 
@@ -66,5 +66,40 @@ impl VpcConfigBuilder {
             vpc_id: self.vpc_id,
             subnet_id: self.subnet_id,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VpcConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = VpcConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "VpcConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VpcConfig, A::Error> {
+                let mut v_vpc_id: Option<String> = None;
+                let mut v_subnet_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "VpcId" => v_vpc_id = map.next_value()?,
+                        "SubnetId" => v_subnet_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VpcConfig {
+                    vpc_id: v_vpc_id,
+                    subnet_id: v_subnet_id,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -7,18 +7,18 @@ use crate::generated::types::OpenState;
 /// Web application firewall (WAF) settings.
 ///
 /// Build one with [`WafConf::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WafConf {
     /// Whether the WAF is on.
     ///
     /// Example: `OPEN`.
-    #[serde(rename = "WafOpen", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WafOpen", skip_serializing_if = "Option::is_none")]
     pub waf_open: Option<OpenState>,
     /// ID of the WAF instance.
     ///
     /// Example: `waf_2kzh3vlq0u`.
-    #[serde(rename = "WafInstanceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WafInstanceId", skip_serializing_if = "Option::is_none")]
     pub waf_instance_id: Option<String>,
 }
 
@@ -68,5 +68,40 @@ impl WafConfBuilder {
             waf_open: self.waf_open,
             waf_instance_id: self.waf_instance_id,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WafConf {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = WafConf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "WafConf")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WafConf, A::Error> {
+                let mut v_waf_open: Option<OpenState> = None;
+                let mut v_waf_instance_id: Option<String> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "WafOpen" => v_waf_open = map.next_value()?,
+                        "WafInstanceId" => v_waf_instance_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WafConf {
+                    waf_open: v_waf_open,
+                    waf_instance_id: v_waf_instance_id,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

@@ -5,13 +5,13 @@
 /// Parameters for reaching an HTTP function over WebSocket.
 ///
 /// Build one with [`WSParams::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WSParams {
     /// Idle timeout of a connection, in seconds.
     ///
     /// Default when absent: `15`. Range: 1 to 1800. Example: `15`.
-    #[serde(rename = "IdleTimeOut", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IdleTimeOut", skip_serializing_if = "Option::is_none")]
     pub idle_time_out: Option<u64>,
 }
 
@@ -47,5 +47,37 @@ impl WSParamsBuilder {
         Ok(WSParams {
             idle_time_out: self.idle_time_out,
         })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WSParams {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = WSParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::runtime::de::expecting(f, "WSParams")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WSParams, A::Error> {
+                let mut v_idle_time_out: Option<u64> = None;
+                while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "IdleTimeOut" => v_idle_time_out = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WSParams {
+                    idle_time_out: v_idle_time_out,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }
