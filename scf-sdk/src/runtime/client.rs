@@ -15,7 +15,7 @@ use super::catalog::ActionDescriptor;
 use super::config::Config;
 use super::credentials::Credentials;
 use super::encode::{self, Encoded};
-use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
+use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError, ValidationErrorKind};
 use super::retry::{Decision, Failure};
 use super::sign::{self, SignableRequest, SigningParams};
 use super::transport::{HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportSettings};
@@ -188,8 +188,13 @@ impl ApiClient {
 
 /// A request's parameters as wire JSON.
 fn to_params<A: Action>(request: &A) -> Result<Value, Error<A::ErrorCode>> {
-    serde_json::to_value(request)
-        .map_err(|e| Error::Validation(ValidationError::new("request", format!("cannot be encoded as JSON: {e}"))))
+    serde_json::to_value(request).map_err(|e| {
+        Error::Validation(ValidationError::new(
+            "request",
+            ValidationErrorKind::WrongType,
+            format!("cannot be encoded as JSON: {e}"),
+        ))
+    })
 }
 
 /// An error code as received, before it is parsed into an action's enum.

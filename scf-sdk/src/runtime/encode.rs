@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::error::ValidationError;
+use super::error::{ValidationError, ValidationErrorKind};
 use super::transport::HttpMethod;
 
 /// The API's limit on a POST body signed with TC3.
@@ -28,11 +28,17 @@ pub(crate) struct Encoded {
 pub(crate) fn encode(method: HttpMethod, params: &Value) -> Result<Encoded, ValidationError> {
     match method {
         HttpMethod::Post => {
-            let body = super::json_string::to_vec(params)
-                .map_err(|e| ValidationError::new("request", format!("cannot be encoded as JSON: {e}")))?;
+            let body = super::json_string::to_vec(params).map_err(|e| {
+                ValidationError::new(
+                    "request",
+                    ValidationErrorKind::WrongType,
+                    format!("cannot be encoded as JSON: {e}"),
+                )
+            })?;
             if body.len() > MAX_POST_BYTES {
                 return Err(ValidationError::new(
                     "request",
+                    ValidationErrorKind::TooLarge,
                     format!("is {} bytes as JSON; the API accepts at most {MAX_POST_BYTES} bytes (10 MB)", body.len()),
                 ));
             }
@@ -44,6 +50,7 @@ pub(crate) fn encode(method: HttpMethod, params: &Value) -> Result<Encoded, Vali
             if query.len() > MAX_GET_BYTES {
                 return Err(ValidationError::new(
                     "request",
+                    ValidationErrorKind::TooLarge,
                     format!(
                         "is {} bytes as a query string; GET allows at most {MAX_GET_BYTES} bytes (32 KB): use POST",
                         query.len()

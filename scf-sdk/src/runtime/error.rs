@@ -140,14 +140,42 @@ pub struct ValidationError {
     /// Where in the request: a member (`Event`), a nested one (`Tags[0].Key`), or `request` for the
     /// whole body.
     pub field: String,
+    /// What kind of limit it breaks.
+    pub kind: ValidationErrorKind,
     /// What is wrong, with the limit.
     pub message: String,
 }
 
+/// The kinds of [`ValidationError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationErrorKind {
+    /// A required member is absent.
+    Missing,
+    /// A member the action does not have.
+    Unknown,
+    /// A value of the wrong JSON type.
+    WrongType,
+    /// A string longer than its limit.
+    TooLong,
+    /// A string shorter than its minimum.
+    TooShort,
+    /// A string that does not follow its character rule.
+    Format,
+    /// A value outside its enum's allowed values.
+    NotAllowed,
+    /// A number outside its range.
+    OutOfRange,
+    /// A list with more items than allowed.
+    TooManyItems,
+    /// The whole request is larger than the API accepts.
+    TooLarge,
+}
+
 impl ValidationError {
     /// A new validation error.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub fn new(field: impl Into<String>, kind: ValidationErrorKind, message: impl Into<String>) -> Self {
+        Self { field: field.into(), kind, message: message.into() }
     }
 }
 
@@ -162,7 +190,9 @@ impl std::error::Error for ValidationError {}
 impl From<BuildError> for ValidationError {
     fn from(error: BuildError) -> Self {
         match error {
-            BuildError::MissingMember { member, .. } => ValidationError::new(member, "is required but not set"),
+            BuildError::MissingMember { member, .. } => {
+                ValidationError::new(member, ValidationErrorKind::Missing, "is required but not set")
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ pub use client::ApiClient;
 pub use config::{Config, ConfigBuilder, Language};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use env::Environment;
-pub use error::{ConfigError, Error, ResponseError, ServiceError, ValidationError};
+pub use error::{ConfigError, Error, ResponseError, ServiceError, ValidationError, ValidationErrorKind};
 pub use retry::{Clock, Resend, RetryPolicy, SleepFuture, SystemClock};
 pub use transport::{
     HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,

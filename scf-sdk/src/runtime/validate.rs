@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::catalog::{ActionDescriptor, MemberDescriptor, TypeDescriptor};
-use super::error::ValidationError;
+use super::error::{ValidationError, ValidationErrorKind as Kind};
 
 /// Checks `request` (the action's input as wire JSON) against `action`'s input members.
 pub fn validate_input(action: &ActionDescriptor, request: &Value) -> Result<(), ValidationError> {
@@ -28,15 +28,19 @@ pub fn validate_members(
     };
     let Some(object) = value.as_object() else {
         let at = if path.is_empty() { "request" } else { path };
-        return Err(ValidationError::new(at, format!("must be a JSON object (the members of `{owner}`)")));
+        return Err(ValidationError::new(
+            at,
+            Kind::WrongType,
+            format!("must be a JSON object (the members of `{owner}`)"),
+        ));
     };
     if let Some(unknown) = object.keys().find(|key| !members.iter().any(|m| m.name == key.as_str())) {
-        return Err(ValidationError::new(field(unknown), format!("is not a member of `{owner}`")));
+        return Err(ValidationError::new(field(unknown), Kind::Unknown, format!("is not a member of `{owner}`")));
     }
     for member in members {
         match object.get(member.name) {
             None | Some(Value::Null) if member.required => {
-                return Err(ValidationError::new(field(member.name), "is required"));
+                return Err(ValidationError::new(field(member.name), Kind::Missing, "is required"));
             }
             None | Some(Value::Null) => {}
             Some(value) => check_value(member, &member.ty, value, &field(member.name))?,
@@ -51,22 +55,25 @@ fn check_value(
     value: &Value,
     field: &str,
 ) -> Result<(), ValidationError> {
-    let error = |message: String| Err(ValidationError::new(field, message));
+    let error = |kind: Kind, message: String| Err(ValidationError::new(field, kind, message));
     let limits = &member.limits;
     match ty {
         TypeDescriptor::String | TypeDescriptor::DateTime => {
             let Some(text) = value.as_str() else {
-                return error("must be a string".into());
+                return error(Kind::WrongType, "must be a string".into());
             };
             let len = text.len() as u64;
             if let Some(max) = limits.max_bytes.filter(|max| len > *max) {
-                return error(format!("is {len} bytes long; at most {max} bytes{} are allowed", human_size(max)));
+                return error(
+                    Kind::TooLong,
+                    format!("is {len} bytes long; at most {max} bytes{} are allowed", human_size(max)),
+                );
             }
             if let Some(min) = limits.min_bytes.filter(|min| len < *min) {
-                return error(format!("is {len} bytes long; at least {min} bytes are required"));
+                return error(Kind::TooShort, format!("is {len} bytes long; at least {min} bytes are required"));
             }
             if let Some(format) = member.format.filter(|f| !f.matches(text)) {
-                return error(format!("{}; got {}", format.describe(), shown(member, text)));
+                return error(Kind::Format, format!("{}; got {}", format.describe(), shown(member, text)));
             }
         }
         TypeDescriptor::Int64 | TypeDescriptor::UInt64 | TypeDescriptor::Float => {
@@ -81,27 +88,30 @@ fn check_value(
                     TypeDescriptor::UInt64 => "a non-negative integer",
                     _ => "a number",
                 };
-                return error(format!("must be {kind}"));
+                return error(Kind::WrongType, format!("must be {kind}"));
             };
             if let Some(min) = limits.min.filter(|min| number < *min) {
-                return error(format!("is {number}; the minimum is {min}"));
+                return error(Kind::OutOfRange, format!("is {number}; the minimum is {min}"));
             }
             if let Some(max) = limits.max.filter(|max| number > *max) {
-                return error(format!("is {number}; the maximum is {max}"));
+                return error(Kind::OutOfRange, format!("is {number}; the maximum is {max}"));
             }
         }
         TypeDescriptor::Bool => {
             if !value.is_boolean() {
-                return error("must be true or false".into());
+                return error(Kind::WrongType, "must be true or false".into());
             }
         }
         TypeDescriptor::Enum(descriptor) => {
             let Some(text) = value.as_str() else {
-                return error("must be a string".into());
+                return error(Kind::WrongType, "must be a string".into());
             };
             if !descriptor.open && !descriptor.values.iter().any(|v| v.value == text) {
                 let allowed: Vec<String> = descriptor.values.iter().map(|v| format!("`{}`", v.value)).collect();
-                return error(format!("is {}; the allowed values are {}", shown(member, text), allowed.join(", ")));
+                return error(
+                    Kind::NotAllowed,
+                    format!("is {}; the allowed values are {}", shown(member, text), allowed.join(", ")),
+                );
             }
         }
         TypeDescriptor::Structure(descriptor) => {
@@ -109,10 +119,10 @@ fn check_value(
         }
         TypeDescriptor::List(item) => {
             let Some(items) = value.as_array() else {
-                return error("must be a list".into());
+                return error(Kind::WrongType, "must be a list".into());
             };
             if let Some(max) = limits.max_items.filter(|max| items.len() as u64 > *max) {
-                return error(format!("has {} items; at most {max} are allowed", items.len()));
+                return error(Kind::TooManyItems, format!("has {} items; at most {max} are allowed", items.len()));
             }
             for (i, value) in items.iter().enumerate() {
                 check_value(member, item, value, &format!("{field}[{i}]"))?;

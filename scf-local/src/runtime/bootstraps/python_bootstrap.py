@@ -18,9 +18,17 @@ _connection = http.client.HTTPConnection(HOST, PORT)
 
 
 def _request(method, path, body=None):
-    _connection.request(method, path, body=body)
-    response = _connection.getresponse()
-    return response, response.read()
+    # One keep-alive connection; if the emulator closed it, reconnect once. If the emulator is gone,
+    # the error ends this process: an instance never outlives its emulator.
+    for attempt in (1, 2):
+        try:
+            _connection.request(method, path, body=body)
+            response = _connection.getresponse()
+            return response, response.read()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            _connection.close()
+            if attempt == 2:
+                raise
 
 
 class _Context(object):

@@ -1,0 +1,360 @@
+//! One instance of a function: a process of its own (in its own process group), its runtime API,
+//! and a supervisor task that hands it one event at a time and watches the clock, memory and exit.
+
+use std::future::Future as _;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+use tokio::sync::{mpsc, oneshot};
+
+use super::runtime_api::{Completion, Delivery, RuntimeApi};
+
+/// Everything needed to start an instance.
+#[derive(Debug, Clone)]
+pub(crate) struct InstanceSpec {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub code_dir: PathBuf,
+    /// The whole environment of the process (nothing is inherited from the emulator).
+    pub env: Vec<(String, String)>,
+    pub memory_limit_mb: u64,
+    pub timeout: Duration,
+    pub init_timeout: Duration,
+    /// Parent of the per-instance temporary directories.
+    pub scratch_root: PathBuf,
+}
+
+/// How an invocation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// The function answered (`/runtime/invocation/response`).
+    Response(Bytes),
+    /// The function reported an error (`/runtime/invocation/error`).
+    FunctionError(Bytes),
+    /// The timeout expired; the process was killed.
+    Timeout,
+    /// The process used more memory than configured; it was killed.
+    OutOfMemory,
+    /// The process exited while running the event.
+    Exited(String),
+}
+
+impl Outcome {
+    /// Whether the instance is gone after this outcome.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Outcome::Timeout | Outcome::OutOfMemory | Outcome::Exited(_))
+    }
+}
+
+/// A finished invocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Completed {
+    pub outcome: Outcome,
+    /// What the process wrote to stdout and stderr while running the event.
+    pub output: String,
+    pub duration: Duration,
+    /// Peak resident memory during the invocation, in bytes.
+    pub peak_memory: u64,
+}
+
+/// Why an instance could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StartError(pub String);
+
+struct Job {
+    request_id: String,
+    event: Bytes,
+    reply: oneshot::Sender<Completed>,
+}
+
+/// A started instance. Dropping it stops the process, at once, even mid-invocation.
+#[derive(Debug)]
+pub(crate) struct Instance {
+    jobs: mpsc::Sender<Job>,
+    groups: super::Groups,
+    /// The process group (the process's id), for killing everything it started.
+    pub group: i32,
+    pub last_used: Instant,
+    /// How long the start took.
+    pub start_duration: Duration,
+}
+
+impl Instance {
+    /// Starts the process and waits until it reports ready (or fails, exits, or takes too long).
+    pub async fn start(spec: Arc<InstanceSpec>, groups: super::Groups) -> Result<Instance, StartError> {
+        let started = Instant::now();
+        let mut api = RuntimeApi::start().await.map_err(|e| StartError(format!("cannot open the runtime API: {e}")))?;
+        let scratch = spec.scratch_root.join(format!("instance-{}", crate::util::request_id()));
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| StartError(format!("cannot create {}: {e}", scratch.display())))?;
+        let mut command = Command::new(&spec.program);
+        command
+            .args(&spec.args)
+            .current_dir(&spec.code_dir)
+            .env_clear()
+            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("SCF_RUNTIME_API", "127.0.0.1")
+            .env("SCF_RUNTIME_API_PORT", api.port.to_string())
+            .env("HOME", &scratch)
+            .env("TMPDIR", &scratch)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child =
+            command.spawn().map_err(|e| StartError(format!("cannot start `{}`: {e}", spec.program.display())))?;
+        let group = child.id().map_or(0, |pid| pid as i32);
+        groups.add(group);
+        let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
+            (Some(out), Some(err)) => (out, err),
+            _ => return Err(StartError("the process has no output pipes".into())),
+        };
+        let mut output = Vec::new();
+        let ready = api.ready.take();
+        let outcome = {
+            let mut ready = pin!(async move {
+                match ready {
+                    Some(ready) => ready.await.is_ok(),
+                    None => false,
+                }
+            });
+            let mut deadline = pin!(tokio::time::sleep(spec.init_timeout));
+            let (mut out_open, mut err_open) = (true, true);
+            loop {
+                let mut out_buf = [0u8; 8192];
+                let mut err_buf = [0u8; 8192];
+                tokio::select! {
+                    ok = &mut ready => break if ok { Ok(()) } else { Err("the runtime API closed".to_owned()) },
+                    status = child.wait() => break Err(format!("the process exited during initialisation ({})", describe_exit(status))),
+                    _ = &mut deadline => break Err(format!("initialisation took longer than {} s", spec.init_timeout.as_secs())),
+                    read = stdout.read(&mut out_buf), if out_open => collect(read, &out_buf, &mut output, &mut out_open),
+                    read = stderr.read(&mut err_buf), if err_open => collect(read, &err_buf, &mut output, &mut err_open),
+                }
+            }
+        };
+        if let Err(why) = outcome {
+            drain(&mut stdout, &mut output);
+            drain(&mut stderr, &mut output);
+            kill_group(group);
+            groups.remove(group);
+            let _ = child.wait().await;
+            let _ = std::fs::remove_dir_all(&scratch);
+            let output = String::from_utf8_lossy(&output);
+            let output = crate::util::tail(output.trim(), 2048);
+            return Err(StartError(if output.is_empty() { why } else { format!("{why}: {output}") }));
+        }
+        let (jobs, receiver) = mpsc::channel(1);
+        let supervisor_groups = groups.clone();
+        let supervisor =
+            Supervisor { spec, api, child, stdout, stderr, out_open: true, err_open: true, group, groups, scratch };
+        tokio::spawn(supervisor.run(receiver));
+        Ok(Instance {
+            jobs,
+            groups: supervisor_groups,
+            group,
+            last_used: Instant::now(),
+            start_duration: started.elapsed(),
+        })
+    }
+
+    /// Runs one event. An instance whose process died reports it as `Exited`.
+    pub async fn invoke(&self, request_id: String, event: Bytes) -> Completed {
+        let (reply, answer) = oneshot::channel();
+        let gone = || Completed {
+            outcome: Outcome::Exited("the instance is gone".into()),
+            output: String::new(),
+            duration: Duration::ZERO,
+            peak_memory: 0,
+        };
+        if self.jobs.send(Job { request_id, event, reply }).await.is_err() {
+            return gone();
+        }
+        answer.await.unwrap_or_else(|_| gone())
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.groups.kill_if_alive(self.group);
+    }
+}
+
+struct Supervisor {
+    spec: Arc<InstanceSpec>,
+    api: RuntimeApi,
+    child: Child,
+    stdout: ChildStdout,
+    stderr: ChildStderr,
+    /// Whether the pipes are still open (reading a closed pipe returns at once, forever).
+    out_open: bool,
+    err_open: bool,
+    group: i32,
+    groups: super::Groups,
+    scratch: PathBuf,
+}
+
+impl Supervisor {
+    async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+        loop {
+            let (mut out_sink, mut err_sink) = ([0u8; 8192], [0u8; 8192]);
+            let mut ignored = Vec::new();
+            let job = tokio::select! {
+                job = jobs.recv() => job,
+                _ = self.child.wait() => None,
+                // Output between invocations belongs to none of them.
+                read = self.stdout.read(&mut out_sink), if self.out_open => {
+                    collect(read, &out_sink, &mut ignored, &mut self.out_open);
+                    continue;
+                }
+                read = self.stderr.read(&mut err_sink), if self.err_open => {
+                    collect(read, &err_sink, &mut ignored, &mut self.err_open);
+                    continue;
+                }
+            };
+            let Some(job) = job else { break };
+            let completed = self.invoke(job.request_id, job.event).await;
+            let fatal = completed.outcome.is_fatal();
+            let _ = job.reply.send(completed);
+            if fatal {
+                break;
+            }
+        }
+        // Unregister before reaping, so nothing kills a process id the system may reuse.
+        kill_group(self.group);
+        self.groups.remove(self.group);
+        let _ = self.child.wait().await;
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+
+    async fn invoke(&mut self, request_id: String, event: Bytes) -> Completed {
+        let pid = self.group;
+        reset_peak_memory(pid);
+        let started = Instant::now();
+        let (done, completion) = oneshot::channel();
+        let delivery = Delivery {
+            request_id,
+            event,
+            memory_limit_mb: self.spec.memory_limit_mb,
+            time_limit_ms: self.spec.timeout.as_millis() as u64,
+            done,
+        };
+        let limit = self.spec.memory_limit_mb * 1024 * 1024;
+        let mut output = Vec::new();
+        let outcome = if self.api.deliveries.send(delivery).await.is_err() {
+            Outcome::Exited("the runtime API is closed".into())
+        } else {
+            let mut completion = pin!(completion);
+            let mut deadline = pin!(tokio::time::sleep(self.spec.timeout));
+            // Memory is checked at the end; long invocations are also watched while they run.
+            let mut watch = tokio::time::interval_at(
+                tokio::time::Instant::now() + Duration::from_millis(50),
+                Duration::from_millis(25),
+            );
+            loop {
+                let mut out_buf = [0u8; 8192];
+                let mut err_buf = [0u8; 8192];
+                tokio::select! {
+                    completion = &mut completion => break match completion {
+                        Ok(Completion::Response(body)) => Outcome::Response(body),
+                        Ok(Completion::Error(body)) => Outcome::FunctionError(body),
+                        Err(_) => Outcome::Exited("the runtime API closed".into()),
+                    },
+                    status = self.child.wait() => break Outcome::Exited(describe_exit(status)),
+                    _ = &mut deadline => break Outcome::Timeout,
+                    _ = watch.tick() => if resident_memory(pid).is_some_and(|rss| rss > limit) { break Outcome::OutOfMemory },
+                    read = self.stdout.read(&mut out_buf), if self.out_open => collect(read, &out_buf, &mut output, &mut self.out_open),
+                    read = self.stderr.read(&mut err_buf), if self.err_open => collect(read, &err_buf, &mut output, &mut self.err_open),
+                }
+            }
+        };
+        let duration = started.elapsed();
+        // The process wrote its output before answering, so it is in the pipes now.
+        drain(&mut self.stdout, &mut output);
+        drain(&mut self.stderr, &mut output);
+        let peak_memory = peak_memory(pid).unwrap_or(0);
+        let outcome = match outcome {
+            Outcome::Response(_) | Outcome::FunctionError(_) if peak_memory > limit => Outcome::OutOfMemory,
+            other => other,
+        };
+        Completed { outcome, output: String::from_utf8_lossy(&output).into_owned(), duration, peak_memory }
+    }
+}
+
+/// Keeps what a read got; marks the pipe closed at its end.
+fn collect(read: std::io::Result<usize>, buf: &[u8], into: &mut Vec<u8>, open: &mut bool) {
+    match read {
+        Ok(n) if n > 0 => into.extend_from_slice(&buf[..n]),
+        _ => *open = false,
+    }
+}
+
+/// Reads what is already in a pipe, without waiting for more.
+fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Vec<u8>) {
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        let mut buf = [0u8; 8192];
+        match pin!(pipe.read(&mut buf)).poll(&mut context) {
+            Poll::Ready(Ok(n)) if n > 0 => into.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+}
+
+fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+    match status {
+        Ok(status) => status.to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Kills a process group (the instance's process and everything it started).
+pub(crate) fn kill_group(group: i32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(group) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// Resets the process's peak-memory counter, so the next reading covers one invocation (Linux:
+/// writing 5 to `/proc/<pid>/clear_refs`). Where that is not possible, the peak covers the
+/// process's life.
+fn reset_peak_memory(pid: i32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// Peak resident memory (`VmHWM`), in bytes.
+fn peak_memory(pid: i32) -> Option<u64> {
+    status_field(pid, "VmHWM:")
+}
+
+/// Current resident memory (`VmRSS`), in bytes.
+fn resident_memory(pid: i32) -> Option<u64> {
+    status_field(pid, "VmRSS:")
+}
+
+fn status_field(pid: i32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_of_this_process() {
+        let pid = std::process::id() as i32;
+        let rss = resident_memory(pid).unwrap();
+        let peak = peak_memory(pid).unwrap();
+        assert!(rss > 0 && peak >= rss, "rss {rss}, peak {peak}");
+    }
+}

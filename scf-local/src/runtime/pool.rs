@@ -1,0 +1,208 @@
+//! Instances pooled per function version: a warm instance is reused, a new one is started when all
+//! are busy (up to the concurrency limit), and one idle for too long is stopped.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::Groups;
+use super::instance::{Completed, Instance, InstanceSpec, StartError};
+
+/// Limits of the pools.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PoolsConfig {
+    /// Concurrent instances per function version.
+    pub max_instances: usize,
+    /// An instance idle this long is stopped.
+    pub idle_timeout: Duration,
+}
+
+/// Every pool, by key (`namespace/function/version#revision`).
+#[derive(Debug)]
+pub(crate) struct Pools {
+    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    groups: Groups,
+    config: PoolsConfig,
+}
+
+/// Why an invocation got no instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NoInstance {
+    /// All `limit` instances are busy.
+    ConcurrencyLimit { limit: usize },
+    /// A new instance would not start.
+    StartFailed(String),
+}
+
+impl Pools {
+    /// Pools with a reaper task that stops idle instances.
+    pub fn new(config: PoolsConfig, groups: Groups) -> Arc<Pools> {
+        let pools = Arc::new(Pools { pools: Mutex::new(HashMap::new()), groups, config });
+        let weak = Arc::downgrade(&pools);
+        tokio::spawn(reap(weak, (config.idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))));
+        pools
+    }
+
+    /// The pool for `key`, if it exists.
+    pub fn get_existing(&self, key: &str) -> Option<Arc<Pool>> {
+        self.lock().get(key).cloned()
+    }
+
+    /// The pool for `key`, created with `spec` if it does not exist yet.
+    pub fn get(&self, key: &str, spec: impl FnOnce() -> InstanceSpec) -> Arc<Pool> {
+        let mut pools = self.lock();
+        if let Some(pool) = pools.get(key) {
+            return pool.clone();
+        }
+        let pool = Arc::new(Pool {
+            spec: Arc::new(spec()),
+            idle: Mutex::new(Vec::new()),
+            live: AtomicUsize::new(0),
+            limit: self.config.max_instances,
+            retired: AtomicBool::new(false),
+            groups: self.groups.clone(),
+        });
+        pools.insert(key.to_owned(), pool.clone());
+        pool
+    }
+
+    /// Stops the pools whose key starts with `prefix` (a function or version changed or went
+    /// away): idle instances now, busy ones when they finish.
+    pub fn retire(&self, prefix: &str) {
+        let retired: Vec<Arc<Pool>> = {
+            let mut pools = self.lock();
+            let keys: Vec<String> = pools.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
+            keys.iter().filter_map(|k| pools.remove(k)).collect()
+        };
+        for pool in retired {
+            pool.retired.store(true, Ordering::Release);
+            pool.lock_idle().clear();
+        }
+    }
+
+    /// Stops every instance now (the processes and everything they started).
+    pub fn shutdown(&self) {
+        let pools: Vec<Arc<Pool>> = self.lock().drain().map(|(_, pool)| pool).collect();
+        for pool in pools {
+            pool.retired.store(true, Ordering::Release);
+            pool.lock_idle().clear();
+        }
+        self.groups.kill_all();
+    }
+
+    /// How many instances are alive.
+    pub fn live_instances(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Pool>>> {
+        self.pools.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Stops idle instances past their time, until the pools are gone.
+async fn reap(pools: Weak<Pools>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let Some(pools) = pools.upgrade() else { return };
+        let idle_timeout = pools.config.idle_timeout;
+        let all: Vec<Arc<Pool>> = pools.lock().values().cloned().collect();
+        for pool in all {
+            let mut idle = pool.lock_idle();
+            let before = idle.len();
+            idle.retain(|instance| instance.last_used.elapsed() < idle_timeout);
+            let stopped = before - idle.len();
+            if stopped > 0 {
+                pool.live.fetch_sub(stopped, Ordering::AcqRel);
+                tracing::debug!(stopped, "stopped idle instances");
+            }
+        }
+    }
+}
+
+/// The instances of one function version.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    spec: Arc<InstanceSpec>,
+    idle: Mutex<Vec<Instance>>,
+    /// Instances alive: idle, busy or starting.
+    live: AtomicUsize,
+    limit: usize,
+    retired: AtomicBool,
+    groups: Groups,
+}
+
+/// A finished invocation, and whether it needed a new instance (a cold start) and how long the
+/// start took.
+#[derive(Debug)]
+pub(crate) struct PoolRun {
+    pub completed: Completed,
+    pub cold_start: Option<Duration>,
+}
+
+impl Pool {
+    /// Runs one event on a warm instance, or on a new one if all are busy and the limit allows.
+    /// If the caller stops waiting (a terminated event, a client gone), the instance is stopped.
+    pub async fn invoke(&self, request_id: String, event: Bytes) -> Result<PoolRun, NoInstance> {
+        let warm = self.lock_idle().pop();
+        let (instance, cold_start) = match warm {
+            Some(instance) => (Slot { pool: self, instance: Some(instance), released: false }, None),
+            None => {
+                if self.live.fetch_add(1, Ordering::AcqRel) >= self.limit {
+                    self.live.fetch_sub(1, Ordering::AcqRel);
+                    return Err(NoInstance::ConcurrencyLimit { limit: self.limit });
+                }
+                let mut slot = Slot { pool: self, instance: None, released: false };
+                let instance = Instance::start(self.spec.clone(), self.groups.clone())
+                    .await
+                    .map_err(|StartError(why)| NoInstance::StartFailed(why))?;
+                let took = instance.start_duration;
+                slot.instance = Some(instance);
+                (slot, Some(took))
+            }
+        };
+        let completed = match &instance.instance {
+            Some(running) => running.invoke(request_id, event).await,
+            None => return Err(NoInstance::StartFailed("the instance is gone".into())),
+        };
+        if !completed.outcome.is_fatal() && !self.retired.load(Ordering::Acquire) {
+            instance.release();
+        }
+        Ok(PoolRun { completed, cold_start })
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Instance>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One unit of a pool's `live` count, with its instance once started. Released, the instance goes
+/// back to the idle list (still counted); dropped otherwise — failed start, fatal outcome, retired
+/// pool, or a caller that stopped waiting — the instance stops and the count goes down.
+struct Slot<'a> {
+    pool: &'a Pool,
+    instance: Option<Instance>,
+    released: bool,
+}
+
+impl Slot<'_> {
+    fn release(mut self) {
+        if let Some(mut instance) = self.instance.take() {
+            instance.last_used = Instant::now();
+            self.pool.lock_idle().push(instance);
+            self.released = true;
+        }
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            self.pool.live.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}

@@ -1,0 +1,547 @@
+//! Functions: create, get, list, delete, update code and configuration, code address.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use scf_sdk::ErrorCode;
+use scf_sdk::actions::{
+    CreateFunctionRequest, CreateFunctionResponse, DeleteFunctionRequest, DeleteFunctionResponse,
+    GetFunctionAddressRequest, GetFunctionAddressResponse, GetFunctionRequest, GetFunctionResponse,
+    ListFunctionsRequest, ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionCodeResponse,
+    UpdateFunctionConfigurationRequest, UpdateFunctionConfigurationResponse,
+};
+use scf_sdk::types::{
+    AccessInfo, CfsConfig, Code, DeadLetterConfig, EipConfigOut, EipOutConfig, EnableState, Environment, Function,
+    FunctionType, PublicNetConfigOut, SortOrder, Switch, Variable, VpcConfig,
+};
+
+use super::{activate_later, error, function, namespace, page, require_active};
+use crate::api_error::ApiError;
+use crate::runtime::RuntimeKind;
+use crate::server::{Call, Handlers};
+use crate::state::{AliasRecord, FunctionEntry, FunctionRecord, State, StoredAliasRef};
+
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.add(create);
+    handlers.add(get);
+    handlers.add(list);
+    handlers.add(delete);
+    handlers.add(update_code);
+    handlers.add(update_configuration);
+    handlers.add(address);
+}
+
+/// The extension to the API for local development: `CodeSource` `Local` takes the code from the
+/// directory named in `Code.CosObjectName`.
+pub const LOCAL_CODE_SOURCE: &str = "Local";
+
+/// The service's limit on `Code.ZipFile` for `CreateFunction` (the request body's 10 MB limit comes
+/// first in practice).
+const MAX_ZIP_CREATE: usize = 50 * 1024 * 1024;
+/// The same for `UpdateFunctionCode`.
+const MAX_ZIP_UPDATE: usize = 20 * 1024 * 1024;
+/// The service's limit on all environment variables together.
+const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
+
+async fn create(
+    state: Arc<State>,
+    call: Call,
+    request: CreateFunctionRequest,
+) -> Result<CreateFunctionResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let name = request.function_name.clone();
+    if !state.read().namespaces.contains_key(&namespace) {
+        return Err(ApiError::namespace_not_found(&namespace));
+    }
+    if state.read().functions.contains_key(&(namespace.clone(), name.clone())) {
+        return Err(error(
+            ErrorCode::ResourceInUseFunction,
+            format!("The function `{name}` already exists in namespace `{namespace}`."),
+            format!("函数 `{name}` 已存在。"),
+        ));
+    }
+    let runtime = request.runtime.as_ref().map_or("Python3.9", |r| r.as_str()).to_owned();
+    check_runtime(&runtime)?;
+    let memory_size = request.memory_size.unwrap_or(128);
+    check_memory(memory_size)?;
+    let environment = environment(request.environment.as_ref())?;
+    let code_source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
+    let code = store_code(&state, code_source.as_deref(), &request.code, MAX_ZIP_CREATE)?;
+    let now = crate::util::now();
+    let record = FunctionRecord {
+        namespace: namespace.clone(),
+        name: name.clone(),
+        version: "$LATEST".into(),
+        function_id: format!("lam-{}", &crate::util::request_id()[..8]),
+        handler: request.handler.clone().unwrap_or_else(|| "index.main_handler".into()),
+        runtime,
+        memory_size,
+        timeout: request.timeout.unwrap_or(3),
+        init_timeout: request.init_timeout.unwrap_or(65),
+        description: request.description.clone().unwrap_or_default(),
+        environment,
+        function_type: request.type_.as_ref().map_or("Event", |t| t.as_str()).to_owned(),
+        code_sha256: code.sha256,
+        code_size: code.size as i64,
+        status: "Creating".into(),
+        status_desc: String::new(),
+        add_time: now.clone(),
+        mod_time: now.clone(),
+        revision: fastrand::u64(..),
+        version_description: String::new(),
+    };
+    let default_alias = AliasRecord {
+        name: "$DEFAULT".into(),
+        version: "$LATEST".into(),
+        weights: Vec::new(),
+        matches: Vec::new(),
+        description: String::new(),
+        add_time: now.clone(),
+        mod_time: now,
+    };
+    let revision = record.revision;
+    state.change(
+        |w| {
+            w.put_function(&namespace, &name, "$LATEST", &record)?;
+            w.put_alias(
+                &namespace,
+                &name,
+                "$DEFAULT",
+                &StoredAliasRef { namespace: &namespace, function: &name, alias: &default_alias },
+            )
+        },
+        |model, _| {
+            let mut entry = FunctionEntry {
+                latest: Arc::new(record.clone()),
+                versions: Default::default(),
+                aliases: Default::default(),
+            };
+            entry.aliases.insert("$DEFAULT".into(), Arc::new(default_alias.clone()));
+            model.functions.insert((namespace.clone(), name.clone()), entry);
+        },
+    )?;
+    activate_later(&state, &namespace, &name, revision);
+    CreateFunctionResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+/// The runtimes the emulator runs (`python3`, `node`, or the package's own `bootstrap`).
+fn check_runtime(runtime: &str) -> Result<(), ApiError> {
+    if RuntimeKind::of(runtime).is_some() {
+        return Ok(());
+    }
+    Err(error(
+        ErrorCode::InvalidParameterValueRuntime,
+        format!(
+            "scf-local cannot run `{runtime}`: it runs Python 3 (`Python3.x`), Node.js (`Nodejs…`) and custom runtimes (`CustomRuntime`)."
+        ),
+        format!("scf-local 不支持运行环境 `{runtime}`，支持 Python3.x、Nodejs 和 CustomRuntime。"),
+    ))
+}
+
+/// 64 MB, or 128 to 3072 MB in steps of 128 (as the service allows).
+fn check_memory(memory: i64) -> Result<(), ApiError> {
+    if memory == 64 || ((128..=3072).contains(&memory) && memory % 128 == 0) {
+        return Ok(());
+    }
+    Err(error(
+        ErrorCode::InvalidParameterValueMemorySize,
+        format!("`MemorySize` is {memory}; it must be 64, or 128 to 3072 in steps of 128 (MB)."),
+        format!("内存 {memory} MB 不合法，可选 64 MB，或 128 MB 至 3072 MB 之间 128 MB 的倍数。"),
+    ))
+}
+
+/// The environment variables: names `[A-Za-z][A-Za-z0-9_]*`, not the platform's prefixes, 4 KB
+/// in all.
+fn environment(environment: Option<&Environment>) -> Result<Vec<(String, String)>, ApiError> {
+    let variables = environment.and_then(|e| e.variables.clone()).unwrap_or_default();
+    let mut pairs = Vec::new();
+    for variable in variables {
+        let key = variable.key.unwrap_or_default();
+        let value = variable.value.unwrap_or_default();
+        if key.is_empty() && value.is_empty() {
+            continue; // The service's way of clearing every variable.
+        }
+        let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(error(
+                ErrorCode::InvalidParameterValueEnvironment,
+                format!(
+                    "The environment variable name `{key}` must start with a letter and contain only letters, digits and `_`."
+                ),
+                format!("环境变量名 `{key}` 不合法。"),
+            ));
+        }
+        if ["SCF_", "QCLOUD_", "TENCENTCLOUD_"].iter().any(|p| key.starts_with(p)) {
+            return Err(error(
+                ErrorCode::InvalidParameterValueEnvironmentSystemProtect,
+                format!(
+                    "The environment variable `{key}` uses a prefix reserved by the platform (SCF_, QCLOUD_, TENCENTCLOUD_)."
+                ),
+                format!("环境变量 `{key}` 使用了系统保留前缀。"),
+            ));
+        }
+        pairs.push((key, value));
+    }
+    let size: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_ENVIRONMENT_BYTES {
+        return Err(error(
+            ErrorCode::InvalidParameterValueEnvironmentExceededLimit,
+            format!("The environment variables take {size} bytes; at most 4 KB is allowed."),
+            "环境变量大小超限，请保持在 4KB 以内。",
+        ));
+    }
+    Ok(pairs)
+}
+
+/// Stores the code of a `Code` structure (base64 zip, or a local directory with `CodeSource`
+/// `Local`).
+#[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
+fn store_code(
+    state: &State,
+    source: Option<&str>,
+    code: &Code,
+    max_zip: usize,
+) -> Result<crate::store::CodeRef, ApiError> {
+    let stored = if source == Some(LOCAL_CODE_SOURCE) {
+        let dir = code.cos_object_name.as_deref().ok_or_else(|| {
+            error(
+                ErrorCode::MissingParameterCode,
+                "With `CodeSource` `Local`, `Code.CosObjectName` names the local directory of the code.",
+                "CodeSource 为 Local 时，Code.CosObjectName 须为本地代码目录。",
+            )
+        })?;
+        state.store.put_dir(Path::new(dir))
+    } else if let Some(zip) = &code.zip_file {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(zip.trim()).map_err(|e| {
+            error(
+                ErrorCode::InvalidParameterValueZipFile,
+                format!("`Code.ZipFile` is not base64 ({e})."),
+                "Code.ZipFile 不是合法的 base64 编码。",
+            )
+        })?;
+        if bytes.len() > max_zip {
+            return Err(error(
+                ErrorCode::InvalidParameterValueZipFile,
+                format!("The zip archive is {} bytes; at most {} MB is allowed.", bytes.len(), max_zip / 1024 / 1024),
+                "代码包大小超限。",
+            ));
+        }
+        state.store.put_zip(&bytes)
+    } else if code.cos_bucket_name.is_some()
+        || code.demo_id.is_some()
+        || code.git_url.is_some()
+        || code.image_config.is_some()
+    {
+        return Err(error(
+            ErrorCode::UnsupportedOperation,
+            "scf-local cannot fetch code from COS, templates, Git or images: send `Code.ZipFile`, or use `CodeSource` `Local`.",
+            "scf-local 不支持从 COS、模板、Git 或镜像获取代码，请使用 Code.ZipFile 或 CodeSource Local。",
+        ));
+    } else {
+        return Err(error(
+            ErrorCode::MissingParameterCode,
+            "The code is missing: set `Code.ZipFile`.",
+            "缺少代码，请设置 Code.ZipFile。",
+        ));
+    };
+    stored.map_err(|e| {
+        error(
+            ErrorCode::InvalidParameterValueCode,
+            format!("The code package is not usable: {}.", e.0),
+            format!("代码包不可用：{}。", e.0),
+        )
+    })
+}
+
+async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Result<GetFunctionResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let name = super::required(&request.function_name, "FunctionName")?;
+    let entry = function(&state, &namespace, name)?;
+    let qualifier = request.qualifier.clone().unwrap_or_else(|| "$LATEST".into());
+    let record = super::version(&entry, &qualifier).ok_or_else(|| ApiError::version_not_found(name, &qualifier))?;
+    let show_code = request.show_code.as_ref() == Some(&Switch::True);
+    let variables = record
+        .environment
+        .iter()
+        .map(|(k, v)| Variable::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    let internal = ApiError::internal;
+    let response = GetFunctionResponse::builder()
+        .mod_time(&record.mod_time)
+        .add_time(&record.add_time)
+        .code_info(if show_code { code_info(&state, &record) } else { String::new() })
+        .description(&record.description)
+        .triggers([])
+        .handler(&record.handler)
+        .code_size(record.code_size)
+        .timeout(record.timeout)
+        .function_version(&record.version)
+        .memory_size(record.memory_size)
+        .runtime(&record.runtime)
+        .function_name(&record.name)
+        .vpc_config(VpcConfig::builder().vpc_id("").subnet_id("").build().map_err(internal)?)
+        .use_gpu("FALSE")
+        .environment(Environment::builder().variables(variables).build().map_err(internal)?)
+        .code_result("success")
+        .code_error("")
+        .err_no(0)
+        .namespace(&record.namespace)
+        .role("")
+        .install_dependency("FALSE")
+        .status(&record.status)
+        .status_desc(&record.status_desc)
+        .cls_logset_id("")
+        .cls_topic_id("")
+        .function_id(&record.function_id)
+        .tags([])
+        .eip_config(
+            EipOutConfig::builder().eip_fixed(Switch::False).eips(Vec::<String>::new()).build().map_err(internal)?,
+        )
+        .access_info(AccessInfo::builder().host("").vip("").build().map_err(internal)?)
+        .type_(FunctionType::from(record.function_type.as_str()))
+        .l5_enable("FALSE")
+        .layers([])
+        .dead_letter_config(DeadLetterConfig::builder().type_("").name("").filter_type("").build().map_err(internal)?)
+        .public_net_config(
+            PublicNetConfigOut::builder()
+                .public_net_status(EnableState::Enable)
+                .eip_config(
+                    EipConfigOut::builder()
+                        .eip_status(EnableState::Disable)
+                        .eip_address(Vec::<String>::new())
+                        .build()
+                        .map_err(internal)?,
+                )
+                .build()
+                .map_err(internal)?,
+        )
+        .ons_enable("FALSE")
+        .cfs_config(CfsConfig::builder().build().map_err(internal)?)
+        .available_status("Available")
+        .qualifier(&qualifier)
+        .init_timeout(record.init_timeout)
+        .status_reasons([])
+        .async_run_enable("FALSE")
+        .trace_enable("FALSE")
+        .dns_cache("FALSE")
+        .request_id(call.request_id)
+        .build()
+        .map_err(internal)?;
+    Ok(response)
+}
+
+/// `ShowCode`: the code of small packages, as the console shows it (the handler file's text).
+fn code_info(state: &State, record: &FunctionRecord) -> String {
+    let file = record.handler.rsplit_once('.').map_or("index", |(file, _)| file);
+    let dir = state.store.code_dir(&record.code_sha256);
+    ["py", "js"]
+        .iter()
+        .find_map(|ext| std::fs::read_to_string(dir.join(format!("{file}.{ext}"))).ok())
+        .unwrap_or_default()
+}
+
+async fn list(state: Arc<State>, call: Call, request: ListFunctionsRequest) -> Result<ListFunctionsResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let mut functions: Vec<Arc<FunctionRecord>> = {
+        let model = state.read();
+        if !model.namespaces.contains_key(&namespace) {
+            return Err(ApiError::namespace_not_found(&namespace));
+        }
+        model.functions.iter().filter(|((ns, _), _)| *ns == namespace).map(|(_, entry)| entry.latest.clone()).collect()
+    };
+    if let Some(key) = request.search_key.as_deref().filter(|k| !k.is_empty()) {
+        functions.retain(|f| f.name.contains(key));
+    }
+    if let Some(description) = request.description.as_deref().filter(|k| !k.is_empty()) {
+        functions.retain(|f| f.description.contains(description));
+    }
+    for filter in request.filters.iter().flatten() {
+        let values = &filter.values;
+        match filter.name.as_str() {
+            "Runtime" => functions.retain(|f| values.contains(&f.runtime)),
+            "Status" => functions.retain(|f| values.contains(&f.status)),
+            "FunctionType" | "Type" => functions.retain(|f| values.contains(&f.function_type)),
+            _ => {}
+        }
+    }
+    let order_by = request.orderby.as_ref().map_or("AddTime", |o| o.as_str()).to_owned();
+    functions.sort_by(|a, b| match order_by.as_str() {
+        "ModTime" => a.mod_time.cmp(&b.mod_time),
+        "FunctionName" => a.name.cmp(&b.name),
+        _ => a.add_time.cmp(&b.add_time),
+    });
+    if request.order.as_ref() != Some(&SortOrder::Asc) {
+        functions.reverse();
+    }
+    let total = functions.len() as i64;
+    let page = page(functions, request.offset, request.limit, 20);
+    let functions = page
+        .iter()
+        .map(|f| {
+            Function::builder()
+                .mod_time(&f.mod_time)
+                .add_time(&f.add_time)
+                .runtime(&f.runtime)
+                .function_name(&f.name)
+                .function_id(&f.function_id)
+                .namespace(&f.namespace)
+                .status(&f.status)
+                .status_desc(&f.status_desc)
+                .description(&f.description)
+                .tags([])
+                .type_(f.function_type.as_str())
+                .status_reasons([])
+                .async_run_enable(Switch::False)
+                .trace_enable(Switch::False)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    ListFunctionsResponse::builder()
+        .functions(functions)
+        .total_count(total)
+        .request_id(call.request_id)
+        .build()
+        .map_err(ApiError::internal)
+}
+
+async fn delete(
+    state: Arc<State>,
+    call: Call,
+    request: DeleteFunctionRequest,
+) -> Result<DeleteFunctionResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let name = request.function_name.clone();
+    let entry = function(&state, &namespace, &name)?;
+    match request.qualifier.as_deref().filter(|q| !q.is_empty() && *q != "$LATEST") {
+        // A published version only.
+        Some(qualifier) => super::versions::delete_version(&state, &namespace, &name, qualifier)?,
+        None => {
+            if entry.latest.status.ends_with("ing") {
+                return Err(ApiError::status(&name, &entry.latest.status));
+            }
+            state.change(
+                |w| w.delete_function(&namespace, &name, None),
+                |model, _| {
+                    model.functions.remove(&(namespace.clone(), name.clone()));
+                },
+            )?;
+            state.pools.retire(&format!("{namespace}/{name}/"));
+        }
+    }
+    DeleteFunctionResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+async fn update_code(
+    state: Arc<State>,
+    call: Call,
+    request: UpdateFunctionCodeRequest,
+) -> Result<UpdateFunctionCodeResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let name = request.function_name.clone();
+    let entry = function(&state, &namespace, &name)?;
+    require_active(&entry.latest)?;
+    // The code may come as `Code` or as the older top-level members.
+    let code = match request.code.clone() {
+        Some(code) => code,
+        None => Code::builder()
+            .set_zip_file(request.zip_file.clone())
+            .set_cos_bucket_name(request.cos_bucket_name.clone())
+            .set_cos_object_name(request.cos_object_name.clone())
+            .build()
+            .map_err(ApiError::internal)?,
+    };
+    let source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
+    let stored = store_code(&state, source.as_deref(), &code, MAX_ZIP_UPDATE)?;
+    let mut record = (*entry.latest).clone();
+    record.code_sha256 = stored.sha256;
+    record.code_size = stored.size as i64;
+    if let Some(handler) = &request.handler {
+        record.handler = handler.clone();
+    }
+    let publish = request.publish.as_deref() == Some("TRUE");
+    apply_update(&state, record, publish).await?;
+    UpdateFunctionCodeResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+async fn update_configuration(
+    state: Arc<State>,
+    call: Call,
+    request: UpdateFunctionConfigurationRequest,
+) -> Result<UpdateFunctionConfigurationResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let entry = function(&state, &namespace, &request.function_name)?;
+    require_active(&entry.latest)?;
+    let mut record = (*entry.latest).clone();
+    if let Some(runtime) = &request.runtime {
+        check_runtime(runtime)?;
+        record.runtime = runtime.clone();
+    }
+    if let Some(memory) = request.memory_size {
+        check_memory(memory)?;
+        record.memory_size = memory;
+    }
+    if let Some(timeout) = request.timeout {
+        record.timeout = timeout;
+    }
+    if let Some(init_timeout) = request.init_timeout {
+        record.init_timeout = init_timeout;
+    }
+    if let Some(description) = &request.description {
+        record.description = description.clone();
+    }
+    if request.environment.is_some() {
+        record.environment = environment(request.environment.as_ref())?;
+    }
+    let publish = request.publish.as_deref() == Some("TRUE");
+    apply_update(&state, record, publish).await?;
+    UpdateFunctionConfigurationResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+/// Stores a changed `$LATEST` (status `Updating`, then `Active`), retires its warm instances, and
+/// publishes a version if asked.
+async fn apply_update(state: &Arc<State>, mut record: FunctionRecord, publish: bool) -> Result<(), ApiError> {
+    let (namespace, name) = (record.namespace.clone(), record.name.clone());
+    record.mod_time = crate::util::now();
+    record.revision = record.revision.wrapping_add(1);
+    record.status = "Updating".into();
+    let revision = record.revision;
+    state.change(
+        |w| w.put_function(&namespace, &name, "$LATEST", &record),
+        |model, _| {
+            if let Some(entry) = model.functions.get_mut(&(namespace.clone(), name.clone())) {
+                entry.latest = Arc::new(record.clone());
+            }
+        },
+    )?;
+    state.pools.retire(&format!("{namespace}/{name}/$LATEST#"));
+    activate_later(state, &namespace, &name, revision);
+    if publish {
+        // Publishing needs `Active`: wait for the update to finish, as the service does.
+        tokio::time::sleep(state.settings.activation_delay).await;
+        super::versions::publish(state, &namespace, &name, "")?;
+    }
+    Ok(())
+}
+
+async fn address(
+    state: Arc<State>,
+    call: Call,
+    request: GetFunctionAddressRequest,
+) -> Result<GetFunctionAddressResponse, ApiError> {
+    let namespace = namespace(&request.namespace).to_owned();
+    let entry = function(&state, &namespace, &request.function_name)?;
+    let qualifier = request.qualifier.clone().unwrap_or_else(|| "$LATEST".into());
+    let record = super::version(&entry, &qualifier)
+        .ok_or_else(|| ApiError::version_not_found(&request.function_name, &qualifier))?;
+    require_active(&record)?;
+    GetFunctionAddressResponse::builder()
+        .url(format!("{}/code/{}.zip", state.settings.base_url, record.code_sha256))
+        .code_sha256(&record.code_sha256)
+        .request_id(call.request_id)
+        .build()
+        .map_err(ApiError::internal)
+}
