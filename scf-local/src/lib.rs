@@ -23,6 +23,7 @@ mod auth;
 mod faults;
 pub mod package;
 mod runtime;
+pub mod serve;
 mod server;
 mod service;
 mod state;

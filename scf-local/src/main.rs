@@ -1,13 +1,9 @@
 //! The `scf-local` command: `scf-local serve` runs the emulator until Ctrl-C (or SIGTERM), then
 //! stops every function process.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use scf_local::{AccessKey, Emulator, EmulatorConfig, Fault};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,78 +19,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the SCF API (POST / and GET /) until interrupted.
-    Serve(Serve),
-}
-
-#[derive(Debug, clap::Args)]
-struct Serve {
-    /// Address to listen on. Use a non-loopback address only on a network you trust.
-    #[arg(long, default_value = "127.0.0.1:9100")]
-    listen: SocketAddr,
-    /// Where functions, code and logs are kept (created if missing).
-    #[arg(long, default_value = ".scf-local")]
-    data_dir: PathBuf,
-    /// SecretId to accept (default: the development key pair, printed at start).
-    #[arg(long, env = "SCF_LOCAL_SECRET_ID", requires = "secret_key")]
-    secret_id: Option<String>,
-    /// SecretKey that goes with --secret-id.
-    #[arg(long, env = "SCF_LOCAL_SECRET_KEY", requires = "secret_id", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// Session token: requests must carry it (X-TC-Token), as with temporary (STS) credentials.
-    #[arg(long, env = "SCF_LOCAL_STS_TOKEN", requires = "secret_id", hide_env_values = true)]
-    sts_token: Option<String>,
-    /// Reject the known quirks of tccli and the Node.js SDK pointed at a local address.
-    #[arg(long)]
-    strict: bool,
-    /// Answer an error code instead of running: CODE, CODE:FUNCTION or CODE@ACTION[:FUNCTION]
-    /// (default action: InvokeFunction and Invoke). Repeat for more.
-    #[arg(long = "fault", value_name = "CODE[@ACTION][:FUNCTION]")]
-    faults: Vec<Fault>,
-    /// Concurrent instances per function version.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    max_instances: u32,
-    /// Stop an instance idle this long (e.g. 600s, 10m).
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
-    idle_timeout: Duration,
-    /// Keep new and updated functions `Creating`/`Updating` this long (e.g. 2s), as the real
-    /// service does for a moment.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    activation_delay: Duration,
-    /// Python 3 interpreter for Python functions.
-    #[arg(long, default_value = "python3")]
-    python: String,
-    /// Node.js interpreter for Node.js functions.
-    #[arg(long, default_value = "node")]
-    node: String,
-}
-
-/// `500ms`, `2s`, `10m` or a number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 500ms, 2s or 10m"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("`{unit}` is not a unit: use ms, s, m or h")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
+    Serve(scf_local::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber_env::fmt()
-        .with_env_filter(
-            tracing_subscriber_env::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber_env::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    scf_local::serve::init_tracing("info");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -103,91 +33,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve(serve) => runtime.block_on(run(serve)),
-    }
-}
-
-async fn run(serve: Serve) -> ExitCode {
-    let mut config = EmulatorConfig::default()
-        .listen(serve.listen)
-        .data_dir(&serve.data_dir)
-        .strict(serve.strict)
-        .max_instances(serve.max_instances as usize)
-        .idle_timeout(serve.idle_timeout)
-        .activation_delay(serve.activation_delay)
-        .python(serve.python)
-        .node(serve.node);
-    let custom_keys = serve.secret_id.is_some();
-    if let (Some(secret_id), Some(secret_key)) = (serve.secret_id, serve.secret_key) {
-        config = config.key(AccessKey { secret_id, secret_key, token: serve.sts_token });
-    }
-    for fault in serve.faults {
-        config = config.fault(fault);
-    }
-    if !serve.listen.ip().is_loopback() {
-        tracing::warn!("listening on {}: anyone who can reach it and knows a key can run code here", serve.listen);
-    }
-    let emulator = match Emulator::start(config).await {
-        Ok(emulator) => emulator,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let endpoint = emulator.endpoint_url();
-    let credentials = emulator.credentials();
-    println!("scf-local serving SCF 2018-04-16 at {endpoint} (data: {})", emulator.data_dir().display());
-    if custom_keys {
-        println!("  SecretId:  {} (key from the command line or environment)", credentials.secret_id());
-    } else {
-        println!("  SecretId:  {}", credentials.secret_id());
-        println!("  SecretKey: {} (development key pair)", credentials.secret_key());
-    }
-    println!(
-        "  try: tccli scf ListFunctions --region ap-guangzhou --endpoint {endpoint} --secretId <SecretId> --secretKey <SecretKey>"
-    );
-    println!("  Ctrl-C stops the emulator and every function process.");
-    wait_for_signal().await;
-    println!("stopping…");
-    emulator.shutdown(Duration::from_secs(5)).await;
-    ExitCode::SUCCESS
-}
-
-async fn wait_for_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+        Command::Serve(serve) => runtime.block_on(scf_local::serve::run(serve)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("3 days").is_err());
-        assert!(parse_duration("x").is_err());
-    }
 
     #[test]
     fn the_command_line_is_consistent() {
