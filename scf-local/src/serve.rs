@@ -69,6 +69,15 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }
 
+/// `println!` that ignores a closed stdout: whoever started the server may stop reading its
+/// banner, and that must not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `default_filter`).
 pub fn init_tracing(default_filter: &str) {
     let filter = tracing_subscriber_env::EnvFilter::try_from_default_env()
@@ -106,19 +115,19 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
     };
     let endpoint = emulator.endpoint_url();
     let credentials = emulator.credentials();
-    println!("scf-local serving SCF 2018-04-16 at {endpoint} (data: {})", emulator.data_dir().display());
+    say!("scf-local serving SCF 2018-04-16 at {endpoint} (data: {})", emulator.data_dir().display());
     if custom_keys {
-        println!("  SecretId:  {} (key from the command line or environment)", credentials.secret_id());
+        say!("  SecretId:  {} (key from the command line or environment)", credentials.secret_id());
     } else {
-        println!("  SecretId:  {}", credentials.secret_id());
-        println!("  SecretKey: {} (development key pair)", credentials.secret_key());
+        say!("  SecretId:  {}", credentials.secret_id());
+        say!("  SecretKey: {} (development key pair)", credentials.secret_key());
     }
-    println!(
+    say!(
         "  try: tccli scf ListFunctions --region ap-guangzhou --endpoint {endpoint} --secretId <SecretId> --secretKey <SecretKey>"
     );
-    println!("  Ctrl-C stops the emulator and every function process.");
+    say!("  Ctrl-C stops the emulator and every function process.");
     wait_for_signal().await;
-    println!("stopping…");
+    say!("stopping…");
     emulator.shutdown(Duration::from_secs(5)).await;
     ExitCode::SUCCESS
 }

@@ -108,13 +108,16 @@ impl Runtimes {
         let node_bootstrap = dir.join("node_bootstrap.js");
         write_if_changed(&python_bootstrap, PYTHON_BOOTSTRAP)?;
         write_if_changed(&node_bootstrap, NODE_BOOTSTRAP)?;
+        // Ask each interpreter for its real path: `python3` on `PATH` may be a shim (pyenv, asdf)
+        // that would add its own start-up time to every cold start.
         let python = find(python).and_then(|path| {
-            let version = version_of(&path, &["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])?;
-            Some(Interpreter { path, version })
+            interpreter(&path, &["-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"])
         });
         let node = find(node).and_then(|path| {
-            let version = version_of(&path, &["-e", "process.stdout.write(process.versions.node.split('.')[0])"])?;
-            Some(Interpreter { path, version })
+            interpreter(
+                &path,
+                &["-e", "console.log(process.versions.node.split('.')[0]); console.log(process.execPath)"],
+            )
         });
         Ok(Runtimes { python, node, python_bootstrap, node_bootstrap })
     }
@@ -177,9 +180,17 @@ fn find(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| Path::new(dir).join(name)).find(|p| p.is_file())
 }
 
-fn version_of(program: &Path, args: &[&str]) -> Option<String> {
+/// Runs `program` with `args`, which print the version and then the interpreter's own path.
+fn interpreter(program: &Path, args: &[&str]) -> Option<Interpreter> {
     let output = std::process::Command::new(program).args(args).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut lines = text.lines().map(str::trim);
+    let version = lines.next().filter(|v| !v.is_empty())?.to_owned();
+    let path = lines.next().map(PathBuf::from).filter(|p| p.is_file()).unwrap_or_else(|| program.to_path_buf());
+    Some(Interpreter { path, version })
 }
 
 #[cfg(test)]
