@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -218,7 +219,7 @@ impl Emulator {
         };
         let data_error = |message: String| StartError::DataDir { dir: data_dir.clone(), message };
         std::fs::create_dir_all(&data_dir).map_err(|e| data_error(e.to_string()))?;
-        let store = store::Store::open(&data_dir).map_err(|e| data_error(e.0))?;
+        let store = Arc::new(store::Store::open(&data_dir).map_err(|e| data_error(e.0))?);
         let model = state::load(&store).map_err(|e| data_error(e.0))?;
         let runtimes = Runtimes::prepare(&data_dir.join("runtimes"), &config.python, &config.node)
             .map_err(|e| data_error(format!("cannot write the runtime bootstraps: {e}")))?;
@@ -251,10 +252,14 @@ impl Emulator {
             running_async: Mutex::new(Default::default()),
         });
         service::ensure_default(&state).map_err(|e| data_error(e.en))?;
-        tokio::spawn(service::log_writer(Arc::downgrade(&state), log_commands));
+        tokio::spawn(service::log_writer(state.store.clone(), log_commands));
         let router = server::router(state.clone(), Arc::new(service::handlers()));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
+            // Small request/response exchanges: send each at once rather than wait for an ACK.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serving = axum::serve(listener, router).with_graceful_shutdown(async move {
                 let _ = stopped.await;
             });

@@ -157,7 +157,7 @@ pub(crate) struct Settings {
 #[derive(Debug)]
 pub(crate) struct State {
     pub settings: Settings,
-    pub store: Store,
+    pub store: Arc<Store>,
     pub model: RwLock<Model>,
     pub pools: Arc<Pools>,
     pub runtimes: Runtimes,

@@ -298,17 +298,16 @@ impl Writer<'_> {
         Ok(())
     }
 
-    pub fn add_log<T: Serialize>(
-        &self,
-        namespace: &str,
-        function: &str,
-        request_id: &str,
-        record: &T,
-    ) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT INTO logs (namespace, function, request_id, record) VALUES (?1, ?2, ?3, ?4)",
-            params![namespace, function, request_id, serde_json::to_string(record)?],
-        )?;
+    pub fn add_log(&self, record: &crate::state::LogRecord) -> Result<(), StoreError> {
+        let mut insert = self
+            .tx
+            .prepare_cached("INSERT INTO logs (namespace, function, request_id, record) VALUES (?1, ?2, ?3, ?4)")?;
+        insert.execute(params![
+            record.namespace,
+            record.function,
+            record.request_id,
+            serde_json::to_string(record)?
+        ])?;
         Ok(())
     }
 

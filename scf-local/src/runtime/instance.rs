@@ -153,8 +153,19 @@ impl Instance {
         }
         let (jobs, receiver) = mpsc::channel(1);
         let supervisor_groups = groups.clone();
-        let supervisor =
-            Supervisor { spec, api, child, stdout, stderr, out_open: true, err_open: true, group, groups, scratch };
+        let supervisor = Supervisor {
+            spec,
+            api,
+            child,
+            stdout,
+            stderr,
+            out_open: true,
+            err_open: true,
+            group,
+            groups,
+            scratch,
+            memory: MemoryProbe::open(group),
+        };
         tokio::spawn(supervisor.run(receiver));
         Ok(Instance {
             jobs,
@@ -199,6 +210,7 @@ struct Supervisor {
     group: i32,
     groups: super::Groups,
     scratch: PathBuf,
+    memory: MemoryProbe,
 }
 
 impl Supervisor {
@@ -235,8 +247,7 @@ impl Supervisor {
     }
 
     async fn invoke(&mut self, request_id: String, event: Bytes) -> Completed {
-        let pid = self.group;
-        reset_peak_memory(pid);
+        self.memory.reset_peak();
         let started = Instant::now();
         let (done, completion) = oneshot::channel();
         let delivery = Delivery {
@@ -269,7 +280,7 @@ impl Supervisor {
                     },
                     status = self.child.wait() => break Outcome::Exited(describe_exit(status)),
                     _ = &mut deadline => break Outcome::Timeout,
-                    _ = watch.tick() => if resident_memory(pid).is_some_and(|rss| rss > limit) { break Outcome::OutOfMemory },
+                    _ = watch.tick() => if self.memory.resident().is_some_and(|rss| rss > limit) { break Outcome::OutOfMemory },
                     read = self.stdout.read(&mut out_buf), if self.out_open => collect(read, &out_buf, &mut output, &mut self.out_open),
                     read = self.stderr.read(&mut err_buf), if self.err_open => collect(read, &err_buf, &mut output, &mut self.err_open),
                 }
@@ -279,7 +290,7 @@ impl Supervisor {
         // The process wrote its output before answering, so it is in the pipes now.
         drain(&mut self.stdout, &mut output);
         drain(&mut self.stderr, &mut output);
-        let peak_memory = peak_memory(pid).unwrap_or(0);
+        let peak_memory = self.memory.peak().unwrap_or(0);
         let outcome = match outcome {
             Outcome::Response(_) | Outcome::FunctionError(_) if peak_memory > limit => Outcome::OutOfMemory,
             other => other,
@@ -322,27 +333,65 @@ pub(crate) fn kill_group(group: i32) {
     }
 }
 
-/// Resets the process's peak-memory counter, so the next reading covers one invocation (Linux:
-/// writing 5 to `/proc/<pid>/clear_refs`). Where that is not possible, the peak covers the
-/// process's life.
-fn reset_peak_memory(pid: i32) {
-    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+/// A process's memory, read from `/proc/<pid>/status` and reset through `/proc/<pid>/clear_refs`
+/// (Linux). The files stay open for the instance's life: opening them costs more than reading.
+/// Where they cannot be opened, memory is reported as 0 and not enforced.
+#[derive(Debug)]
+struct MemoryProbe {
+    status: Option<std::fs::File>,
+    clear_refs: Option<std::fs::File>,
+    buffer: Vec<u8>,
 }
 
-/// Peak resident memory (`VmHWM`), in bytes.
-fn peak_memory(pid: i32) -> Option<u64> {
-    status_field(pid, "VmHWM:")
+impl MemoryProbe {
+    fn open(pid: i32) -> MemoryProbe {
+        MemoryProbe {
+            status: std::fs::File::open(format!("/proc/{pid}/status")).ok(),
+            clear_refs: std::fs::OpenOptions::new().write(true).open(format!("/proc/{pid}/clear_refs")).ok(),
+            buffer: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Resets the peak, so the next reading covers one invocation (writing 5 resets `VmHWM`).
+    /// Where that is not possible, the peak covers the process's life.
+    fn reset_peak(&mut self) {
+        use std::os::unix::fs::FileExt as _;
+        if let Some(file) = &self.clear_refs {
+            let _ = file.write_at(b"5", 0);
+        }
+    }
+
+    /// Peak resident memory since the last reset (`VmHWM`), in bytes.
+    fn peak(&mut self) -> Option<u64> {
+        self.field("VmHWM:")
+    }
+
+    /// Current resident memory (`VmRSS`), in bytes.
+    fn resident(&mut self) -> Option<u64> {
+        self.field("VmRSS:")
+    }
+
+    fn field(&mut self, name: &str) -> Option<u64> {
+        use std::os::unix::fs::FileExt as _;
+        let file = self.status.as_ref()?;
+        self.buffer.clear();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = file.read_at(&mut chunk, self.buffer.len() as u64).ok()?;
+            if n == 0 {
+                break;
+            }
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+        parse_status_field(&self.buffer, name)
+    }
 }
 
-/// Current resident memory (`VmRSS`), in bytes.
-fn resident_memory(pid: i32) -> Option<u64> {
-    status_field(pid, "VmRSS:")
-}
-
-fn status_field(pid: i32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: u64 = line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+/// A `kB` field of `/proc/<pid>/status`, in bytes.
+fn parse_status_field(status: &[u8], name: &str) -> Option<u64> {
+    let text = std::str::from_utf8(status).ok()?;
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kib * 1024)
 }
 
@@ -352,9 +401,9 @@ mod tests {
 
     #[test]
     fn memory_of_this_process() {
-        let pid = std::process::id() as i32;
-        let rss = resident_memory(pid).unwrap();
-        let peak = peak_memory(pid).unwrap();
+        let mut probe = MemoryProbe::open(std::process::id() as i32);
+        let rss = probe.resident().unwrap();
+        let peak = probe.peak().unwrap();
         assert!(rss > 0 && peak >= rss, "rss {rss}, peak {peak}");
     }
 }

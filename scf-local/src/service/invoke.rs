@@ -9,7 +9,7 @@
 //! function or version, a function not `Active`, bad parameters) are API errors.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,6 +28,7 @@ use crate::api_error::ApiError;
 use crate::runtime::{Completed, InstanceSpec, NoInstance, Outcome, RuntimeKind};
 use crate::server::{Call, Handlers};
 use crate::state::{AliasRecord, AsyncEventRecord, FunctionEntry, FunctionRecord, LogCommand, LogRecord, State};
+use crate::store::Store;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers.add(invoke_function);
@@ -639,43 +640,54 @@ async fn terminate_async_event(
     TerminateAsyncEventResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
-/// Stores invocation logs in batches, off the invocation path; keeps the newest 100,000.
-pub(crate) async fn log_writer(state: Weak<State>, mut commands: mpsc::UnboundedReceiver<LogCommand>) {
+/// Stores invocation logs off the invocation path, gathered into one transaction per 100 ms (or
+/// per 10,000 records, or at a flush); keeps the newest 100,000. It owns the store, so what was
+/// sent is written even while the emulator is being dropped.
+pub(crate) async fn log_writer(store: Arc<Store>, mut commands: mpsc::UnboundedReceiver<LogCommand>) {
     const KEEP: i64 = 100_000;
-    let mut written: u64 = 0;
+    const GATHER: Duration = Duration::from_millis(100);
+    const MAX_BATCH: usize = 10_000;
+    let mut since_trim: usize = 0;
     while let Some(first) = commands.recv().await {
+        let deadline = tokio::time::Instant::now() + GATHER;
         let mut batch = Vec::new();
-        let mut flushes = Vec::new();
+        let mut flush = None;
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
                 LogCommand::Record(record) => batch.push(record),
-                LogCommand::Flush(reply) => flushes.push(reply),
+                LogCommand::Flush(reply) => {
+                    flush = Some(reply);
+                    break;
+                }
             }
-            if batch.len() < 1000 {
-                next = commands.try_recv().ok();
+            if batch.len() < MAX_BATCH {
+                next = tokio::time::timeout_at(deadline, commands.recv()).await.ok().flatten();
             }
         }
-        let Some(state) = state.upgrade() else { return };
         if !batch.is_empty() {
-            let result = state.store.write(|w| {
-                for record in &batch {
-                    w.add_log(&record.namespace, &record.function, &record.request_id, record)?;
-                }
-                Ok(())
-            });
-            if let Err(error) = result {
-                tracing::error!("cannot store invocation logs: {error}");
+            since_trim += batch.len();
+            let trim = since_trim >= KEEP as usize / 10;
+            if trim {
+                since_trim = 0;
             }
-            written += batch.len() as u64;
-            if written > KEEP as u64 / 10 {
-                written = 0;
-                if let Err(error) = state.store.trim_logs(KEEP) {
-                    tracing::error!("cannot trim invocation logs: {error}");
+            let store = store.clone();
+            // SQLite blocks: keep it off the async workers.
+            let written = tokio::task::spawn_blocking(move || {
+                store.write(|w| batch.iter().try_for_each(|record| w.add_log(record)))?;
+                if trim {
+                    store.trim_logs(KEEP)?;
                 }
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .await;
+            match written {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!("cannot store invocation logs: {error}"),
+                Err(error) => tracing::error!("the log writer failed: {error}"),
             }
         }
-        for reply in flushes {
+        if let Some(reply) = flush {
             let _ = reply.send(());
         }
     }
