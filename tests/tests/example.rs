@@ -122,3 +122,26 @@ async fn bad_arguments_exit_with_usage() {
     assert!(text(&output.stderr).contains("--function-name is required"));
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invokes_a_real_function_on_the_emulator() {
+    let (emulator, client) = scf_tests::local::start().await;
+    let source = "def main_handler(event, context):\n    print('example ran')\n    return {'got': event}\n";
+    scf_tests::local::create_function(&client, scf_tests::local::FunctionSpec::python("example-target", source)).await;
+    let credentials = emulator.credentials();
+    let output = tokio::process::Command::new(example_binary())
+        .args(["--function-name", "example-target", "--event", r#"{"k":"v"}"#, "--log-type", "Tail"])
+        .env_clear()
+        .env("HOME", std::env::temp_dir().join("scf-tests-no-home"))
+        .env("TENCENTCLOUD_ENDPOINT_URL_SCF", emulator.endpoint_url())
+        .env("TENCENTCLOUD_REGION", "ap-guangzhou")
+        .env("TENCENTCLOUD_SECRET_ID", credentials.secret_id())
+        .env("TENCENTCLOUD_SECRET_KEY", credentials.secret_key())
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["Result"]["RetMsg"], r#"{"got": {"k": "v"}}"#);
+    assert!(printed["Result"]["Log"].as_str().unwrap().contains("example ran"), "{printed}");
+}
