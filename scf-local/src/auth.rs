@@ -88,7 +88,7 @@ pub fn verify(
             "缺少 X-TC-Timestamp 请求头。",
         )
     })?;
-    if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+    if now.abs_diff(timestamp) > MAX_SKEW_SECONDS as u64 {
         return Err(ApiError::new(
             ErrorCode::AuthFailureSignatureExpire,
             format!(

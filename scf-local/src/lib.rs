@@ -250,6 +250,7 @@ impl Emulator {
             faults,
             logs,
             running_async: Mutex::new(Default::default()),
+            changes: tokio::sync::Mutex::new(()),
         });
         service::ensure_default(&state).map_err(|e| data_error(e.en))?;
         tokio::spawn(service::log_writer(state.store.clone(), log_commands));

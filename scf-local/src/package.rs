@@ -28,7 +28,8 @@ pub fn zip_files<P: AsRef<str>, C: AsRef<[u8]>>(files: &[(P, C)]) -> Result<Vec<
     write(entries)
 }
 
-/// A zip archive of the files under `dir`, keeping their executable bits.
+/// A zip archive of the files under `dir`, keeping their executable bits (symbolic links are
+/// left out).
 pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
     use std::os::unix::fs::PermissionsExt;
     let bad = |why: String| PackageError(why);
@@ -39,11 +40,14 @@ pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
         for entry in std::fs::read_dir(&current).map_err(|e| bad(format!("{}: {e}", current.display())))? {
-            let path = entry.map_err(|e| bad(e.to_string()))?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.is_file() {
-                files.push(path);
+            let entry = entry.map_err(|e| bad(e.to_string()))?;
+            // Symbolic links are not followed: one could lead out of the directory, or round in a
+            // circle.
+            let kind = entry.file_type().map_err(|e| bad(e.to_string()))?;
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
             }
         }
     }

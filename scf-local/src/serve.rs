@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::{AccessKey, Emulator, EmulatorConfig, Fault};
 
 /// The options of `serve`.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on. Use a non-loopback address only on a network you trust.
     #[arg(long, default_value = "127.0.0.1:9100")]
@@ -49,6 +49,26 @@ pub struct ServeArgs {
     /// Node.js interpreter for Node.js functions.
     #[arg(long, default_value = "node")]
     pub node: String,
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "** redacted **");
+        f.debug_struct("ServeArgs")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("sts_token", &redacted(&self.sts_token))
+            .field("strict", &self.strict)
+            .field("faults", &self.faults)
+            .field("max_instances", &self.max_instances)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("activation_delay", &self.activation_delay)
+            .field("python", &self.python)
+            .field("node", &self.node)
+            .finish()
+    }
 }
 
 /// `500ms`, `2s`, `10m` or a number of seconds.
@@ -104,7 +124,15 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
         config = config.fault(fault);
     }
     if !serve.listen.ip().is_loopback() {
-        tracing::warn!("listening on {}: anyone who can reach it and knows a key can run code here", serve.listen);
+        if !custom_keys {
+            // The development keys are published: on a network, anyone could run code here.
+            eprintln!(
+                "error: --listen {} is reachable from other machines: give --secret-id and --secret-key (the development keys are public)",
+                serve.listen
+            );
+            return ExitCode::from(2);
+        }
+        tracing::warn!("listening on {}: anyone who can reach it and knows the key can run code here", serve.listen);
     }
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,

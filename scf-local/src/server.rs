@@ -41,8 +41,28 @@ type Handler = Box<dyn Fn(Arc<State>, Call, Value) -> HandlerFuture + Send + Syn
 pub(crate) struct Handlers(HashMap<&'static str, Handler>);
 
 impl Handlers {
-    /// Registers the handler of action `A`.
+    /// Registers the handler of action `A`, which reads state or invokes.
     pub fn add<A, F, Fut>(&mut self, handler: F)
+    where
+        A: Action,
+        F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<A::Response, ApiError>> + Send + 'static,
+    {
+        self.register(handler, false);
+    }
+
+    /// Registers the handler of action `A`, which changes state: it runs alone among changes (see
+    /// [`State::lock_changes`]), so what it checked still holds when it writes.
+    pub fn add_change<A, F, Fut>(&mut self, handler: F)
+    where
+        A: Action,
+        F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<A::Response, ApiError>> + Send + 'static,
+    {
+        self.register(handler, true);
+    }
+
+    fn register<A, F, Fut>(&mut self, handler: F, serialised: bool)
     where
         A: Action,
         F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
@@ -56,7 +76,12 @@ impl Handlers {
                 Box::pin(async move {
                     let request: A = decode(A::DESCRIPTOR, params)?;
                     let request_id = call.request_id.clone();
-                    let response = handler(state, call, request).await?;
+                    let response = if serialised {
+                        let _changing = state.lock_changes().await;
+                        handler(state.clone(), call, request).await?
+                    } else {
+                        handler(state, call, request).await?
+                    };
                     let mut value = serde_json::to_value(&response).map_err(ApiError::internal)?;
                     value["RequestId"] = Value::String(request_id);
                     Ok(value)
@@ -95,15 +120,14 @@ async fn api(
     let request_id = crate::util::request_id();
     let language = Language::from_header(headers.get("x-tc-language").and_then(|v| v.to_str().ok()));
     let action = header_value(&headers, "x-tc-action").unwrap_or_default().to_owned();
-    let result = handle(&state, &handlers, &method, &uri, &headers, body, &request_id).await;
-    let response = match &result {
-        Ok(value) => value.clone(),
-        Err(error) => error.to_response(&request_id, language),
+    let (response, code) = match handle(&state, &handlers, &method, &uri, &headers, body, &request_id).await {
+        Ok(value) => (value, None),
+        Err(error) => (error.to_response(&request_id, language), Some(error.code)),
     };
     tracing::debug!(
         action = %action,
         request_id = %request_id,
-        code = result.as_ref().err().map_or("", |e| e.code.as_str()),
+        code = code.as_ref().map_or("", |c| c.as_str()),
         latency_us = started.elapsed().as_micros() as u64,
         "request"
     );
@@ -158,7 +182,7 @@ async fn handle(
             format!("接口不支持地域 `{region}`。"),
         ));
     }
-    let params = if method == Method::GET { params_from_query(descriptor, query) } else { params_from_body(&body)? };
+    let params = if method == Method::GET { params_from_query(descriptor, query)? } else { params_from_body(&body)? };
     scf_sdk::runtime::validate_input(descriptor, &params).map_err(|e| validation_error(descriptor, &e))?;
     let function = params.get("FunctionName").and_then(Value::as_str);
     if let Some(fault) = state.faults.take(descriptor.name, function) {
@@ -260,16 +284,25 @@ fn validation_error(descriptor: &ActionDescriptor, error: &ValidationError) -> A
 
 /// The parameters of a GET request: `Filters.0.Name=x&Limit=1` back into JSON, with numbers and
 /// booleans read as the action's members say.
-pub(crate) fn params_from_query(descriptor: &ActionDescriptor, query: &str) -> Value {
+pub(crate) fn params_from_query(descriptor: &ActionDescriptor, query: &str) -> Result<Value, ApiError> {
+    let pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
     let mut root = Value::Object(Map::new());
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    for pair in &pairs {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(key);
         let path: Vec<&str> = key.split('.').collect();
+        // Every list item takes at least one pair: an index beyond their number names a gap.
+        if path.iter().filter_map(|part| part.parse::<usize>().ok()).any(|index| index >= pairs.len()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                format!("`{key}`: the list index is beyond the number of parameters sent ({}).", pairs.len()),
+                format!("参数 `{key}` 的列表下标超出范围。"),
+            ));
+        }
         insert(&mut root, &path, Value::String(percent_decode(value)));
     }
     coerce_members(&mut root, descriptor.input);
-    root
+    Ok(root)
 }
 
 fn insert(node: &mut Value, path: &[&str], leaf: Value) {
@@ -339,7 +372,8 @@ fn percent_decode(text: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                if let Some(byte) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                let hex = text.get(i + 1..i + 3).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+                if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     out.push(byte);
                     i += 3;
                     continue;
@@ -375,7 +409,8 @@ mod tests {
         let params = params_from_query(
             descriptor,
             "Limit=20&Offset=0&SearchKey=a%20b&Filters.0.Name=Runtime&Filters.0.Values.0=Python3.9&Filters.0.Values.1=x+y",
-        );
+        )
+        .unwrap();
         assert_eq!(
             params,
             serde_json::json!({
@@ -383,6 +418,15 @@ mod tests {
                 "Filters": [{"Name": "Runtime", "Values": ["Python3.9", "x y"]}]
             })
         );
+    }
+
+    #[test]
+    fn query_list_indexes_beyond_the_parameters_are_refused() {
+        let descriptor = scf_sdk::catalog::action("ListFunctions").unwrap();
+        let error = params_from_query(descriptor, "Filters.4000000000.Name=x").unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidParameter);
+        assert!(error.en.contains("Filters.4000000000.Name"), "{}", error.en);
+        assert_eq!(percent_decode("%+1%41"), "% 1A", "`%+1` is not an escape (a sign is no hex digit)");
     }
 
     #[test]

@@ -164,8 +164,11 @@ pub(crate) struct State {
     pub faults: Faults,
     /// Invocation logs on their way to the store (written in batches, off the invocation path).
     pub logs: mpsc::UnboundedSender<LogCommand>,
-    /// Running asynchronous invocations, by request id, to terminate them.
+    /// Running asynchronous invocations, by request id, to terminate them. Whoever removes an
+    /// entry (the event finishing, or `TerminateAsyncEvent`) decides the event's final state.
     pub running_async: Mutex<BTreeMap<String, tokio::task::AbortHandle>>,
+    /// See [`State::lock_changes`].
+    pub changes: tokio::sync::Mutex<()>,
 }
 
 impl State {
@@ -179,15 +182,23 @@ impl State {
         self.model.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Persists with `f`, then (only if that worked) applies `apply` in memory.
+    /// Serialises the management actions: each checks the model, then changes it, with no other
+    /// change in between (two `CreateFunction`s of one name, an update racing a delete). Invocations
+    /// never take it.
+    pub async fn lock_changes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.changes.lock().await
+    }
+
+    /// Persists with `f` (one transaction), then — only if that worked — applies `apply` in memory.
+    /// The model is locked only for `apply`, never while waiting for the database, so readers (every
+    /// request) never queue behind a write.
     pub fn change<T>(
         &self,
         f: impl FnOnce(&crate::store::Writer<'_>) -> Result<T, crate::store::StoreError>,
         apply: impl FnOnce(&mut Model, &T),
     ) -> Result<T, ApiError> {
-        let mut model = self.write();
         let value = self.store.write(f).map_err(|e| ApiError::internal(format!("the store failed ({e})")))?;
-        apply(&mut model, &value);
+        apply(&mut self.write(), &value);
         Ok(value)
     }
 }

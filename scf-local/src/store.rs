@@ -1,6 +1,7 @@
 //! Everything the emulator must not lose across restarts, in its data directory:
 //! - `scf-local.db` (SQLite): namespaces, functions and their versions, aliases, asynchronous
-//!   events, invocation logs — each row a JSON record, written in transactions;
+//!   events, invocation records — each row a JSON record (with the columns queries filter on),
+//!   written in transactions;
 //! - `code/<sha256>.zip` and `code/<sha256>/`: code packages, as uploaded and extracted,
 //!   content-addressed and written through a temporary name and a rename, so a crash mid-write
 //!   leaves nothing half-written in place.
@@ -81,10 +82,11 @@ const SCHEMA: &str = "
         PRIMARY KEY (namespace, function, name));
     CREATE TABLE IF NOT EXISTS async_events (
         request_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, function TEXT NOT NULL, record TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS logs (
+    CREATE TABLE IF NOT EXISTS invocations (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, function TEXT NOT NULL,
-        request_id TEXT NOT NULL, record TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS logs_by_function ON logs (namespace, function, seq);
+        qualifier TEXT NOT NULL, request_id TEXT NOT NULL, start_time TEXT NOT NULL,
+        ret_code INTEGER NOT NULL, duration REAL NOT NULL, mem_usage INTEGER NOT NULL, record TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (namespace, function, seq);
     CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
@@ -126,20 +128,61 @@ impl Store {
         rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect()
     }
 
-    /// The log records of a function, oldest first (the newest 10,000: what the API can page through).
-    pub fn logs<T: DeserializeOwned>(&self, namespace: &str, function: &str) -> Result<Vec<T>, StoreError> {
+    /// The invocation records `query` selects, and how many there are in all, filtered, sorted
+    /// and paged by SQLite (a function may have 100,000).
+    pub fn logs(&self, query: &LogQuery) -> Result<(u64, Vec<crate::state::LogRecord>), StoreError> {
+        let mut filter = String::from("namespace = ? AND function = ?");
+        let mut values: Vec<rusqlite::types::Value> =
+            vec![query.namespace.clone().into(), query.function.clone().into()];
+        if let Some(qualifier) = &query.qualifier {
+            filter.push_str(" AND qualifier = ?");
+            values.push(qualifier.clone().into());
+        }
+        if let Some(request_id) = &query.request_id {
+            filter.push_str(" AND request_id = ?");
+            values.push(request_id.clone().into());
+        }
+        if let Some((start, end)) = &query.window {
+            filter.push_str(" AND start_time >= ? AND start_time <= ?");
+            values.push(start.clone().into());
+            values.push(end.clone().into());
+        }
+        match query.ret_code {
+            RetCodeFilter::Any => {}
+            RetCodeFilter::Success => filter.push_str(" AND ret_code = 0"),
+            RetCodeFilter::Failure => filter.push_str(" AND ret_code <> 0"),
+            RetCodeFilter::Status(code) => {
+                filter.push_str(" AND ret_code = ?");
+                values.push(code.into());
+            }
+        }
+        let column = match query.order_by {
+            LogOrder::StartTime => "start_time",
+            LogOrder::FunctionName => "function",
+            LogOrder::Duration => "duration",
+            LogOrder::MemUsage => "mem_usage",
+        };
+        let direction = if query.descending { "DESC" } else { "ASC" };
         let db = self.db();
-        let mut statement = db.prepare(
-            "SELECT record FROM (SELECT seq, record FROM logs WHERE namespace = ?1 AND function = ?2 ORDER BY seq DESC LIMIT 10000) ORDER BY seq",
+        let total: i64 = db.query_row(
+            &format!("SELECT COUNT(*) FROM invocations WHERE {filter}"),
+            rusqlite::params_from_iter(values.iter()),
+            |row| row.get(0),
         )?;
-        let rows = statement.query_map(params![namespace, function], |row| row.get::<_, String>(0))?;
-        rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect()
+        let mut statement = db.prepare(&format!(
+            "SELECT record FROM invocations WHERE {filter} ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?"
+        ))?;
+        values.push((query.limit.min(i64::MAX as u64) as i64).into());
+        values.push((query.offset.min(i64::MAX as u64) as i64).into());
+        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| row.get::<_, String>(0))?;
+        let records = rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((total.max(0) as u64, records))
     }
 
-    /// Keeps only the newest `keep` log records.
+    /// Keeps only the newest `keep` invocation records.
     pub fn trim_logs(&self, keep: i64) -> Result<(), StoreError> {
         self.db().execute(
-            "DELETE FROM logs WHERE seq <= (SELECT seq FROM logs ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
+            "DELETE FROM invocations WHERE seq <= (SELECT seq FROM invocations ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
             params![keep],
         )?;
         Ok(())
@@ -164,11 +207,16 @@ impl Store {
         let tmp_zip = self.code_dir.join(format!(".tmp-{}.zip", crate::util::request_id()));
         std::fs::write(&tmp_zip, zip).map_err(internal)?;
         std::fs::rename(&tmp_zip, self.zip_path(&sha256)).map_err(internal)?;
-        if dir.is_dir() {
+        if !dir.is_dir()
+            && let Err(e) = std::fs::rename(&tmp_dir, &dir)
+            // Another request storing the same package at the same moment may have won the rename.
+            && !dir.is_dir()
+        {
             let _ = std::fs::remove_dir_all(&tmp_dir);
-        } else {
-            std::fs::rename(&tmp_dir, &dir).map_err(internal)?;
+            return Err(internal(e));
         }
+        // Still there only if the package was stored already.
+        let _ = std::fs::remove_dir_all(&tmp_dir);
         Ok(code)
     }
 
@@ -187,6 +235,41 @@ impl Store {
     pub fn zip_path(&self, sha256: &str) -> PathBuf {
         self.code_dir.join(format!("{sha256}.zip"))
     }
+}
+
+/// What `GetFunctionLogs` asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct LogQuery {
+    pub namespace: String,
+    pub function: String,
+    pub qualifier: Option<String>,
+    pub request_id: Option<String>,
+    /// Start times from, to (inclusive), as `YYYY-MM-DD hh:mm:ss`.
+    pub window: Option<(String, String)>,
+    pub ret_code: RetCodeFilter,
+    pub order_by: LogOrder,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Which outcomes an invocation query keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetCodeFilter {
+    Any,
+    Success,
+    Failure,
+    /// One execution status code (430, 433, …).
+    Status(i64),
+}
+
+/// What invocation records are sorted by (then by arrival).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LogOrder {
+    StartTime,
+    FunctionName,
+    Duration,
+    MemUsage,
 }
 
 /// The tables holding records.
@@ -256,7 +339,10 @@ impl Writer<'_> {
                     .execute("DELETE FROM functions WHERE namespace = ?1 AND name = ?2", params![namespace, name])?;
                 self.tx
                     .execute("DELETE FROM aliases WHERE namespace = ?1 AND function = ?2", params![namespace, name])?;
-                self.tx.execute("DELETE FROM logs WHERE namespace = ?1 AND function = ?2", params![namespace, name])?;
+                self.tx.execute(
+                    "DELETE FROM invocations WHERE namespace = ?1 AND function = ?2",
+                    params![namespace, name],
+                )?;
             }
         }
         Ok(())
@@ -299,13 +385,19 @@ impl Writer<'_> {
     }
 
     pub fn add_log(&self, record: &crate::state::LogRecord) -> Result<(), StoreError> {
-        let mut insert = self
-            .tx
-            .prepare_cached("INSERT INTO logs (namespace, function, request_id, record) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO invocations (namespace, function, qualifier, request_id, start_time, ret_code, duration, mem_usage, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
         insert.execute(params![
             record.namespace,
             record.function,
+            record.qualifier,
             record.request_id,
+            record.start_time,
+            record.ret_code,
+            record.duration,
+            record.mem_usage,
             serde_json::to_string(record)?
         ])?;
         Ok(())

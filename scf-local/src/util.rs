@@ -35,6 +35,18 @@ pub fn now() -> String {
     format_time(SystemTime::now())
 }
 
+/// The first `max` bytes of `text`, cut on a character boundary.
+pub fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The last `max` bytes of `text`, cut on a character boundary.
 pub fn tail(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -73,5 +85,7 @@ mod tests {
         assert_eq!(tail("hello", 10), "hello");
         assert_eq!(tail("hello", 3), "llo");
         assert_eq!(tail("ééé", 3), "é");
+        assert_eq!(head("ééé", 3), "é");
+        assert_eq!(head("abc", 5), "abc");
     }
 }

@@ -19,8 +19,18 @@ def main_handler(event, context):
     return [os.getpid(), child.pid]
 "#;
 
+/// The server process, killed if a test fails before stopping it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary on a free port; returns it and a client built from what it printed.
-fn serve(data_dir: &std::path::Path) -> (Child, Client) {
+fn serve(data_dir: &std::path::Path) -> (Server, Client) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scf-local"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -47,7 +57,7 @@ fn serve(data_dir: &std::path::Path) -> (Child, Client) {
         .region("ap-guangzhou")
         .credentials(Credentials::new(field("SecretId:"), field("SecretKey:")))
         .build();
-    (child, Client::new(config).unwrap())
+    (Server(child), Client::new(config).unwrap())
 }
 
 async fn start_spawner(client: &Client) -> Vec<u32> {
@@ -95,8 +105,8 @@ async fn sigterm_stops_every_function_process() {
     let (mut server, client) = serve(&dir);
     let pids = start_spawner(&client).await;
     assert!(!gone(pids[0]) && !gone(pids[1]));
-    signal(&server, rustix::process::Signal::TERM);
-    let status = server.wait().unwrap();
+    signal(&server.0, rustix::process::Signal::TERM);
+    let status = server.0.wait().unwrap();
     assert!(status.success(), "{status}");
     assert!(wait_gone(&pids), "left behind: {:?}", pids.iter().filter(|p| !gone(**p)).collect::<Vec<_>>());
     assert!(dir.join("scf-local.db").is_file(), "the data directory stays");
@@ -108,8 +118,8 @@ async fn killed_outright_its_idle_instances_exit_on_their_own() {
     let dir = temp_dir("kill");
     let (mut server, client) = serve(&dir);
     let pids = start_spawner(&client).await;
-    signal(&server, rustix::process::Signal::KILL);
-    server.wait().unwrap();
+    signal(&server.0, rustix::process::Signal::KILL);
+    server.0.wait().unwrap();
     // The instance's runtime API died with the emulator; its next poll fails and it exits.
     assert!(wait_gone(&pids[..1]), "the instance outlived the emulator");
     // What the function started itself is orphaned: only a graceful stop can kill it.
@@ -140,4 +150,19 @@ fn bad_arguments_are_refused_before_anything_starts() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--secret-key"), "{stderr}");
+}
+
+#[test]
+fn the_public_development_keys_are_refused_on_a_network_address() {
+    let output = Command::new(env!("CARGO_BIN_EXE_scf-local"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(temp_dir("public"))
+        .env_remove("SCF_LOCAL_SECRET_ID")
+        .env_remove("SCF_LOCAL_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("give --secret-id and --secret-key"), "{stderr}");
+    let _ = std::fs::remove_dir_all(temp_dir("public"));
 }

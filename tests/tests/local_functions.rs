@@ -117,7 +117,7 @@ async fn environment_variables_are_checked() {
 #[tokio::test]
 async fn a_deploying_function_refuses_changes_until_active() {
     let (_emulator, client) =
-        local::start_with(EmulatorConfig::default().activation_delay(Duration::from_millis(500))).await;
+        local::start_with(EmulatorConfig::default().activation_delay(Duration::from_secs(3))).await;
     client.create_function().function_name("slow").code(code(V1)).send().await.unwrap();
     assert_eq!(client.get_function().function_name("slow").send().await.unwrap().status, "Creating");
     let refused = client.update_function_code().function_name("slow").code(code(V1)).send().await.unwrap_err();
@@ -296,4 +296,79 @@ async fn code_can_be_downloaded_from_its_address() {
     use sha2::Digest as _;
     let sha: String = sha2::Sha256::digest(&zip).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(address.code_sha256, sha);
+}
+
+#[tokio::test]
+async fn version_numbers_are_only_written_one_way() {
+    let (_emulator, client) = local::start().await;
+    create_function(&client, FunctionSpec::python("canonical", V1)).await;
+    client.publish_version().function_name("canonical").send().await.unwrap();
+    client.create_alias().function_name("canonical").name("live").function_version("1").send().await.unwrap();
+    // `01` is not another name for version 1: it names no version at all.
+    let padded = client.delete_function_version().function_name("canonical").qualifier("01").send().await;
+    assert_eq!(code_of(padded.unwrap_err()), "ResourceNotFound.Version");
+    let invoked = client.invoke_function().function_name("canonical").qualifier("live").send().await.unwrap();
+    assert_eq!(invoked.result.ret_msg, "\"v1\"");
+}
+
+#[tokio::test]
+async fn handlers_must_name_a_file_inside_the_package() {
+    let (_emulator, client) = local::start().await;
+    for handler in ["../../etc/passwd.x", "/abs/index.main", "index", "index.", ".main"] {
+        let error = client.create_function().function_name("escape").handler(handler).code(code(V1)).send().await;
+        assert_eq!(code_of(error.unwrap_err()), "InvalidParameterValue.Handler", "{handler}");
+    }
+    let nested = "def main_handler(event, context):\n    return 'nested'\n";
+    let zip = package::zip_files(&[("src/app.py", nested)]).unwrap();
+    client
+        .create_function()
+        .function_name("nested")
+        .handler("src/app.main_handler")
+        .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    wait_active(&client, "nested", None).await;
+    let result = client.invoke_function().function_name("nested").send().await.unwrap().result;
+    assert_eq!(result.ret_msg, "\"nested\"");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_of_one_function_stay_consistent() {
+    let dir = std::env::temp_dir().join(format!("scf-local-test-races-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
+        // Two creations of one name: exactly one succeeds.
+        let creations: Vec<_> = (0..2)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.create_function().function_name("raced").code(code(V1)).send().await })
+            })
+            .collect();
+        let mut succeeded = 0;
+        for creation in creations {
+            match creation.await.unwrap() {
+                Ok(_) => succeeded += 1,
+                Err(error) => assert_eq!(code_of(error), "ResourceInUse.Function"),
+            }
+        }
+        assert_eq!(succeeded, 1);
+        // An update racing a delete: whichever comes second sees the other's result.
+        let update = {
+            let client = client.clone();
+            tokio::spawn(
+                async move { client.update_function_code().function_name("raced").code(code(V1)).send().await },
+            )
+        };
+        let delete = client.delete_function().function_name("raced").send().await;
+        let update = update.await.unwrap();
+        assert!(delete.is_ok() || update.is_ok());
+        emulator.shutdown(Duration::from_secs(1)).await;
+    }
+    // What is on disk is what the emulator said.
+    let (_emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
+    let listed = client.list_functions().send().await.unwrap();
+    assert_eq!(listed.total_count, 0, "the delete won, whatever the order: {:?}", listed.functions);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -449,3 +449,70 @@ async fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+#[tokio::test]
+async fn results_up_to_6_mb_come_back_and_larger_ones_are_a_407() {
+    let (_emulator, client) = local::start().await;
+    let source = "def main_handler(event, context):\n    return 'x' * event['size']\n";
+    create_function(&client, FunctionSpec::python("big", source)).await;
+    let invoke = |size: usize| {
+        let client = client.clone();
+        async move {
+            client
+                .invoke_function()
+                .function_name("big")
+                .event_from(&json!({"size": size}))
+                .unwrap()
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let three_mb = invoke(3 << 20).await;
+    assert_eq!(three_mb.result.ret_msg.len(), (3 << 20) + 2, "the string, quoted");
+    let too_big = invoke(7 << 20).await;
+    let payload = ret_msg(&too_big.result);
+    assert_eq!(payload["statusCode"], 407);
+    assert_eq!(payload["errorMessage"], "The size of response exceeds the upper limit (6MB)");
+    // The instance is still fine.
+    assert_eq!(invoke(2).await.result.ret_msg, "\"xx\"");
+}
+
+#[tokio::test]
+async fn an_instance_that_dies_while_idle_is_replaced_without_an_error() {
+    let (_emulator, client) = local::start().await;
+    let source = "import os, threading\n\ndef main_handler(event, context):\n    if event.get('die_later'):\n        threading.Timer(0.2, lambda: os._exit(1)).start()\n    return os.getpid()\n";
+    create_function(&client, FunctionSpec::python("fragile", source)).await;
+    let first: u32 = client
+        .invoke_function()
+        .function_name("fragile")
+        .event_from(&json!({"die_later": true}))
+        .unwrap()
+        .send()
+        .await
+        .unwrap()
+        .result
+        .ret_msg
+        .parse()
+        .unwrap();
+    assert!(wait_until(|| process_gone(first)).await);
+    let next = client.invoke_function().function_name("fragile").send().await.unwrap().result;
+    let second: u32 = next.ret_msg.parse().unwrap_or_else(|_| panic!("not a fresh instance: {}", next.ret_msg));
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn endless_output_costs_the_emulator_a_bounded_amount() {
+    let (_emulator, client) = local::start().await;
+    let source = "import sys\n\ndef main_handler(event, context):\n    line = 'y' * 1023 + '\\n'\n    for _ in range(50 * 1024):\n        sys.stdout.write(line)\n    print('the end')\n    return 'done'\n";
+    create_function(&client, FunctionSpec::python("chatterbox", source).timeout(30)).await;
+    let response = client.invoke_function().function_name("chatterbox").log_type(LogType::Tail).send().await.unwrap();
+    assert_eq!(response.result.ret_msg, "\"done\"");
+    assert!(response.result.log.contains("the end"), "the end of the output is kept");
+    assert!(response.result.log.len() <= 4096);
+    #[allow(deprecated)]
+    let logs = client.get_function_logs().function_name("chatterbox").send().await.unwrap();
+    let stored = &logs.data[0].log;
+    assert!(stored.len() < 70 * 1024, "{}", stored.len());
+    assert!(stored.contains("earlier bytes of output not kept"), "{}", &stored[..200.min(stored.len())]);
+}

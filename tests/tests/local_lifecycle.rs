@@ -89,7 +89,7 @@ async fn dropping_the_emulator_kills_every_process_it_started() {
 
 #[tokio::test]
 async fn idle_instances_are_stopped_after_the_idle_timeout() {
-    let config = EmulatorConfig::default().idle_timeout(Duration::from_millis(300));
+    let config = EmulatorConfig::default().idle_timeout(Duration::from_secs(1));
     let (emulator, client) = local::start_with(config).await;
     create_function(&client, FunctionSpec::python("idle", SPAWNER)).await;
     let result = client.invoke_function().function_name("idle").send().await.unwrap().result;

@@ -38,6 +38,8 @@ pub(crate) enum Outcome {
     Response(Bytes),
     /// The function reported an error (`/runtime/invocation/error`).
     FunctionError(Bytes),
+    /// The function returned more than the service allows (6 MB).
+    ResultTooLarge,
     /// The timeout expired; the process was killed.
     Timeout,
     /// The process used more memory than configured; it was killed.
@@ -66,7 +68,15 @@ pub(crate) struct Completed {
 
 /// Why an instance could not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StartError(pub String);
+pub(crate) enum StartError {
+    /// The program could not be run at all (missing, not executable): nothing of the function ran.
+    Spawn(String),
+    /// The process exited (or dropped its runtime API) before it was ready: the code failed to
+    /// load, or the handler is missing.
+    Exited(String),
+    /// It was not ready within the initialisation timeout.
+    Timeout(String),
+}
 
 struct Job {
     request_id: String,
@@ -90,10 +100,17 @@ impl Instance {
     /// Starts the process and waits until it reports ready (or fails, exits, or takes too long).
     pub async fn start(spec: Arc<InstanceSpec>, groups: super::Groups) -> Result<Instance, StartError> {
         let started = Instant::now();
-        let mut api = RuntimeApi::start().await.map_err(|e| StartError(format!("cannot open the runtime API: {e}")))?;
-        let scratch = spec.scratch_root.join(format!("instance-{}", crate::util::request_id()));
+        let mut api =
+            RuntimeApi::start().await.map_err(|e| StartError::Spawn(format!("cannot open the runtime API: {e}")))?;
+        // From here on, whatever happens — including the caller giving up — leaves nothing behind.
+        let mut starting = Starting {
+            groups: groups.clone(),
+            group: None,
+            scratch: spec.scratch_root.join(format!("instance-{}", crate::util::request_id())),
+        };
+        let scratch = starting.scratch.clone();
         std::fs::create_dir_all(&scratch)
-            .map_err(|e| StartError(format!("cannot create {}: {e}", scratch.display())))?;
+            .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
         let mut command = Command::new(&spec.program);
         command
             .args(&spec.args)
@@ -109,15 +126,17 @@ impl Instance {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child =
-            command.spawn().map_err(|e| StartError(format!("cannot start `{}`: {e}", spec.program.display())))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
         let group = child.id().map_or(0, |pid| pid as i32);
         groups.add(group);
+        starting.group = Some(group);
         let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
             (Some(out), Some(err)) => (out, err),
-            _ => return Err(StartError("the process has no output pipes".into())),
+            _ => return Err(StartError::Spawn("the process has no output pipes".into())),
         };
-        let mut output = Vec::new();
+        let mut output = Captured::default();
         let ready = api.ready.take();
         let outcome = {
             let mut ready = pin!(async move {
@@ -132,25 +151,29 @@ impl Instance {
                 let mut out_buf = [0u8; 8192];
                 let mut err_buf = [0u8; 8192];
                 tokio::select! {
-                    ok = &mut ready => break if ok { Ok(()) } else { Err("the runtime API closed".to_owned()) },
-                    status = child.wait() => break Err(format!("the process exited during initialisation ({})", describe_exit(status))),
-                    _ = &mut deadline => break Err(format!("initialisation took longer than {} s", spec.init_timeout.as_secs())),
+                    ok = &mut ready => break if ok { Ok(()) } else { Err(StartError::Exited("the runtime API closed".to_owned())) },
+                    status = child.wait() => break Err(StartError::Exited(format!("the process exited during initialisation ({})", describe_exit(status)))),
+                    _ = &mut deadline => break Err(StartError::Timeout(format!("initialisation took longer than {} s", spec.init_timeout.as_secs()))),
                     read = stdout.read(&mut out_buf), if out_open => collect(read, &out_buf, &mut output, &mut out_open),
                     read = stderr.read(&mut err_buf), if err_open => collect(read, &err_buf, &mut output, &mut err_open),
                 }
             }
         };
-        if let Err(why) = outcome {
+        if let Err(error) = outcome {
             drain(&mut stdout, &mut output);
             drain(&mut stderr, &mut output);
-            kill_group(group);
-            groups.remove(group);
+            drop(starting);
             let _ = child.wait().await;
-            let _ = std::fs::remove_dir_all(&scratch);
-            let output = String::from_utf8_lossy(&output);
+            let output = output.into_string();
             let output = crate::util::tail(output.trim(), 2048);
-            return Err(StartError(if output.is_empty() { why } else { format!("{why}: {output}") }));
+            let with_output = |why: String| if output.is_empty() { why } else { format!("{why}: {output}") };
+            return Err(match error {
+                StartError::Spawn(why) => StartError::Spawn(with_output(why)),
+                StartError::Exited(why) => StartError::Exited(with_output(why)),
+                StartError::Timeout(why) => StartError::Timeout(with_output(why)),
+            });
         }
+        starting.disarm();
         let (jobs, receiver) = mpsc::channel(1);
         let supervisor_groups = groups.clone();
         let supervisor = Supervisor {
@@ -176,6 +199,11 @@ impl Instance {
         })
     }
 
+    /// Whether the instance's supervisor (and so its process) is still running.
+    pub fn is_alive(&self) -> bool {
+        !self.jobs.is_closed()
+    }
+
     /// Runs one event. An instance whose process died reports it as `Exited`.
     pub async fn invoke(&self, request_id: String, event: Bytes) -> Completed {
         let (reply, answer) = oneshot::channel();
@@ -189,6 +217,33 @@ impl Instance {
             return gone();
         }
         answer.await.unwrap_or_else(|_| gone())
+    }
+}
+
+/// An instance being started: dropped before [`Starting::disarm`], it kills the process group,
+/// unregisters it and removes the scratch directory.
+struct Starting {
+    groups: super::Groups,
+    group: Option<i32>,
+    scratch: PathBuf,
+}
+
+impl Starting {
+    fn disarm(mut self) {
+        self.group = None;
+        self.scratch = PathBuf::new();
+    }
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.take() {
+            kill_group(group);
+            self.groups.remove(group);
+        }
+        if !self.scratch.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.scratch);
+        }
     }
 }
 
@@ -217,7 +272,7 @@ impl Supervisor {
     async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
         loop {
             let (mut out_sink, mut err_sink) = ([0u8; 8192], [0u8; 8192]);
-            let mut ignored = Vec::new();
+            let mut ignored = Captured::default();
             let job = tokio::select! {
                 job = jobs.recv() => job,
                 _ = self.child.wait() => None,
@@ -239,7 +294,8 @@ impl Supervisor {
                 break;
             }
         }
-        // Unregister before reaping, so nothing kills a process id the system may reuse.
+        // Unregister before reaping (when the process has not been reaped already), so nothing
+        // kills a process id the system may reuse.
         kill_group(self.group);
         self.groups.remove(self.group);
         let _ = self.child.wait().await;
@@ -258,7 +314,7 @@ impl Supervisor {
             done,
         };
         let limit = self.spec.memory_limit_mb * 1024 * 1024;
-        let mut output = Vec::new();
+        let mut output = Captured::default();
         let outcome = if self.api.deliveries.send(delivery).await.is_err() {
             Outcome::Exited("the runtime API is closed".into())
         } else {
@@ -276,6 +332,7 @@ impl Supervisor {
                     completion = &mut completion => break match completion {
                         Ok(Completion::Response(body)) => Outcome::Response(body),
                         Ok(Completion::Error(body)) => Outcome::FunctionError(body),
+                        Ok(Completion::TooLarge) => Outcome::ResultTooLarge,
                         Err(_) => Outcome::Exited("the runtime API closed".into()),
                     },
                     status = self.child.wait() => break Outcome::Exited(describe_exit(status)),
@@ -295,25 +352,59 @@ impl Supervisor {
             Outcome::Response(_) | Outcome::FunctionError(_) if peak_memory > limit => Outcome::OutOfMemory,
             other => other,
         };
-        Completed { outcome, output: String::from_utf8_lossy(&output).into_owned(), duration, peak_memory }
+        Completed { outcome, output: output.into_string(), duration, peak_memory }
+    }
+}
+
+/// What a process printed, bounded: the last [`Captured::KEEP`] bytes (what `Tail` and the stored
+/// log use, which keeps a little more for the log's framing), with a count of what was dropped
+/// before them. A function printing without end costs
+/// the emulator no more memory than that.
+#[derive(Debug, Default)]
+pub(crate) struct Captured {
+    bytes: Vec<u8>,
+    dropped: u64,
+}
+
+impl Captured {
+    pub const KEEP: usize = 60 * 1024;
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend_from_slice(chunk);
+        if self.bytes.len() > 2 * Self::KEEP {
+            let cut = self.bytes.len() - Self::KEEP;
+            self.bytes.drain(..cut);
+            self.dropped += cut as u64;
+        }
+    }
+
+    fn into_string(self) -> String {
+        let cut = self.bytes.len().saturating_sub(Self::KEEP);
+        let text = String::from_utf8_lossy(&self.bytes[cut..]);
+        let dropped = self.dropped + cut as u64;
+        if dropped == 0 {
+            text.into_owned()
+        } else {
+            format!("[scf-local: {dropped} earlier bytes of output not kept]\n{text}")
+        }
     }
 }
 
 /// Keeps what a read got; marks the pipe closed at its end.
-fn collect(read: std::io::Result<usize>, buf: &[u8], into: &mut Vec<u8>, open: &mut bool) {
+fn collect(read: std::io::Result<usize>, buf: &[u8], into: &mut Captured, open: &mut bool) {
     match read {
-        Ok(n) if n > 0 => into.extend_from_slice(&buf[..n]),
+        Ok(n) if n > 0 => into.push(&buf[..n]),
         _ => *open = false,
     }
 }
 
 /// Reads what is already in a pipe, without waiting for more.
-fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Vec<u8>) {
+fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured) {
     let mut context = Context::from_waker(Waker::noop());
     loop {
         let mut buf = [0u8; 8192];
         match pin!(pipe.read(&mut buf)).poll(&mut context) {
-            Poll::Ready(Ok(n)) if n > 0 => into.extend_from_slice(&buf[..n]),
+            Poll::Ready(Ok(n)) if n > 0 => into.push(&buf[..n]),
             _ => break,
         }
     }

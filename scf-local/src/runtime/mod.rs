@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub(crate) use instance::{Completed, InstanceSpec, Outcome};
+pub(crate) use instance::{Completed, InstanceSpec, Outcome, StartError};
 pub(crate) use pool::{NoInstance, Pools, PoolsConfig};
 
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");

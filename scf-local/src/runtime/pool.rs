@@ -34,7 +34,7 @@ pub(crate) enum NoInstance {
     /// All `limit` instances are busy.
     ConcurrencyLimit { limit: usize },
     /// A new instance would not start.
-    StartFailed(String),
+    StartFailed(StartError),
 }
 
 impl Pools {
@@ -110,6 +110,9 @@ async fn reap(pools: Weak<Pools>, every: Duration) {
         tick.tick().await;
         let Some(pools) = pools.upgrade() else { return };
         let idle_timeout = pools.config.idle_timeout;
+        // A pool nobody uses and with no instance left goes (it is made again when needed): pools
+        // of old revisions do not pile up. Under the map's lock, a count of 1 means no caller holds it.
+        pools.lock().retain(|_, pool| Arc::strong_count(pool) > 1 || pool.live.load(Ordering::Acquire) > 0);
         let all: Vec<Arc<Pool>> = pools.lock().values().cloned().collect();
         for pool in all {
             let mut idle = pool.lock_idle();
@@ -148,7 +151,7 @@ impl Pool {
     /// Runs one event on a warm instance, or on a new one if all are busy and the limit allows.
     /// If the caller stops waiting (a terminated event, a client gone), the instance is stopped.
     pub async fn invoke(&self, request_id: String, event: Bytes) -> Result<PoolRun, NoInstance> {
-        let warm = self.lock_idle().pop();
+        let warm = self.take_idle();
         let (instance, cold_start) = match warm {
             Some(instance) => (Slot { pool: self, instance: Some(instance), released: false }, None),
             None => {
@@ -157,9 +160,8 @@ impl Pool {
                     return Err(NoInstance::ConcurrencyLimit { limit: self.limit });
                 }
                 let mut slot = Slot { pool: self, instance: None, released: false };
-                let instance = Instance::start(self.spec.clone(), self.groups.clone())
-                    .await
-                    .map_err(|StartError(why)| NoInstance::StartFailed(why))?;
+                let instance =
+                    Instance::start(self.spec.clone(), self.groups.clone()).await.map_err(NoInstance::StartFailed)?;
                 let took = instance.start_duration;
                 slot.instance = Some(instance);
                 (slot, Some(took))
@@ -167,12 +169,25 @@ impl Pool {
         };
         let completed = match &instance.instance {
             Some(running) => running.invoke(request_id, event).await,
-            None => return Err(NoInstance::StartFailed("the instance is gone".into())),
+            None => return Err(NoInstance::StartFailed(StartError::Spawn("the instance is gone".into()))),
         };
         if !completed.outcome.is_fatal() && !self.retired.load(Ordering::Acquire) {
             instance.release();
         }
         Ok(PoolRun { completed, cold_start })
+    }
+
+    /// The most recently used idle instance that is still alive; dead ones (a process that exited
+    /// between invocations) are dropped and uncounted.
+    fn take_idle(&self) -> Option<Instance> {
+        let mut idle = self.lock_idle();
+        while let Some(instance) = idle.pop() {
+            if instance.is_alive() {
+                return Some(instance);
+            }
+            self.live.fetch_sub(1, Ordering::AcqRel);
+        }
+        None
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Instance>> {

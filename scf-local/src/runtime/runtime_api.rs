@@ -13,7 +13,8 @@
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,11 +23,17 @@ use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
+/// The largest result (or error) a function may return; the service's limit for a synchronous
+/// invocation.
+pub(crate) const MAX_RESULT_BYTES: usize = 6 * 1024 * 1024;
+
 /// What the function answered.
 #[derive(Debug)]
 pub(crate) enum Completion {
     Response(Bytes),
     Error(Bytes),
+    /// A result or error over [`MAX_RESULT_BYTES`] (not kept).
+    TooLarge,
 }
 
 /// An event handed to the process.
@@ -85,6 +92,8 @@ impl RuntimeApi {
             .route("/runtime/invocation/next", get(next))
             .route("/runtime/invocation/response", post(respond))
             .route("/runtime/invocation/error", post(fail))
+            // Results are limited where they are read (`read_result`), to answer 407 rather than 413.
+            .layer(DefaultBodyLimit::disable())
             .with_state(shared);
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -142,12 +151,26 @@ fn event_response(request_id: &str, event: &Bytes, memory_mb: u64, time_ms: u64)
     (StatusCode::OK, headers, event.clone()).into_response()
 }
 
-async fn respond(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
-    complete(&shared, Completion::Response(body))
+async fn respond(State(shared): State<Arc<Shared>>, body: Body) -> StatusCode {
+    let completion = match read_result(body).await {
+        Some(bytes) => Completion::Response(bytes),
+        None => Completion::TooLarge,
+    };
+    complete(&shared, completion)
 }
 
-async fn fail(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
-    complete(&shared, Completion::Error(body))
+async fn fail(State(shared): State<Arc<Shared>>, body: Body) -> StatusCode {
+    let completion = match read_result(body).await {
+        Some(bytes) => Completion::Error(bytes),
+        None => Completion::TooLarge,
+    };
+    complete(&shared, completion)
+}
+
+/// A result body, or `None` if it is over the limit (the rest is not read: the connection
+/// closes, and the runtime reconnects for its next request).
+async fn read_result(body: Body) -> Option<Bytes> {
+    axum::body::to_bytes(body, MAX_RESULT_BYTES).await.ok()
 }
 
 fn complete(shared: &Shared, completion: Completion) -> StatusCode {

@@ -17,10 +17,10 @@ use crate::server::{Call, Handlers};
 use crate::state::{AliasRecord, FunctionEntry, MatchRule, State, StoredAliasRef};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(create);
+    handlers.add_change(create);
     handlers.add(get);
-    handlers.add(update);
-    handlers.add(delete);
+    handlers.add_change(update);
+    handlers.add_change(delete);
     handlers.add(list);
 }
 
@@ -153,7 +153,7 @@ fn routing(
     add_time: String,
     mod_time: String,
 ) -> Result<AliasRecord, ApiError> {
-    let exists = |v: &str| v == "$LATEST" || v.parse::<u64>().is_ok_and(|n| entry.versions.contains_key(&n));
+    let exists = |v: &str| v == "$LATEST" || super::version_number(v).is_some_and(|n| entry.versions.contains_key(&n));
     if !exists(version) {
         return Err(ApiError::version_not_found(&entry.latest.name, version));
     }

@@ -23,12 +23,12 @@ use crate::server::{Call, Handlers};
 use crate::state::{AliasRecord, FunctionEntry, FunctionRecord, State, StoredAliasRef};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(create);
+    handlers.add_change(create);
     handlers.add(get);
     handlers.add(list);
-    handlers.add(delete);
-    handlers.add(update_code);
-    handlers.add(update_configuration);
+    handlers.add_change(delete);
+    handlers.add_change(update_code);
+    handlers.add_change(update_configuration);
     handlers.add(address);
 }
 
@@ -65,16 +65,18 @@ async fn create(
     check_runtime(&runtime)?;
     let memory_size = request.memory_size.unwrap_or(128);
     check_memory(memory_size)?;
+    let handler = request.handler.clone().unwrap_or_else(|| "index.main_handler".into());
+    check_handler(&handler)?;
     let environment = environment(request.environment.as_ref())?;
     let code_source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
-    let code = store_code(&state, code_source.as_deref(), &request.code, MAX_ZIP_CREATE)?;
+    let code = store_code(&state, code_source.as_deref(), &request.code, MAX_ZIP_CREATE).await?;
     let now = crate::util::now();
     let record = FunctionRecord {
         namespace: namespace.clone(),
         name: name.clone(),
         version: "$LATEST".into(),
         function_id: format!("lam-{}", &crate::util::request_id()[..8]),
-        handler: request.handler.clone().unwrap_or_else(|| "index.main_handler".into()),
+        handler,
         runtime,
         memory_size,
         timeout: request.timeout.unwrap_or(3),
@@ -139,6 +141,24 @@ fn check_runtime(runtime: &str) -> Result<(), ApiError> {
     ))
 }
 
+/// `file.function`, where the file may sit in directories of the package (`src/index.main_handler`):
+/// letters, digits, `_` and `-` in each part, so the handler never names a file outside the package.
+fn check_handler(handler: &str) -> Result<(), ApiError> {
+    let part = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid = handler.len() <= 256
+        && handler.rsplit_once('.').is_some_and(|(file, function)| file.split('/').all(part) && part(function));
+    if valid {
+        return Ok(());
+    }
+    Err(error(
+        ErrorCode::InvalidParameterValueHandler,
+        format!(
+            "`Handler` `{handler}` must be `file.function` (e.g. `index.main_handler`), the file's path inside the package in letters, digits, `_`, `-` and `/`."
+        ),
+        format!("Handler `{handler}` 格式错误，应为“文件名.函数名”。"),
+    ))
+}
+
 /// 64 MB, or 128 to 3072 MB in steps of 128 (as the service allows).
 fn check_memory(memory: i64) -> Result<(), ApiError> {
     if memory == 64 || ((128..=3072).contains(&memory) && memory % 128 == 0) {
@@ -198,13 +218,17 @@ fn environment(environment: Option<&Environment>) -> Result<Vec<(String, String)
 /// Stores the code of a `Code` structure (base64 zip, or a local directory with `CodeSource`
 /// `Local`).
 #[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
-fn store_code(
+async fn store_code(
     state: &State,
     source: Option<&str>,
     code: &Code,
     max_zip: usize,
 ) -> Result<crate::store::CodeRef, ApiError> {
-    let stored = if source == Some(LOCAL_CODE_SOURCE) {
+    enum Package {
+        Directory(std::path::PathBuf),
+        Base64(String),
+    }
+    let package = if source == Some(LOCAL_CODE_SOURCE) {
         let dir = code.cos_object_name.as_deref().ok_or_else(|| {
             error(
                 ErrorCode::MissingParameterCode,
@@ -212,23 +236,9 @@ fn store_code(
                 "CodeSource 为 Local 时，Code.CosObjectName 须为本地代码目录。",
             )
         })?;
-        state.store.put_dir(Path::new(dir))
+        Package::Directory(Path::new(dir).to_path_buf())
     } else if let Some(zip) = &code.zip_file {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(zip.trim()).map_err(|e| {
-            error(
-                ErrorCode::InvalidParameterValueZipFile,
-                format!("`Code.ZipFile` is not base64 ({e})."),
-                "Code.ZipFile 不是合法的 base64 编码。",
-            )
-        })?;
-        if bytes.len() > max_zip {
-            return Err(error(
-                ErrorCode::InvalidParameterValueZipFile,
-                format!("The zip archive is {} bytes; at most {} MB is allowed.", bytes.len(), max_zip / 1024 / 1024),
-                "代码包大小超限。",
-            ));
-        }
-        state.store.put_zip(&bytes)
+        Package::Base64(zip.clone())
     } else if code.cos_bucket_name.is_some()
         || code.demo_id.is_some()
         || code.git_url.is_some()
@@ -246,6 +256,34 @@ fn store_code(
             "缺少代码，请设置 Code.ZipFile。",
         ));
     };
+    // Decoding, checking and extracting a package takes a while: off the async workers.
+    let store = state.store.clone();
+    let stored = tokio::task::spawn_blocking(move || match package {
+        Package::Directory(dir) => Ok(store.put_dir(&dir)),
+        Package::Base64(zip) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(zip.trim()).map_err(|e| {
+                error(
+                    ErrorCode::InvalidParameterValueZipFile,
+                    format!("`Code.ZipFile` is not base64 ({e})."),
+                    "Code.ZipFile 不是合法的 base64 编码。",
+                )
+            })?;
+            if bytes.len() > max_zip {
+                return Err(error(
+                    ErrorCode::InvalidParameterValueZipFile,
+                    format!(
+                        "The zip archive is {} bytes; at most {} MB is allowed.",
+                        bytes.len(),
+                        max_zip / 1024 / 1024
+                    ),
+                    "代码包大小超限。",
+                ));
+            }
+            Ok(store.put_zip(&bytes))
+        }
+    })
+    .await
+    .map_err(ApiError::internal)??;
     stored.map_err(|e| {
         error(
             ErrorCode::InvalidParameterValueCode,
@@ -444,6 +482,9 @@ async fn update_code(
     let name = request.function_name.clone();
     let entry = function(&state, &namespace, &name)?;
     require_active(&entry.latest)?;
+    if let Some(handler) = &request.handler {
+        check_handler(handler)?;
+    }
     // The code may come as `Code` or as the older top-level members.
     let code = match request.code.clone() {
         Some(code) => code,
@@ -455,7 +496,7 @@ async fn update_code(
             .map_err(ApiError::internal)?,
     };
     let source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
-    let stored = store_code(&state, source.as_deref(), &code, MAX_ZIP_UPDATE)?;
+    let stored = store_code(&state, source.as_deref(), &code, MAX_ZIP_UPDATE).await?;
     let mut record = (*entry.latest).clone();
     record.code_sha256 = stored.sha256;
     record.code_size = stored.size as i64;
@@ -463,7 +504,7 @@ async fn update_code(
         record.handler = handler.clone();
     }
     let publish = request.publish.as_deref() == Some("TRUE");
-    apply_update(&state, record, publish).await?;
+    apply_update(&state, record, publish)?;
     UpdateFunctionCodeResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
@@ -497,13 +538,13 @@ async fn update_configuration(
         record.environment = environment(request.environment.as_ref())?;
     }
     let publish = request.publish.as_deref() == Some("TRUE");
-    apply_update(&state, record, publish).await?;
+    apply_update(&state, record, publish)?;
     UpdateFunctionConfigurationResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
 /// Stores a changed `$LATEST` (status `Updating`, then `Active`), retires its warm instances, and
 /// publishes a version if asked.
-async fn apply_update(state: &Arc<State>, mut record: FunctionRecord, publish: bool) -> Result<(), ApiError> {
+fn apply_update(state: &Arc<State>, mut record: FunctionRecord, publish: bool) -> Result<(), ApiError> {
     let (namespace, name) = (record.namespace.clone(), record.name.clone());
     record.mod_time = crate::util::now();
     record.revision = record.revision.wrapping_add(1);
@@ -520,9 +561,8 @@ async fn apply_update(state: &Arc<State>, mut record: FunctionRecord, publish: b
     state.pools.retire(&format!("{namespace}/{name}/$LATEST#"));
     activate_later(state, &namespace, &name, revision);
     if publish {
-        // Publishing needs `Active`: wait for the update to finish, as the service does.
-        tokio::time::sleep(state.settings.activation_delay).await;
-        super::versions::publish(state, &namespace, &name, "")?;
+        // The version is what the update made, whenever `$LATEST` becomes `Active`.
+        super::versions::publish_record(state, &record, "")?;
     }
     Ok(())
 }

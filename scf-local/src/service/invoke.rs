@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 
 use super::{error, namespace, page};
 use crate::api_error::ApiError;
-use crate::runtime::{Completed, InstanceSpec, NoInstance, Outcome, RuntimeKind};
+use crate::runtime::{Completed, InstanceSpec, NoInstance, Outcome, RuntimeKind, StartError};
 use crate::server::{Call, Handlers};
 use crate::state::{AliasRecord, AsyncEventRecord, FunctionEntry, FunctionRecord, LogCommand, LogRecord, State};
 use crate::store::Store;
@@ -38,11 +38,10 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers.add(terminate_async_event);
 }
 
-/// The largest return value of a synchronous invocation.
-const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 /// What `LogType` `Tail` returns of the log: its end.
 const TAIL_BYTES: usize = 4 * 1024;
-/// What the invocation log keeps for `GetFunctionLogs`.
+/// What the invocation log keeps for `GetFunctionLogs`: what the process printed (at most
+/// `Captured::KEEP`, 60 KB) with the framing lines around it.
 const MAX_STORED_LOG_BYTES: usize = 64 * 1024;
 /// The asynchronous event limit (the synchronous one, 6 MB, is checked with the parameters).
 const MAX_ASYNC_EVENT_BYTES: usize = 128 * 1024;
@@ -59,16 +58,7 @@ async fn invoke_function(
         request.qualifier.as_deref().unwrap_or("$DEFAULT"),
         request.routing_key.as_ref(),
     )?;
-    if target.record.function_type == "HTTP" {
-        return Err(error(
-            ErrorCode::InvalidParameterValueFunctionType,
-            format!(
-                "`{}` is a web function: it serves HTTP requests and cannot be invoked with an event.",
-                target.record.name
-            ),
-            "Web 函数不支持事件调用。",
-        ));
-    }
+    target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
     let event = event_bytes(request.event.as_ref())?;
     let tail = request.log_type.as_ref().is_some_and(|t| t.as_str() == "Tail");
     let result = run(&state, &call, &target, event, tail).await?;
@@ -83,6 +73,8 @@ async fn invoke(state: Arc<State>, call: Call, request: InvokeRequest) -> Result
         request.qualifier.as_deref().unwrap_or("$LATEST"),
         request.routing_key.as_ref(),
     )?;
+    // `Invoke` lists no code of its own for this.
+    target.refuse_web_function(ErrorCode::InvalidParameterValue)?;
     let event = event_bytes(request.client_context.as_ref())?;
     let result = if request.invocation_type.as_ref() == Some(&InvocationType::Event) {
         if event.len() > MAX_ASYNC_EVENT_BYTES {
@@ -150,6 +142,23 @@ impl Target {
             return Err(ApiError::status(name, &record.status));
         }
         Ok(Target { record, qualifier: qualifier.to_owned() })
+    }
+}
+
+impl Target {
+    /// A web (`HTTP`) function serves HTTP requests; it cannot be invoked with an event.
+    fn refuse_web_function(&self, code: ErrorCode) -> Result<(), ApiError> {
+        if self.record.function_type != "HTTP" {
+            return Ok(());
+        }
+        Err(error(
+            code,
+            format!(
+                "`{}` is a web function: it serves HTTP requests and cannot be invoked with an event.",
+                self.record.name
+            ),
+            "Web 函数不支持事件调用。",
+        ))
     }
 }
 
@@ -275,7 +284,7 @@ async fn run(
     event: Bytes,
     tail: bool,
 ) -> Result<ResultValue, ApiError> {
-    let report = execute(state, call, target, event).await?;
+    let report = execute(state, call, target, event, false).await?;
     let log = if tail { crate::util::tail(&report.log, TAIL_BYTES).to_owned() } else { String::new() };
     let mut result = report.result;
     result.log = log;
@@ -284,7 +293,15 @@ async fn run(
 
 /// Runs one invocation on the version's pool; the outcome becomes a `Result` (failures of the
 /// function included) and a log record.
-async fn execute(state: &Arc<State>, call: &Call, target: &Target, event: Bytes) -> Result<Report, ApiError> {
+/// A run that found no free instance (432) is not logged when `retry_when_busy`: the caller tries
+/// again, and only the run that happens is the invocation.
+async fn execute(
+    state: &Arc<State>,
+    call: &Call,
+    target: &Target,
+    event: Bytes,
+    retry_when_busy: bool,
+) -> Result<Report, ApiError> {
     let record = &target.record;
     let key = format!("{}@{}", record.pool_key(), call.region);
     let pool = match state.pools.get_existing(&key) {
@@ -315,11 +332,29 @@ async fn execute(state: &Arc<State>, call: &Call, target: &Target, event: Bytes)
             ),
             started.elapsed(),
         ),
-        Err(NoInstance::StartFailed(why)) => {
-            // The package failed to load, or the entry was not found (status 437).
+        // The package failed to load, or the handler was not found.
+        Err(NoInstance::StartFailed(StartError::Exited(why))) => {
             platform_failure(record, &function_request_id, 437, format!("HandlerNotFound: {why}"), started.elapsed())
         }
+        Err(NoInstance::StartFailed(StartError::Timeout(why))) => platform_failure(
+            record,
+            &function_request_id,
+            450,
+            format!("InitContainerTimeout: {why}"),
+            started.elapsed(),
+        ),
+        // Nothing of the function ran: the emulator could not start it.
+        Err(NoInstance::StartFailed(StartError::Spawn(why))) => {
+            return Err(error(
+                ErrorCode::FailedOperationInvokeFunction,
+                format!("Invoking the function failed: {why}."),
+                format!("调用函数失败：{why}。"),
+            ));
+        }
     };
+    if retry_when_busy && report.status_code == 432 {
+        return Ok(report);
+    }
     let _ = state.logs.send(LogCommand::Record(LogRecord {
         namespace: record.namespace.clone(),
         function: record.name.clone(),
@@ -330,7 +365,7 @@ async fn execute(state: &Arc<State>, call: &Call, target: &Target, event: Bytes)
         bill_duration: report.result.bill_duration,
         mem_usage: report.result.mem_usage,
         ret_code: if report.status_code == 200 { 0 } else { report.status_code },
-        ret_msg: report.result.ret_msg.clone(),
+        ret_msg: crate::util::head(&report.result.ret_msg, MAX_STORED_LOG_BYTES).to_owned(),
         log: crate::util::tail(&report.log, MAX_STORED_LOG_BYTES).to_owned(),
     }));
     Ok(report)
@@ -340,7 +375,7 @@ async fn execute(state: &Arc<State>, call: &Call, target: &Target, event: Bytes)
 fn report(record: &FunctionRecord, request_id: &str, completed: &Completed) -> Report {
     let mut duration_ms = (completed.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     let (ret_msg, invoke_result, status_code, payload) = match &completed.outcome {
-        Outcome::Response(body) if body.len() > MAX_RESPONSE_BYTES => {
+        Outcome::ResultTooLarge => {
             let payload =
                 failure_payload(-1, "The size of response exceeds the upper limit (6MB)", None, request_id, 407);
             (payload.clone(), -1, 407, Some(payload))
@@ -491,29 +526,37 @@ fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) ->
     };
     save_event(state, record.clone())?;
     let (state_for_task, call) = (state.clone(), call.clone());
+    // Registered before the task can finish, under the lock it finishes under.
+    let mut running = state.running_async.lock().unwrap_or_else(|e| e.into_inner());
     let task = tokio::spawn(async move {
         let state = state_for_task;
         // Like the service, wait for capacity instead of failing (the service retries every minute).
         let deadline = Instant::now() + Duration::from_secs(60);
         let status_code = loop {
-            match execute(&state, &call, &target, event.clone()).await {
-                Ok(report) if report.status_code == 432 && Instant::now() < deadline => {
+            let retry_when_busy = Instant::now() < deadline;
+            match execute(&state, &call, &target, event.clone(), retry_when_busy).await {
+                Ok(report) if report.status_code == 432 && retry_when_busy => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Ok(report) => break report.status_code,
                 Err(_) => break 500,
             }
         };
+        // `TerminateAsyncEvent` may have decided the event's end already.
+        let was_running = state.running_async.lock().unwrap_or_else(|e| e.into_inner()).remove(&record.request_id);
+        if was_running.is_none() {
+            return;
+        }
         let mut done = record;
         done.status = if status_code == 200 { "FINISHED" } else { "FAILED" }.into();
         done.status_code = status_code;
         done.end_time = crate::util::now();
-        state.running_async.lock().unwrap_or_else(|e| e.into_inner()).remove(&done.request_id);
         if let Err(error) = save_event(&state, done) {
             tracing::error!("cannot record an asynchronous event: {}", error.en);
         }
     });
-    state.running_async.lock().unwrap_or_else(|e| e.into_inner()).insert(request_id.clone(), task.abort_handle());
+    running.insert(request_id.clone(), task.abort_handle());
+    drop(running);
     Ok(result_value(&request_id, String::new(), String::new(), 0.0, 0, 0, 0))
 }
 
@@ -641,12 +684,12 @@ async fn terminate_async_event(
 }
 
 /// Stores invocation logs off the invocation path, gathered into one transaction per 100 ms (or
-/// per 10,000 records, or at a flush); keeps the newest 100,000. It owns the store, so what was
+/// per 2,000 records, or at a flush); keeps the newest 100,000. It owns the store, so what was
 /// sent is written even while the emulator is being dropped.
 pub(crate) async fn log_writer(store: Arc<Store>, mut commands: mpsc::UnboundedReceiver<LogCommand>) {
     const KEEP: i64 = 100_000;
     const GATHER: Duration = Duration::from_millis(100);
-    const MAX_BATCH: usize = 10_000;
+    const MAX_BATCH: usize = 2_000;
     let mut since_trim: usize = 0;
     while let Some(first) = commands.recv().await {
         let deadline = tokio::time::Instant::now() + GATHER;

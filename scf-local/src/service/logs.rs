@@ -15,7 +15,8 @@ use tokio::sync::oneshot;
 use super::{error, function, namespace};
 use crate::api_error::ApiError;
 use crate::server::{Call, Handlers};
-use crate::state::{LogCommand, LogRecord, State};
+use crate::state::{LogCommand, State};
+use crate::store::{LogOrder, LogQuery, RetCodeFilter};
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers.add(get_function_logs);
@@ -23,6 +24,8 @@ pub(super) fn register(handlers: &mut Handlers) {
 
 /// The service's limit on `Offset` + `Limit`.
 const MAX_WINDOW: i64 = 10_000;
+/// Records returned when `Limit` is absent.
+const DEFAULT_LIMIT: i64 = 20;
 
 async fn get_function_logs(
     state: Arc<State>,
@@ -32,8 +35,8 @@ async fn get_function_logs(
     let namespace = namespace(&request.namespace).to_owned();
     let name = super::required(&request.function_name, "FunctionName")?.to_owned();
     function(&state, &namespace, &name)?;
-    let (offset, limit) = (request.offset.unwrap_or(0), request.limit.unwrap_or(MAX_WINDOW));
-    if offset < 0 || limit < 0 || offset + limit > MAX_WINDOW {
+    let (offset, limit) = (request.offset.unwrap_or(0), request.limit.unwrap_or(DEFAULT_LIMIT));
+    if offset < 0 || limit < 0 || offset.saturating_add(limit) > MAX_WINDOW {
         return Err(error(
             ErrorCode::InvalidParameterValueOffset,
             format!(
@@ -53,45 +56,26 @@ async fn get_function_logs(
             ));
         }
     };
-    // Invocations that just finished may still be on their way to the store.
-    let (flushed, done) = oneshot::channel();
-    if state.logs.send(LogCommand::Flush(flushed)).is_ok() {
-        let _ = done.await;
-    }
-    let mut logs: Vec<LogRecord> =
-        state.store.logs(&namespace, &name).map_err(|e| ApiError::internal(format!("cannot read the logs ({e})")))?;
-    if let Some(qualifier) = request.qualifier.as_deref().filter(|q| !q.is_empty()) {
-        logs.retain(|l| l.qualifier == qualifier);
-    }
-    if let Some(id) = request.function_request_id.as_deref().filter(|id| !id.is_empty()) {
-        logs.retain(|l| l.request_id == id);
-    }
-    if let Some((start, end)) = &window {
-        logs.retain(|l| l.start_time.as_str() >= start.as_str() && l.start_time.as_str() <= end.as_str());
-    }
-    if let Some(ret_code) = request.filter.as_ref().and_then(|f| f.ret_code.as_ref()) {
-        let keep: fn(i64) -> bool = match ret_code {
-            LogRetCode::Is0 => |code| code == 0,
-            LogRetCode::Not0 => |code| code != 0,
-            LogRetCode::UserCodeException => |code| code == 430,
-            LogRetCode::TimeLimitExceeded => |code| code == 433,
-            LogRetCode::ResourceLimitExceeded => |code| code == 434,
-            other => {
-                return Err(error(
-                    ErrorCode::InvalidParameterValueRetCode,
-                    format!("`Filter.RetCode` `{}` is not one of {}.", other.as_str(), known(LogRetCode::KNOWN)),
-                    "Filter.RetCode 取值错误。",
-                ));
-            }
-        };
-        logs.retain(|l| keep(l.ret_code));
-    }
-    let order_by = request.order_by.clone().unwrap_or(LogSortKey::StartTime);
-    match order_by {
-        LogSortKey::StartTime => logs.sort_by(|a, b| a.start_time.cmp(&b.start_time)),
-        LogSortKey::FunctionName => logs.sort_by(|a, b| a.function.cmp(&b.function)),
-        LogSortKey::Duration => logs.sort_by(|a, b| a.duration.total_cmp(&b.duration)),
-        LogSortKey::MemUsage => logs.sort_by_key(|l| l.mem_usage),
+    let ret_code = match request.filter.as_ref().and_then(|f| f.ret_code.as_ref()) {
+        None => RetCodeFilter::Any,
+        Some(LogRetCode::Is0) => RetCodeFilter::Success,
+        Some(LogRetCode::Not0) => RetCodeFilter::Failure,
+        Some(LogRetCode::UserCodeException) => RetCodeFilter::Status(430),
+        Some(LogRetCode::TimeLimitExceeded) => RetCodeFilter::Status(433),
+        Some(LogRetCode::ResourceLimitExceeded) => RetCodeFilter::Status(434),
+        Some(other) => {
+            return Err(error(
+                ErrorCode::InvalidParameterValueRetCode,
+                format!("`Filter.RetCode` `{}` is not one of {}.", other.as_str(), known(LogRetCode::KNOWN)),
+                "Filter.RetCode 取值错误。",
+            ));
+        }
+    };
+    let order_by = match request.order_by.clone().unwrap_or(LogSortKey::StartTime) {
+        LogSortKey::StartTime => LogOrder::StartTime,
+        LogSortKey::FunctionName => LogOrder::FunctionName,
+        LogSortKey::Duration => LogOrder::Duration,
+        LogSortKey::MemUsage => LogOrder::MemUsage,
         other => {
             return Err(error(
                 ErrorCode::InvalidParameterValueOrderBy,
@@ -99,10 +83,10 @@ async fn get_function_logs(
                 "OrderBy 取值错误。",
             ));
         }
-    }
-    match request.order.clone().unwrap_or(LogSortOrder::Desc) {
-        LogSortOrder::Desc => logs.reverse(),
-        LogSortOrder::Asc => {}
+    };
+    let descending = match request.order.clone().unwrap_or(LogSortOrder::Desc) {
+        LogSortOrder::Desc => true,
+        LogSortOrder::Asc => false,
         other => {
             return Err(error(
                 ErrorCode::InvalidParameterValueOrder,
@@ -110,9 +94,31 @@ async fn get_function_logs(
                 "Order 取值错误。",
             ));
         }
+    };
+    // Invocations that just finished may still be on their way to the store.
+    let (flushed, done) = oneshot::channel();
+    if state.logs.send(LogCommand::Flush(flushed)).is_ok() {
+        let _ = done.await;
     }
-    let total = logs.len() as i64;
-    let data = super::page(logs, Some(offset), Some(limit), MAX_WINDOW as usize)
+    let query = LogQuery {
+        namespace,
+        function: name,
+        qualifier: request.qualifier.clone().filter(|q| !q.is_empty()),
+        request_id: request.function_request_id.clone().filter(|id| !id.is_empty()),
+        window,
+        ret_code,
+        order_by,
+        descending,
+        offset: offset as u64,
+        limit: limit as u64,
+    };
+    // Up to 10,000 records: read off the async workers.
+    let store = state.store.clone();
+    let (total, logs) = tokio::task::spawn_blocking(move || store.logs(&query))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("cannot read the logs ({e})")))?;
+    let data = logs
         .into_iter()
         .map(|l| {
             FunctionLog::builder()
@@ -134,7 +140,7 @@ async fn get_function_logs(
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
     GetFunctionLogsResponse::builder()
-        .total_count(total)
+        .total_count(total as i64)
         .data(data)
         .request_id(call.request_id)
         .build()

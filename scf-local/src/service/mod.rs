@@ -57,12 +57,18 @@ pub(crate) fn function(state: &State, namespace: &str, name: &str) -> Result<Fun
         .ok_or_else(|| ApiError::function_not_found(namespace, name))
 }
 
+/// The number of a published version, written as the service writes it (`1`, not `01` or `+1`:
+/// those would name the same version under another key).
+pub(crate) fn version_number(qualifier: &str) -> Option<u64> {
+    qualifier.parse::<u64>().ok().filter(|n| n.to_string() == qualifier)
+}
+
 /// The version a qualifier names: `$LATEST`, a version number, or an alias (its main version).
 pub(crate) fn version(entry: &FunctionEntry, qualifier: &str) -> Option<Arc<FunctionRecord>> {
     if qualifier == "$LATEST" {
         return Some(entry.latest.clone());
     }
-    if let Ok(number) = qualifier.parse::<u64>() {
+    if let Some(number) = version_number(qualifier) {
         return entry.versions.get(&number).cloned();
     }
     let alias = entry.aliases.get(qualifier)?;
@@ -70,37 +76,41 @@ pub(crate) fn version(entry: &FunctionEntry, qualifier: &str) -> Option<Arc<Func
 }
 
 /// Moves `$LATEST` to `Active` after the configured delay (deployments take a moment in the
-/// real service too; the delay makes the transient state observable).
+/// real service too; the delay makes the transient state observable). The caller holds the
+/// changes lock: with no delay, the function is `Active` before the caller answers.
 pub(crate) fn activate_later(state: &Arc<State>, namespace: &str, name: &str, revision: u64) {
-    let (state, namespace, name) = (state.clone(), namespace.to_owned(), name.to_owned());
     let delay = state.settings.activation_delay;
-    let activate = move || {
-        let key = (namespace.clone(), name.clone());
-        let current = state.read().functions.get(&key).map(|entry| entry.latest.clone());
-        let Some(latest) = current.filter(|latest| latest.revision == revision && latest.status != "Active") else {
-            return;
-        };
-        let mut record = (*latest).clone();
-        record.status = "Active".into();
-        let result = state.change(
-            |w| w.put_function(&namespace, &name, "$LATEST", &record),
-            |model, _| {
-                if let Some(entry) = model.functions.get_mut(&key) {
-                    entry.latest = Arc::new(record.clone());
-                }
-            },
-        );
-        if let Err(error) = result {
-            tracing::error!(function = %name, "cannot activate: {}", error.en);
-        }
-    };
     if delay.is_zero() {
-        activate();
-    } else {
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            activate();
-        });
+        activate(state, namespace, name, revision);
+        return;
+    }
+    let (state, namespace, name) = (state.clone(), namespace.to_owned(), name.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _changing = state.lock_changes().await;
+        activate(&state, &namespace, &name, revision);
+    });
+}
+
+/// Makes `$LATEST` `Active` if it is still at `revision` (a later change supersedes this one).
+fn activate(state: &State, namespace: &str, name: &str, revision: u64) {
+    let key = (namespace.to_owned(), name.to_owned());
+    let current = state.read().functions.get(&key).map(|entry| entry.latest.clone());
+    let Some(latest) = current.filter(|latest| latest.revision == revision && latest.status != "Active") else {
+        return;
+    };
+    let mut record = (*latest).clone();
+    record.status = "Active".into();
+    let result = state.change(
+        |w| w.put_function(namespace, name, "$LATEST", &record),
+        |model, _| {
+            if let Some(entry) = model.functions.get_mut(&key) {
+                entry.latest = Arc::new(record.clone());
+            }
+        },
+    );
+    if let Err(error) = result {
+        tracing::error!(function = %name, "cannot activate: {}", error.en);
     }
 }
 

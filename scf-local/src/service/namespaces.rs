@@ -16,10 +16,10 @@ use crate::server::{Call, Handlers};
 use crate::state::{NamespaceRecord, State};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(create);
+    handlers.add_change(create);
     handlers.add(list);
-    handlers.add(update);
-    handlers.add(delete);
+    handlers.add_change(update);
+    handlers.add_change(delete);
 }
 
 /// Creates the `default` namespace if the store has none (first start).

@@ -16,9 +16,9 @@ use crate::server::{Call, Handlers};
 use crate::state::{FunctionRecord, State};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(publish_version);
+    handlers.add_change(publish_version);
     handlers.add(list_versions);
-    handlers.add(delete_function_version);
+    handlers.add_change(delete_function_version);
 }
 
 /// Publishes `$LATEST` as the next version; returns the new version.
@@ -30,7 +30,18 @@ pub(super) fn publish(
 ) -> Result<Arc<FunctionRecord>, ApiError> {
     let entry = function(state, namespace, name)?;
     require_active(&entry.latest)?;
-    let mut record = (*entry.latest).clone();
+    publish_record(state, &entry.latest, description)
+}
+
+/// Publishes `latest` (a snapshot of `$LATEST`) as the next version of its function.
+pub(super) fn publish_record(
+    state: &State,
+    latest: &FunctionRecord,
+    description: &str,
+) -> Result<Arc<FunctionRecord>, ApiError> {
+    let (namespace, name) = (latest.namespace.as_str(), latest.name.as_str());
+    let mut record = latest.clone();
+    record.status = "Active".into();
     record.version_description = description.to_owned();
     let now = crate::util::now();
     record.add_time = now.clone();
@@ -118,14 +129,15 @@ async fn list_versions(
 /// Deletes a published version; refused while an alias routes to it.
 pub(super) fn delete_version(state: &State, namespace: &str, name: &str, qualifier: &str) -> Result<(), ApiError> {
     let entry = function(state, namespace, name)?;
-    let number = qualifier
-        .parse::<u64>()
-        .ok()
+    let number = super::version_number(qualifier)
         .filter(|n| entry.versions.contains_key(n))
         .ok_or_else(|| ApiError::version_not_found(name, qualifier))?;
-    if let Some(alias) =
-        entry.aliases.values().find(|a| a.version == qualifier || a.weights.iter().any(|(v, _)| v == qualifier))
-    {
+    let routes_to = |alias: &&Arc<crate::state::AliasRecord>| {
+        alias.version == qualifier
+            || alias.weights.iter().any(|(v, _)| v == qualifier)
+            || alias.matches.iter().any(|m| m.version == qualifier)
+    };
+    if let Some(alias) = entry.aliases.values().find(routes_to) {
         return Err(error(
             ErrorCode::ResourceInUseAlias,
             format!("Version {qualifier} is used by alias `{}`; change the alias first.", alias.name),

@@ -144,7 +144,9 @@ def _flush():
 
 def main():
     handler_name = os.environ.get("_HANDLER", "index.main_handler")
-    module_name, _, function_name = handler_name.rpartition(".")
+    module_path, _, function_name = handler_name.rpartition(".")
+    # `src/index.main_handler` names the module `src.index`.
+    module_name = module_path.replace("/", ".")
     sys.path.insert(0, os.getcwd())
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
