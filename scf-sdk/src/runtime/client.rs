@@ -68,21 +68,15 @@ impl ApiClient {
     /// Calls the action `A` with `request`.
     pub async fn call<A: Action>(&self, request: &A) -> Result<A::Response, Error<A::ErrorCode>> {
         let descriptor = A::DESCRIPTOR;
-        let config = &self.inner.config;
-        let span = tracing::info_span!(
-            "tencentcloud.call",
-            service = descriptor.service.name,
-            action = descriptor.name,
-            region = config.region.as_deref().unwrap_or(""),
-            request_id = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
         // Only encoding and decoding depend on the action's types; everything between is shared by
         // all actions (one copy of the machinery, not one per action).
         let params = to_params(request)?;
         let retry_class = |code: &str| A::ErrorCode::from(code).retry_class();
-        let answer = self.execute(descriptor, params, retry_class).instrument(span).await.map_err(Error::map_code)?;
+        let answer = self
+            .execute(descriptor, params, retry_class)
+            .instrument(self.span(descriptor))
+            .await
+            .map_err(Error::map_code)?;
         let output = &answer.body[answer.response.clone()];
         serde_json::from_slice(output).map_err(|e| {
             let mut error =
@@ -90,6 +84,44 @@ impl ApiClient {
             error.request_id = Some(answer.request_id.clone());
             Error::Response(error)
         })
+    }
+
+    /// Calls the action `descriptor` describes with `params`, its input as wire JSON, and returns
+    /// the answer's `Response` object as received, `RequestId` included: for tools that reach every
+    /// action through the catalogue rather than by its types (a command-line client, a proxy).
+    ///
+    /// The input is validated against the catalogue, signed, sent and retried exactly as by
+    /// [`call`](Self::call). `C` is what the service's error codes are parsed into, and decides
+    /// which of them are worth retrying: the service-wide `ErrorCode`, typically.
+    pub async fn call_json<C: ActionErrorCode>(
+        &self,
+        descriptor: &'static ActionDescriptor,
+        params: Value,
+    ) -> Result<Box<RawValue>, Error<C>> {
+        let retry_class = |code: &str| C::from(code).retry_class();
+        let answer = self
+            .execute(descriptor, params, retry_class)
+            .instrument(self.span(descriptor))
+            .await
+            .map_err(Error::map_code)?;
+        serde_json::from_slice(&answer.body[answer.response.clone()]).map_err(|e| {
+            let mut error = ResponseError::new(200, format!("the `Response` object is not JSON: {e}"), &answer.body);
+            error.request_id = Some(answer.request_id.clone());
+            Error::Response(error)
+        })
+    }
+
+    /// The span every call runs in.
+    fn span(&self, descriptor: &ActionDescriptor) -> tracing::Span {
+        tracing::info_span!(
+            "tencentcloud.call",
+            service = descriptor.service.name,
+            action = descriptor.name,
+            region = self.inner.config.region.as_deref().unwrap_or(""),
+            request_id = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        )
     }
 
     /// Builds the request exactly as [`call`](Self::call) sends its first attempt — validated,
@@ -421,5 +453,75 @@ mod tests {
         assert!(matches!(invalid_utf8, Err(Error::Response(e)) if e.reason == "not UTF-8 text"));
         let null = decode(HttpResponse { status: 200, body: b"null".to_vec().into() });
         assert!(null.is_err());
+    }
+
+    mod call_json {
+        use std::sync::Mutex;
+
+        use serde_json::json;
+
+        use super::*;
+        use crate::runtime::catalog::{MemberDescriptor, ServiceInfo, TypeDescriptor};
+        use crate::runtime::transport::TransportFuture;
+
+        static SERVICE: ServiceInfo =
+            ServiceInfo::new("demo", "Demo", "2020-01-01", "demo.example.com", "demo.{region}.example.com", &[]);
+        static ACTION: ActionDescriptor = ActionDescriptor::new(
+            &SERVICE,
+            "Demo",
+            "",
+            &[MemberDescriptor::new("Name", "", TypeDescriptor::String).required().max_bytes(5)],
+            &[],
+            &[],
+        );
+
+        /// Answers every request with `body` and keeps what it was sent.
+        #[derive(Debug, Clone)]
+        struct Canned {
+            body: &'static str,
+            sent: Arc<Mutex<Vec<HttpRequest>>>,
+        }
+
+        impl Transport for Canned {
+            fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+                self.sent.lock().unwrap().push(request);
+                let response = HttpResponse { status: 200, body: self.body.as_bytes().to_vec().into() };
+                Box::pin(std::future::ready(Ok(response)))
+            }
+        }
+
+        fn call(body: &'static str, params: Value) -> (Result<Box<RawValue>, Error<RawCode>>, Vec<HttpRequest>) {
+            let transport = Canned { body, sent: Arc::default() };
+            let config = Config::builder()
+                .region("ap-guangzhou")
+                .credentials(crate::runtime::Credentials::new("id", "key"))
+                .transport(transport.clone())
+                .build();
+            let client = ApiClient::new(config).unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let result = runtime.block_on(client.call_json::<RawCode>(&ACTION, params));
+            let sent = transport.sent.lock().unwrap().clone();
+            (result, sent)
+        }
+
+        #[test]
+        fn the_response_object_comes_back_as_received() {
+            let (answer, sent) =
+                call(r#"{"Response":{"Zeta":1,"Alpha":[true],"RequestId":"r1"}}"#, json!({"Name": "abc"}));
+            assert_eq!(answer.unwrap().get(), r#"{"Zeta":1,"Alpha":[true],"RequestId":"r1"}"#);
+            assert_eq!(sent.len(), 1);
+            assert_eq!(sent[0].header("X-TC-Action"), Some("Demo"));
+            assert_eq!(&sent[0].body[..], br#"{"Name":"abc"}"#);
+        }
+
+        #[test]
+        fn the_input_is_validated_before_sending_and_errors_keep_their_kind() {
+            let (error, sent) = call("", json!({"Name": "too long"}));
+            assert!(matches!(error, Err(Error::Validation(e)) if e.field == "Name"));
+            assert!(sent.is_empty(), "nothing was sent");
+            let (error, _) =
+                call(r#"{"Response":{"Error":{"Code":"A.B","Message":"m"},"RequestId":"r2"}}"#, json!({"Name": "a"}));
+            assert_eq!(error.unwrap_err().to_string(), "A.B: m (request id r2)");
+        }
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -149,6 +150,17 @@ pub trait Transport: fmt::Debug + Send + Sync {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_response_bytes: usize,
+    upload_progress: Option<UploadProgress>,
+}
+
+/// A callback told how much of a request body has been sent.
+#[derive(Clone)]
+struct UploadProgress(Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl fmt::Debug for UploadProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UploadProgress")
+    }
 }
 
 /// Settings of [`ReqwestTransport`].
@@ -175,7 +187,15 @@ impl ReqwestTransport {
         let client = builder.build().map_err(|e| {
             TransportError::new(TransportErrorKind::Tls, false, format!("cannot set up the HTTP client: {e}"))
         })?;
-        Ok(Self { client, max_response_bytes: settings.max_response_bytes })
+        Ok(Self { client, max_response_bytes: settings.max_response_bytes, upload_progress: None })
+    }
+
+    /// Reports how far the body of each request has been sent: `progress(sent, total)`, in bytes,
+    /// called each time a chunk (at most 64 KB) is handed to the connection, up to `total`. For a
+    /// progress bar while a code package uploads; a retried request reports from the start again.
+    pub fn with_upload_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.upload_progress = Some(UploadProgress(Arc::new(progress)));
+        self
     }
 
     async fn send_inner(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -190,7 +210,13 @@ impl ReqwestTransport {
                 builder = builder.header(*name, value);
             }
         }
-        let mut response = builder.body(request.body).send().await.map_err(classify)?;
+        let body = match &self.upload_progress {
+            Some(progress) if !request.body.is_empty() => {
+                reqwest::Body::wrap(ProgressBody { data: request.body, sent: 0, progress: progress.0.clone() })
+            }
+            _ => reqwest::Body::from(request.body),
+        };
+        let mut response = builder.body(body).send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let limit = self.max_response_bytes;
         let too_large = |size: String| {
@@ -219,6 +245,46 @@ impl ReqwestTransport {
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
         Box::pin(self.send_inner(request))
+    }
+}
+
+/// A request body handed over in chunks, reporting each one: the length is known in advance, so it
+/// still goes with a `Content-Length`.
+struct ProgressBody {
+    data: Bytes,
+    sent: usize,
+    progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
+}
+
+impl ProgressBody {
+    const CHUNK: usize = 64 * 1024;
+}
+
+impl http_body::Body for ProgressBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let total = self.data.len();
+        if self.sent >= total {
+            return std::task::Poll::Ready(None);
+        }
+        let end = (self.sent + Self::CHUNK).min(total);
+        let chunk = self.data.slice(self.sent..end);
+        self.sent = end;
+        (self.progress)(end as u64, total as u64);
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.sent >= self.data.len()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact((self.data.len() - self.sent) as u64)
     }
 }
 
@@ -281,5 +347,37 @@ mod tls {
     /// The platform TLS library (feature `native-tls`), or plain HTTP only when no TLS feature is on.
     pub(super) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
         Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::task::{Context, Poll, Waker};
+
+    use http_body::Body as _;
+
+    use super::*;
+
+    #[test]
+    fn progress_bodies_go_in_chunks_and_report_each_one() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let report = seen.clone();
+        let total = 150 * 1024;
+        let mut body = ProgressBody {
+            data: Bytes::from(vec![7u8; total]),
+            sent: 0,
+            progress: Arc::new(move |sent, total| report.lock().unwrap().push((sent, total))),
+        };
+        assert_eq!(body.size_hint().exact(), Some(total as u64), "sent with a Content-Length");
+        let mut context = Context::from_waker(Waker::noop());
+        let mut chunks = Vec::new();
+        while let Poll::Ready(Some(frame)) = Pin::new(&mut body).poll_frame(&mut context) {
+            chunks.push(frame.unwrap().into_data().unwrap().len());
+        }
+        assert!(body.is_end_stream());
+        assert_eq!(chunks, [65536, 65536, 22528]);
+        let total = total as u64;
+        assert_eq!(*seen.lock().unwrap(), [(65536, total), (131072, total), (total, total)]);
     }
 }
