@@ -32,7 +32,9 @@ pub(crate) struct Call {
     pub region: String,
 }
 
-type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
+/// A handler's answer: the `Response` object, serialised by the generated type (so its members come
+/// in the API's order, as the service sends them).
+type HandlerFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
 type Handler = Box<dyn Fn(Arc<State>, Call, Value) -> HandlerFuture + Send + Sync>;
 
 /// The supported actions, each decoded into its generated request type and answered with its
@@ -75,16 +77,14 @@ impl Handlers {
                 let handler = handler.clone();
                 Box::pin(async move {
                     let request: A = decode(A::DESCRIPTOR, params)?;
-                    let request_id = call.request_id.clone();
+                    // Every generated response carries the `RequestId` the handler was given.
                     let response = if serialised {
                         let _changing = state.lock_changes().await;
                         handler(state.clone(), call, request).await?
                     } else {
                         handler(state, call, request).await?
                     };
-                    let mut value = serde_json::to_value(&response).map_err(ApiError::internal)?;
-                    value["RequestId"] = Value::String(request_id);
-                    Ok(value)
+                    serde_json::to_vec(&response).map_err(ApiError::internal)
                 })
             }),
         );
@@ -121,8 +121,11 @@ async fn api(
     let language = Language::from_header(headers.get("x-tc-language").and_then(|v| v.to_str().ok()));
     let action = header_value(&headers, "x-tc-action").unwrap_or_default().to_owned();
     let (response, code) = match handle(&state, &handlers, &method, &uri, &headers, body, &request_id).await {
-        Ok(value) => (value, None),
-        Err(error) => (error.to_response(&request_id, language), Some(error.code)),
+        Ok(response) => (response, None),
+        Err(error) => {
+            let response = serde_json::to_vec(&error.to_response(&request_id, language)).unwrap_or_default();
+            (response, Some(error.code))
+        }
     };
     tracing::debug!(
         action = %action,
@@ -131,7 +134,10 @@ async fn api(
         latency_us = started.elapsed().as_micros() as u64,
         "request"
     );
-    let body = serde_json::to_vec(&serde_json::json!({ "Response": response })).unwrap_or_default();
+    let mut body = Vec::with_capacity(response.len() + 14);
+    body.extend_from_slice(b"{\"Response\":");
+    body.extend_from_slice(&response);
+    body.push(b'}');
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -144,7 +150,7 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
     request_id: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(
             ErrorCode::RequestSizeLimitExceeded,

@@ -184,6 +184,13 @@ impl RawRequest {
 
 /// Sends a request with the SDK's transport; returns the envelope's `Response`.
 pub async fn send(request: HttpRequest) -> Value {
+    let text = send_text(request).await;
+    let mut envelope: Value = serde_json::from_str(&text).expect("the answer is JSON");
+    envelope["Response"].take()
+}
+
+/// Sends a request with the SDK's transport; returns the answer's body as sent.
+pub async fn send_text(request: HttpRequest) -> String {
     let settings = TransportSettings {
         connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(60),
@@ -192,8 +199,7 @@ pub async fn send(request: HttpRequest) -> Value {
     let transport = ReqwestTransport::new(settings).expect("a transport");
     let response = transport.send(request).await.expect("the emulator answers");
     assert_eq!(response.status, 200, "API 3.0 answers 200, errors included");
-    let mut envelope: Value = serde_json::from_slice(&response.body).expect("the answer is JSON");
-    envelope["Response"].take()
+    String::from_utf8(response.body.to_vec()).expect("the answer is UTF-8")
 }
 
 /// The error code of an envelope's `Response`, if it is an error.

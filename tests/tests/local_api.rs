@@ -16,6 +16,10 @@ async fn a_signed_request_is_answered_with_a_request_id() {
     assert_eq!(response["TotalCount"], 0);
     assert_eq!(response["Functions"], json!([]));
     assert_eq!(response["RequestId"].as_str().unwrap().len(), 36);
+    // Members come in the API's order, as the service sends them.
+    let request = RawRequest::new(&emulator, "ListFunctions", &json!({}));
+    let text = local::send_text(request.build(&emulator.endpoint_url(), None)).await;
+    assert!(text.starts_with(r#"{"Response":{"Functions":[],"TotalCount":0,"RequestId":""#), "{text}");
 }
 
 #[tokio::test]
