@@ -5,7 +5,8 @@
 # this one protocol; this file is written into the emulator's data directory at start.
 #
 # The HTTP client is a minimal one over a single keep-alive socket: http.client's header parsing
-# costs more than a no-op handler, and this loop runs once per invocation.
+# costs more than a no-op handler, and this loop runs once per invocation. `%` on bytes needs
+# Python 3.5.
 import decimal
 import importlib
 import json
@@ -24,70 +25,94 @@ class _Api(object):
 
     def __init__(self):
         self._socket = None
-        self._reader = None
+        self._buffer = bytearray()
 
     def _connect(self):
         self._socket = socket.create_connection((HOST, PORT))
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._reader = self._socket.makefile("rb")
+        self._buffer = bytearray()
 
     def _close(self):
         if self._socket is not None:
             try:
-                self._reader.close()
                 self._socket.close()
             except OSError:
                 pass
         self._socket = None
-        self._reader = None
 
     def request(self, method, path, body=b""):
+        """`method` and `path` as bytes; returns (status, headers, body)."""
         # If the emulator closed the connection, reconnect once. If the emulator is gone, the error
         # ends this process: an instance never outlives its emulator.
         for attempt in (1, 2):
             try:
                 if self._socket is None:
                     self._connect()
-                head = "%s %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n\r\n" % (method, path, HOST, PORT, len(body))
-                self._socket.sendall(head.encode("ascii") + body)
+                self._socket.sendall(_HEAD % (method, path, len(body)) + body)
                 return self._read_response()
             except (ConnectionError, OSError):
                 self._close()
                 if attempt == 2:
                     raise
 
-    def _read_response(self):
-        status_line = self._reader.readline()
-        if not status_line:
+    def _receive(self):
+        # Into a buffer kept for the process's life: `recv(n)` would allocate n bytes every time.
+        n = self._socket.recv_into(_SCRATCH)
+        if not n:
             raise ConnectionResetError("the runtime API closed the connection")
-        headers = {}
+        self._buffer += _SCRATCH_VIEW[:n]
+
+    def _read_response(self):
+        # The whole head usually arrives in one read, often with the body: parse it from the buffer.
         while True:
-            line = self._reader.readline()
-            if line in (b"\r\n", b"\n"):
+            end = self._buffer.find(b"\r\n\r\n")
+            if end >= 0:
                 break
-            if not line:
-                raise ConnectionResetError("the runtime API closed the connection")
-            name, _, value = line.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
+            self._receive()
+        lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        del self._buffer[: end + 4]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.lower()] = value.strip()
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body = self._read_chunked()
         else:
             length = int(headers.get("content-length", "0"))
-            body = self._reader.read(length) if length else b""
+            while len(self._buffer) < length:
+                self._receive()
+            body = bytes(self._buffer[:length])
+            del self._buffer[:length]
         if headers.get("connection", "").lower() == "close":
             self._close()
-        return int(status_line.split()[1]), headers, body
+        return int(lines[0].split()[1]), headers, body
+
+    def _read_line(self):
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end >= 0:
+                line = bytes(self._buffer[:end])
+                del self._buffer[: end + 2]
+                return line
+            self._receive()
 
     def _read_chunked(self):
         parts = []
         while True:
-            size = int(self._reader.readline().split(b";")[0].strip() or b"0", 16)
+            size = int(self._read_line().split(b";")[0].strip() or b"0", 16)
             if size == 0:
-                while self._reader.readline() not in (b"\r\n", b"\n", b""):
+                while self._read_line():
                     pass
                 return b"".join(parts)
-            parts.append(self._reader.read(size))
-            self._reader.readline()
+            while len(self._buffer) < size + 2:
+                self._receive()
+            parts.append(bytes(self._buffer[:size]))
+            del self._buffer[: size + 2]
+
+
+_SCRATCH = bytearray(65536)
+_SCRATCH_VIEW = memoryview(_SCRATCH)
+_HEAD = ("%%s %%s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %%d\r\n\r\n" % (HOST, PORT)).encode("ascii")
 
 
 _api = _Api()
@@ -98,18 +123,19 @@ class _Context(object):
 
     _environment = None
     _environ = None
+    # The same for every invocation of this process.
+    function_name = os.environ.get("SCF_FUNCTIONNAME", "")
+    function_version = os.environ.get("SCF_FUNCTIONVERSION", "$LATEST")
+    namespace = os.environ.get("SCF_NAMESPACE", "default")
+    tencentcloud_region = os.environ.get("TENCENTCLOUD_REGION", "")
+    tencentcloud_appid = os.environ.get("TENCENTCLOUD_APPID", "")
+    tencentcloud_uin = os.environ.get("TENCENTCLOUD_UIN", "")
 
     def __init__(self, request_id, memory_mb, time_limit_ms):
         self.request_id = request_id
         self.memory_limit_in_mb = memory_mb
         self.time_limit_in_ms = time_limit_ms
         self._deadline = time.time() + time_limit_ms / 1000.0
-        self.function_name = os.environ.get("SCF_FUNCTIONNAME", "")
-        self.function_version = os.environ.get("SCF_FUNCTIONVERSION", "$LATEST")
-        self.namespace = os.environ.get("SCF_NAMESPACE", "default")
-        self.tencentcloud_region = os.environ.get("TENCENTCLOUD_REGION", "")
-        self.tencentcloud_appid = os.environ.get("TENCENTCLOUD_APPID", "")
-        self.tencentcloud_uin = os.environ.get("TENCENTCLOUD_UIN", "")
 
     @property
     def environment(self):
@@ -155,9 +181,9 @@ def main():
         sys.stderr.write("cannot load handler %r: %s" % (handler_name, traceback.format_exc()))
         _flush()
         sys.exit(1)
-    _api.request("POST", "/runtime/init/ready", b" ")
+    _api.request(b"POST", b"/runtime/init/ready", b" ")
     while True:
-        _, headers, event = _api.request("GET", "/runtime/invocation/next")
+        _, headers, event = _api.request(b"GET", b"/runtime/invocation/next")
         context = _Context(
             headers.get("request_id", ""),
             int(headers.get("memory_limit_in_mb", "128")),
@@ -166,7 +192,7 @@ def main():
         try:
             result = handler(json.loads(event) if event else {}, context)
             body = json.dumps(result, ensure_ascii=False, default=_default).encode("utf-8")
-            path = "/runtime/invocation/response"
+            path = b"/runtime/invocation/response"
         except Exception as error:
             body = json.dumps(
                 {
@@ -178,9 +204,9 @@ def main():
                 ensure_ascii=False,
             ).encode("utf-8")
             traceback.print_exc()
-            path = "/runtime/invocation/error"
+            path = b"/runtime/invocation/error"
         _flush()
-        _api.request("POST", path, body)
+        _api.request(b"POST", path, body)
 
 
 if __name__ == "__main__":
