@@ -29,7 +29,7 @@ pub struct ServeArgs {
     /// Reject the known quirks of tccli and the Node.js SDK pointed at a local address.
     #[arg(long)]
     pub strict: bool,
-    /// Answer an error code instead of running: CODE, CODE:FUNCTION or CODE@ACTION[:FUNCTION]
+    /// Answer an error code instead of running: `CODE`, `CODE:FUNCTION` or `CODE@ACTION[:FUNCTION]`
     /// (default action: InvokeFunction and Invoke). Repeat for more.
     #[arg(long = "fault", value_name = "CODE[@ACTION][:FUNCTION]")]
     pub faults: Vec<Fault>,
