@@ -4,12 +4,12 @@
 
 use std::io::IsTerminal as _;
 
-use tracing_subscriber_env::EnvFilter;
+use tracing_subscriber::EnvFilter;
 
 /// Starts logging to stderr.
 pub fn init() {
     let filter = EnvFilter::new("off,scf=debug,scf_sdk=debug");
-    let _ = tracing_subscriber_env::fmt()
+    let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())

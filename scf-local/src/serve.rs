@@ -100,9 +100,9 @@ macro_rules! say {
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `default_filter`).
 pub fn init_tracing(default_filter: &str) {
-    let filter = tracing_subscriber_env::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber_env::EnvFilter::new(default_filter));
-    let _ = tracing_subscriber_env::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// Runs the emulator with `serve`'s options until interrupted, then stops every function process.
