@@ -116,10 +116,16 @@ pub fn package(dir: &Path) -> Result<Package, CliError> {
     if !dir.is_dir() {
         return Err(CliError::usage(format!("`{}` is not a directory", dir.display())));
     }
+    // Only the ignore files inside DIR count: a `.gitignore` above it (a home directory's, say)
+    // is not about this package.
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(false)
+        .parents(false)
+        .ignore(false)
+        .git_exclude(false)
         .git_global(false)
         .require_git(false)
+        .follow_links(true)
         .add_custom_ignore_filename(".scfignore")
         .filter_entry(|entry| entry.file_name() != ".git")
         .build();
@@ -127,7 +133,8 @@ pub fn package(dir: &Path) -> Result<Package, CliError> {
     for entry in walker {
         let entry = entry.map_err(|e| fail(e.to_string()))?;
         let path = entry.path();
-        // Symbolic links to files are packaged as the files they point to; directories are walked.
+        // Symbolic links are followed: to a file, it is packaged; to a directory, it is walked (the
+        // walker stops at a loop).
         if entry.file_type().is_some_and(|t| t.is_dir()) || !path.is_file() {
             continue;
         }
@@ -244,7 +251,8 @@ pub fn run(globals: &Globals, matches: &ArgMatches) -> Result<(), CliError> {
     let terminal = std::io::stderr().is_terminal();
     let upload_bar = ProgressBar::hidden();
     let timeout = globals.timeout_or(UPLOAD_TIMEOUT);
-    let client = ApiClient::new(globals::checked(globals.config_builder(UPLOAD_TIMEOUT)?.build())?)
+    // Ordinary calls (status polls, configuration) keep the ordinary limit; only uploads get longer.
+    let client = ApiClient::new(globals::checked(globals.config_builder(globals::DEFAULT_TIMEOUT)?.build())?)
         .map_err(|e| CliError::config(e.message))?;
     let progress = upload_bar.clone();
     let transport = ReqwestTransport::new(TransportSettings {
@@ -260,7 +268,8 @@ pub fn run(globals: &Globals, matches: &ArgMatches) -> Result<(), CliError> {
     let uploader =
         ApiClient::new(globals::checked(globals.config_builder(UPLOAD_TIMEOUT)?.transport(transport).build())?)
             .map_err(|e| CliError::config(e.message))?;
-    let deployer = Deployer { client, uploader, upload_bar, terminal, spec: &spec };
+    let deadline = Instant::now() + spec.wait;
+    let deployer = Deployer { client, uploader, upload_bar, terminal, spec: &spec, deadline };
 
     let function = action::runtime()?.block_on(deployer.deploy(create, zipped)).map_err(|mut e| {
         if e.kind == Kind::Usage && e.field.as_deref() == Some("request") {
@@ -295,21 +304,35 @@ struct Deployer<'a> {
     upload_bar: ProgressBar,
     terminal: bool,
     spec: &'a Spec,
+    /// When waiting for the function ends (`--wait-timeout`, for the whole deploy).
+    deadline: Instant,
+}
+
+/// What a wait for the function's status waits for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// No change in progress: `Active`, a `…Failed` status, or gone.
+    Settled,
+    /// `Active`; a `…Failed` status, or the function going away, ends the wait with an error.
+    Active,
 }
 
 impl Deployer<'_> {
     async fn deploy(&self, mut create: Map<String, Value>, zipped: String) -> Result<Json, CliError> {
         let name = &self.spec.name;
-        match self.get().await? {
+        // A change in progress (`Creating`, `Updating`, `Deleting`, …) is waited out; a failed one
+        // is not an obstacle: new code is what fixes it.
+        let existing = match self.get().await? {
+            Some(function) if in_progress(status(&function)) => self.wait(Until::Settled).await?,
+            existing => existing,
+        };
+        match existing {
             None => {
                 note(&format!("Creating function `{name}`…"));
                 create.insert("Code".into(), json!({ "ZipFile": zipped }));
                 self.upload("CreateFunction", create).await?;
             }
-            Some(function) => {
-                if status(&function) != "Active" {
-                    self.wait_active().await?;
-                }
+            Some(_) => {
                 note(&format!("Updating the code of `{name}`…"));
                 let mut update = self.spec.target();
                 update.extend(self.spec.only(&["Handler"]));
@@ -320,14 +343,16 @@ impl Deployer<'_> {
                     configuration.insert("Environment".into(), environment.clone());
                 }
                 if !configuration.is_empty() {
-                    self.wait_active().await?;
+                    self.wait(Until::Active).await?;
                     note(&format!("Updating the configuration of `{name}`…"));
                     configuration.extend(self.spec.target());
                     self.send(&self.client, "UpdateFunctionConfiguration", configuration).await?;
                 }
             }
         }
-        self.wait_active().await
+        self.wait(Until::Active)
+            .await?
+            .ok_or_else(|| CliError::new(Kind::NotActive, format!("`{name}` disappeared while deploying")))
     }
 
     async fn send(&self, client: &ApiClient, name: &str, params: Map<String, Value>) -> Result<Json, CliError> {
@@ -349,30 +374,36 @@ impl Deployer<'_> {
         result
     }
 
-    /// The function, or `None` if it does not exist.
+    /// The function, or `None` if it does not exist; no later than the deadline.
     async fn get(&self) -> Result<Option<Json>, CliError> {
-        match self.send(&self.client, "GetFunction", self.spec.target()).await {
-            Ok(function) => Ok(Some(function)),
-            Err(e) if e.code.as_deref().is_some_and(|c| c.starts_with("ResourceNotFound.Function")) => Ok(None),
-            Err(e) => Err(e),
+        let left = self.deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+        let call = self.send(&self.client, "GetFunction", self.spec.target());
+        match tokio::time::timeout(left, call).await {
+            Ok(Ok(function)) => Ok(Some(function)),
+            Ok(Err(e)) if e.code.as_deref().is_some_and(|c| c.starts_with("ResourceNotFound.Function")) => Ok(None),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(self.late("no answer to GetFunction")),
         }
     }
 
-    /// Polls `GetFunction` until the function is `Active`; a `…Failed` status or the deadline ends
-    /// the wait.
-    async fn wait_active(&self) -> Result<Json, CliError> {
+    /// Polls `GetFunction` until `until` holds, or the deadline passes.
+    async fn wait(&self, until: Until) -> Result<Option<Json>, CliError> {
         let name = &self.spec.name;
-        let deadline = Instant::now() + self.spec.wait;
         let spinner = if self.terminal { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
         spinner.enable_steady_tick(Duration::from_millis(120));
         let mut pause = Duration::from_millis(250);
         let result = loop {
             let Some(function) = self.get().await? else {
-                break Err(CliError::new(Kind::NotActive, format!("`{name}` disappeared while deploying")));
+                break match until {
+                    Until::Settled => Ok(None),
+                    Until::Active => {
+                        Err(CliError::new(Kind::NotActive, format!("`{name}` disappeared while deploying")))
+                    }
+                };
             };
             let status = status(&function).to_owned();
-            if status == "Active" {
-                break Ok(function);
+            if status == "Active" || (until == Until::Settled && !in_progress(&status)) {
+                break Ok(Some(function));
             }
             if status.ends_with("Failed") {
                 let mut why = function.get("StatusDesc").and_then(Json::as_str).unwrap_or_default().to_owned();
@@ -383,19 +414,25 @@ impl Deployer<'_> {
                 }
                 break Err(CliError::new(Kind::NotActive, format!("`{name}` is {status}: {}", why.trim())));
             }
-            if Instant::now() >= deadline {
-                break Err(CliError::new(
-                    Kind::NotActive,
-                    format!("`{name}` is still {status} after {} s (--wait-timeout)", self.spec.wait.as_secs()),
-                ));
+            if Instant::now() >= self.deadline {
+                break Err(self.late(&format!("`{name}` is still {status}")));
             }
-            spinner.set_message(format!("waiting for `{name}` to become Active ({status})"));
-            tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
+            spinner.set_message(format!("waiting for `{name}` ({status})"));
+            tokio::time::sleep(pause.min(self.deadline.saturating_duration_since(Instant::now()))).await;
             pause = (pause * 2).min(Duration::from_secs(2));
         };
         spinner.finish_and_clear();
         result
     }
+
+    fn late(&self, what: &str) -> CliError {
+        CliError::new(Kind::NotActive, format!("{what} after {} s (--wait-timeout)", self.spec.wait.as_secs()))
+    }
+}
+
+/// A status of a change still under way (`Creating`, `Updating`, `Publishing`, `Deleting`).
+fn in_progress(status: &str) -> bool {
+    status.ends_with("ing")
 }
 
 fn status(function: &Json) -> &str {
@@ -470,5 +507,23 @@ mod tests {
         assert_eq!(env_pair("A=b=c"), Ok(("A".to_owned(), "b=c".to_owned())));
         assert_eq!(env_pair("A="), Ok(("A".to_owned(), String::new())));
         assert!(env_pair("=x").is_err() && env_pair("novalue").is_err());
+    }
+
+    #[test]
+    fn only_ignore_files_inside_the_directory_count_and_links_are_followed() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join(".gitignore"), "*.cfg\n").unwrap();
+        let shared = root.path().join("shared");
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::write(shared.join("util.py"), "X = 1\n").unwrap();
+        let dir = root.path().join("fn");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.py"), "").unwrap();
+        std::fs::write(dir.join("app.cfg"), "").unwrap();
+        std::fs::write(dir.join(".scfignore"), "secret.txt\n").unwrap();
+        std::fs::write(dir.join("secret.txt"), "").unwrap();
+        std::os::unix::fs::symlink(&shared, dir.join("lib")).unwrap();
+        let package = package(&dir).unwrap();
+        assert_eq!(package.files, [".scfignore", "app.cfg", "index.py", "lib/util.py"]);
     }
 }

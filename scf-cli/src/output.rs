@@ -184,6 +184,11 @@ fn apply(steps: &[Step], value: &Json) -> Json {
         return value.clone();
     };
     match (step, value) {
+        // A member the API carries as JSON in a string (`Event`, `TriggerDesc`): go inside it.
+        (_, Json::String(text)) => match Json::parse(text) {
+            Ok(inner @ (Json::Object(_) | Json::Array(_))) => apply(steps, &inner),
+            _ => Json::Null,
+        },
         (Step::Key(key), _) => value.get(key).map_or(Json::Null, |v| apply(rest, v)),
         (Step::Index(i), Json::Array(items)) => {
             let at = if *i < 0 { items.len().checked_sub(i.unsigned_abs() as usize) } else { Some(*i as usize) };
@@ -221,10 +226,43 @@ pub fn answers_a_function_result(action: &ActionDescriptor) -> bool {
 /// not JSON stays as it is.
 pub fn decode_ret_msg(response: &mut Json) {
     if let Some(ret_msg) = response.get_mut("Result").and_then(|r| r.get_mut("RetMsg"))
-        && let Some(decoded) = ret_msg.as_str().and_then(|text| Json::parse(text).ok())
+        && let Some(decoded) = ret_msg.as_str().filter(|text| numbers_survive(text)).and_then(|t| Json::parse(t).ok())
     {
         *ret_msg = decoded;
     }
+}
+
+/// Whether every number in the JSON `text` survives decoding: a float keeps about 15 significant
+/// digits, so a longer number (`12345678901234567890123`) stays in the text, which is left as it is.
+fn numbers_survive(text: &str) -> bool {
+    let (mut in_string, mut escaped, mut digits, mut in_number) = (false, false, 0, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '0'..='9' => {
+                digits += 1;
+                in_number = true;
+            }
+            '-' | '+' | '.' | 'e' | 'E' if in_number || c == '-' => in_number = true,
+            _ => {
+                digits = 0;
+                in_number = false;
+            }
+        }
+        if digits > 15 {
+            return false;
+        }
+    }
+    true
 }
 
 /// The invocation's log (`Result.Log`), if there is one.
@@ -550,5 +588,29 @@ Functions (2)
         let long = format!(r#"{{"Log":"{}"}}"#, "x".repeat(100));
         let table = render(&json(&long), Format::Table, false);
         assert!(table.contains(&format!("| Log | {}… |", "x".repeat(59))), "{table}");
+    }
+
+    #[test]
+    fn ret_msg_is_decoded_only_when_nothing_is_lost() {
+        let mut exact = Json::parse(r#"{"Result":{"RetMsg":"{\"n\": 12, \"s\": \"12345678901234567890\"}"}}"#).unwrap();
+        decode_ret_msg(&mut exact);
+        assert_eq!(
+            exact.get("Result").and_then(|r| r.get("RetMsg")).and_then(|m| m.get("n")),
+            Some(&Json::Number(12.into()))
+        );
+        let mut big = Json::parse(r#"{"Result":{"RetMsg":"12345678901234567890123"}}"#).unwrap();
+        decode_ret_msg(&mut big);
+        assert_eq!(
+            big.get("Result").and_then(|r| r.get("RetMsg")),
+            Some(&Json::String("12345678901234567890123".into())),
+            "kept as the function wrote it"
+        );
+    }
+
+    #[test]
+    fn queries_go_inside_members_carried_as_json_strings() {
+        let answer = Json::parse(r#"{"Triggers":[{"TriggerDesc":"{\"cron\":\"0 * * * *\"}"}]}"#).unwrap();
+        let query = Query::parse("Triggers[0].TriggerDesc.cron").unwrap();
+        assert_eq!(query.apply(&answer), Json::String("0 * * * *".into()));
     }
 }

@@ -114,24 +114,20 @@ fn json_flag(member: &MemberDescriptor, text: &str) -> Result<Value, CliError> {
     let mut value: Value =
         serde_json::from_str(&text).map_err(|e| CliError::usage(format!("{flag} must be JSON, and is not: {e}")))?;
     match (member.json, member.ty) {
-        (Some(JsonPayload::StringMap), _) => {
-            let is_map = value.as_object().is_some_and(|map| map.values().all(Value::is_string));
-            if !is_map {
-                return Err(CliError::usage(format!("{flag} must be a JSON object whose values are strings")));
-            }
+        (Some(payload), _) => {
+            check_payload(member, payload, &value)?;
             Ok(Value::String(text.trim().to_owned()))
         }
-        (Some(_), _) => Ok(Value::String(text.trim().to_owned())),
         (None, TypeDescriptor::Structure(s)) => match &mut value {
             Value::Object(map) => {
-                normalize_members(s.members, map);
+                normalize_members(s.members, map)?;
                 Ok(value)
             }
             _ => Err(CliError::usage(format!("{flag} must be a JSON object (the members of `{}`)", s.name))),
         },
         (None, TypeDescriptor::List(item)) => match &mut value {
             Value::Array(items) => {
-                items.iter_mut().for_each(|v| normalize(item, v));
+                items.iter_mut().try_for_each(|v| normalize(item, v))?;
                 Ok(value)
             }
             _ => Err(CliError::usage(format!("{flag} must be a JSON list, e.g. [\"a\", \"b\"] or [{{…}}]"))),
@@ -152,7 +148,7 @@ fn read_input(action: &ActionDescriptor, source: &str) -> Result<Map<String, Val
     };
     match serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))? {
         Value::Object(mut map) => {
-            normalize_members(action.input, &mut map);
+            normalize_members(action.input, &mut map)?;
             Ok(map)
         }
         _ => Err(fail(format!("must be a JSON object (the members of `{}`)", action.name))),
@@ -160,25 +156,40 @@ fn read_input(action: &ActionDescriptor, source: &str) -> Result<Map<String, Val
 }
 
 /// JSON-carrying members given as JSON values (`"Event": {"k": "v"}`) become the strings the API
-/// wants (`"Event": "{\"k\":\"v\"}"`), at any depth.
-pub fn normalize_members(members: &[MemberDescriptor], map: &mut Map<String, Value>) {
+/// wants (`"Event": "{\"k\":\"v\"}"`), at any depth, after the same checks as their flags.
+pub fn normalize_members(members: &[MemberDescriptor], map: &mut Map<String, Value>) -> Result<(), CliError> {
     for member in members {
         let Some(value) = map.get_mut(member.name) else { continue };
-        if member.json.is_some() {
-            if !value.is_string() && !value.is_null() {
-                *value = Value::String(value.to_string());
+        match member.json {
+            Some(payload) => {
+                if !value.is_string() && !value.is_null() {
+                    check_payload(member, payload, value)?;
+                    *value = Value::String(value.to_string());
+                }
             }
-        } else {
-            normalize(&member.ty, value);
+            None => normalize(&member.ty, value)?,
         }
     }
+    Ok(())
 }
 
-fn normalize(ty: &TypeDescriptor, value: &mut Value) {
+/// What a JSON-carrying member must hold: any JSON, or (`RoutingKey`) an object of strings.
+fn check_payload(member: &MemberDescriptor, payload: JsonPayload, value: &Value) -> Result<(), CliError> {
+    let is_string_map = || value.as_object().is_some_and(|map| map.values().all(Value::is_string));
+    if payload == JsonPayload::StringMap && !is_string_map() {
+        return Err(CliError::usage(format!(
+            "--{} must be a JSON object whose values are strings",
+            cli::flag_name(member.name)
+        )));
+    }
+    Ok(())
+}
+
+fn normalize(ty: &TypeDescriptor, value: &mut Value) -> Result<(), CliError> {
     match (ty, value) {
         (TypeDescriptor::Structure(s), Value::Object(map)) => normalize_members(s.members, map),
-        (TypeDescriptor::List(item), Value::Array(items)) => items.iter_mut().for_each(|v| normalize(item, v)),
-        _ => {}
+        (TypeDescriptor::List(item), Value::Array(items)) => items.iter_mut().try_for_each(|v| normalize(item, v)),
+        _ => Ok(()),
     }
 }
 
@@ -386,5 +397,15 @@ mod tests {
         let invoke = catalog::action("InvokeFunction").unwrap();
         let shown = redacted(invoke.input, &json!({"FunctionName": "fn", "Event": "{\"password\":1}"})).to_string();
         assert!(!shown.contains("password"), "{shown}");
+    }
+
+    #[test]
+    fn environment_values_are_redacted_for_debug() {
+        let create = catalog::action("CreateFunction").unwrap();
+        let params =
+            json!({"FunctionName": "f1", "Environment": {"Variables": [{"Key": "DB_PASSWORD", "Value": "hunter2"}]}});
+        let shown = redacted(create.input, &params).to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("DB_PASSWORD"), "names stay: {shown}");
     }
 }

@@ -6947,6 +6947,7 @@ pub mod types {
                     rt::TypeDescriptor::String,
                 )
                 .min_bytes(1)
+                .sensitive()
                 .example("testValue"),
         ],
     );

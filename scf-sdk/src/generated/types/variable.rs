@@ -5,7 +5,7 @@
 /// A single environment variable.
 ///
 /// Build one with [`Variable::builder`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Variable {
     /// Name of the variable.
@@ -28,7 +28,7 @@ impl Variable {
 }
 
 /// Builder for [`Variable`]; [`build`](Self::build) checks that required members are set.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct VariableBuilder {
     key: Option<String>,
@@ -101,5 +101,23 @@ impl<'de> serde::Deserialize<'de> for Variable {
             }
         }
         deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+impl std::fmt::Debug for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variable")
+            .field("key", &self.key)
+            .field("value", &self.value.as_ref().map(|_| "** redacted **"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for VariableBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VariableBuilder")
+            .field("key", &self.key)
+            .field("value", &self.value.as_ref().map(|_| "** redacted **"))
+            .finish_non_exhaustive()
     }
 }
