@@ -36,7 +36,7 @@ const WAIT_TIMEOUT: &str = "wait-timeout";
 /// uploads take longer than other calls.
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn action(name: &str) -> Result<&'static ActionDescriptor, CliError> {
+fn descriptor(name: &str) -> Result<&'static ActionDescriptor, CliError> {
     catalog::action(name).ok_or_else(|| CliError::internal(format!("the catalogue has no `{name}`")))
 }
 
@@ -205,7 +205,7 @@ impl Spec {
 
 /// Runs `scf deploy`.
 pub fn run(globals: &Globals, matches: &ArgMatches) -> Result<(), CliError> {
-    let get_function = action("GetFunction")?;
+    let get_function = descriptor("GetFunction")?;
     let query = action::checked_query(globals, get_function)?;
     let dir = matches
         .try_get_one::<PathBuf>(DIR)
@@ -232,7 +232,7 @@ pub fn run(globals: &Globals, matches: &ArgMatches) -> Result<(), CliError> {
         create.insert("Environment".into(), environment.clone());
     }
     create.insert("Code".into(), json!({ "ZipFile": "" }));
-    let create_function = action("CreateFunction")?;
+    let create_function = descriptor("CreateFunction")?;
     validate_input(create_function, &Value::Object(create.clone()))
         .map_err(|e| CliError::from_sdk(scf_sdk::runtime::Error::Validation(e), Spec::source_of))?;
 
@@ -356,7 +356,7 @@ impl Deployer<'_> {
     }
 
     async fn send(&self, client: &ApiClient, name: &str, params: Map<String, Value>) -> Result<Json, CliError> {
-        action::send(client, action(name)?, Value::Object(params), Spec::source_of).await
+        action::send(client, descriptor(name)?, Value::Object(params), Spec::source_of).await
     }
 
     /// Sends the request that carries the package, with a progress bar on a terminal.

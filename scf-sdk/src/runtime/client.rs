@@ -77,13 +77,7 @@ impl ApiClient {
             .instrument(self.span(descriptor))
             .await
             .map_err(Error::map_code)?;
-        let output = &answer.body[answer.response.clone()];
-        serde_json::from_slice(output).map_err(|e| {
-            let mut error =
-                ResponseError::new(200, format!("the answer does not match the action's output: {e}"), &answer.body);
-            error.request_id = Some(answer.request_id.clone());
-            Error::Response(error)
-        })
+        answer.decode("the answer does not match the action's output")
     }
 
     /// Calls the action `descriptor` describes with `params`, its input as wire JSON, and returns
@@ -104,11 +98,7 @@ impl ApiClient {
             .instrument(self.span(descriptor))
             .await
             .map_err(Error::map_code)?;
-        serde_json::from_slice(&answer.body[answer.response.clone()]).map_err(|e| {
-            let mut error = ResponseError::new(200, format!("the `Response` object is not JSON: {e}"), &answer.body);
-            error.request_id = Some(answer.request_id.clone());
-            Error::Response(error)
-        })
+        answer.decode("the `Response` object is not JSON")
     }
 
     /// The span every call runs in.
@@ -265,6 +255,18 @@ pub(crate) struct Answer {
     pub body: bytes::Bytes,
     pub response: std::ops::Range<usize>,
     pub request_id: String,
+}
+
+impl Answer {
+    /// The `Response` object as `T`; if it is not one, a response error saying `what`, with the
+    /// request id.
+    fn decode<'a, T: Deserialize<'a>, C>(&'a self, what: &str) -> Result<T, Error<C>> {
+        serde_json::from_slice(&self.body[self.response.clone()]).map_err(|e| {
+            let mut error = ResponseError::new(200, format!("{what}: {e}"), &self.body);
+            error.request_id = Some(self.request_id.clone());
+            Error::Response(error)
+        })
+    }
 }
 
 /// A request encoded and hashed, ready to be signed for each attempt.
