@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::naming;
 use crate::spec::{self, ActionErrors, Spec};
-pub use crate::spec::{JsonPayload, RetryClass, StringFormat};
+pub use crate::spec::{JsonPayload, RetryClass, StringFormat, WaiterState};
 use crate::validate::REQUEST_ID;
 
 /// A whole service, ready to emit.
@@ -27,6 +27,8 @@ pub struct Service {
     pub enums: Vec<Enum>,
     pub structures: Vec<Structure>,
     pub actions: Vec<Action>,
+    /// Sorted by name.
+    pub waiters: Vec<Waiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +154,50 @@ pub struct Action {
     pub request: Structure,
     pub response: Structure,
     pub errors: ActionErrorCodes,
+    pub pagination: Option<Pagination>,
+}
+
+/// How a paginated action pages, by wire names of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    pub offset: String,
+    pub limit: String,
+    pub items: String,
+    pub total: Option<String>,
+    pub page_size: u64,
+}
+
+/// A waiter: an action polled until its answer (or an error code) reaches a state.
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    pub name: String,
+    pub docs: String,
+    /// The client's method (`wait_until_function_active`).
+    pub method: String,
+    /// The builder type (`FunctionActiveWaiter`).
+    pub type_name: String,
+    pub module: String,
+    /// Name of the static descriptor in the catalogue.
+    pub descriptor: String,
+    /// The action polled, by name.
+    pub action: String,
+    /// Wire names from the output down to the status member; empty without one.
+    pub status: Vec<String>,
+    /// Wire names down to the member explaining failures; empty without one.
+    pub reasons: Vec<String>,
+    pub min_delay_seconds: u64,
+    pub max_delay_seconds: u64,
+    pub max_wait_seconds: u64,
+    pub acceptors: Vec<Acceptor>,
+    /// Success comes from an error code (the waiter gives `()`), not from an answer.
+    pub succeeds_on_error: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Acceptor {
+    pub state: WaiterState,
+    pub status: Vec<String>,
+    pub errors: Vec<String>,
 }
 
 /// The error-code type of an action.
@@ -288,6 +334,14 @@ pub fn lower(spec: &Spec) -> Service {
                     eq: true,
                 },
                 errors,
+                pagination: a.pagination.as_ref().map(|p| Pagination {
+                    offset: p.offset.clone(),
+                    limit: p.limit.clone(),
+                    items: p.items.clone(),
+                    total: p.total.clone(),
+                    // Validation made sure the spec says it, one way or another.
+                    page_size: p.resolved_page_size(a).unwrap_or(1),
+                }),
             }
         })
         .collect();
@@ -352,7 +406,38 @@ pub fn lower(spec: &Spec) -> Service {
             .collect(),
         structures,
         actions,
+        waiters: lower_waiters(spec),
     }
+}
+
+fn lower_waiters(spec: &Spec) -> Vec<Waiter> {
+    let path = |p: &Option<String>| p.as_deref().map(|p| p.split('.').map(str::to_owned).collect()).unwrap_or_default();
+    let mut waiters: Vec<Waiter> = spec
+        .waiters
+        .iter()
+        .map(|w| Waiter {
+            name: w.name.clone(),
+            docs: w.docs.clone(),
+            method: naming::waiter_method(&w.name),
+            type_name: naming::waiter_type(&w.name),
+            module: naming::module_name(&w.name),
+            descriptor: naming::static_name(&w.name),
+            action: w.action.clone(),
+            status: path(&w.status),
+            reasons: path(&w.reasons),
+            min_delay_seconds: w.min_delay_seconds,
+            max_delay_seconds: w.max_delay_seconds,
+            max_wait_seconds: w.max_wait_seconds,
+            acceptors: w
+                .acceptors
+                .iter()
+                .map(|a| Acceptor { state: a.state, status: a.status.clone(), errors: a.errors.clone() })
+                .collect(),
+            succeeds_on_error: w.acceptors.iter().any(|a| a.state == WaiterState::Success && !a.errors.is_empty()),
+        })
+        .collect();
+    waiters.sort_by(|a, b| a.name.cmp(&b.name));
+    waiters
 }
 
 /// Where a type travels: in requests, in responses, or both.

@@ -120,6 +120,19 @@ pub fn builder_type(type_name: &str) -> String {
     format!("{type_name}Builder")
 }
 
+/// The client method that starts a waiter (`FunctionActive` → `wait_until_function_active`).
+pub fn waiter_method(waiter: &str) -> String {
+    format!("wait_until_{}", waiter.to_snake_case())
+}
+
+/// The name of a waiter's builder type (`FunctionActive` → `FunctionActiveWaiter`).
+pub fn waiter_type(waiter: &str) -> String {
+    format!("{waiter}Waiter")
+}
+
+/// Method names every waiter builder has besides the action's setters.
+pub const WAITER_METHODS: &[&str] = &["max_wait", "min_delay", "max_delay", "on_poll", "send"];
+
 /// The name of a static descriptor in the catalogue (`InvokeFunction` → `INVOKE_FUNCTION`).
 pub fn static_name(name: &str) -> String {
     name.to_snake_case().to_uppercase()
@@ -199,6 +212,8 @@ mod tests {
 
     #[test]
     fn action_names() {
+        assert_eq!(waiter_method("FunctionActive"), "wait_until_function_active");
+        assert_eq!(waiter_type("FunctionActive"), "FunctionActiveWaiter");
         assert_eq!(action_method("InvokeFunction"), "invoke_function");
         assert_eq!(request_type("InvokeFunction"), "InvokeFunctionRequest");
         assert_eq!(static_name("InvokeFunction"), "INVOKE_FUNCTION");

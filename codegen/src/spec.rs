@@ -30,6 +30,9 @@ pub struct Spec {
     #[serde(default)]
     pub structures: Vec<Structure>,
     pub actions: Vec<Action>,
+    /// Polls of an action until its answer reaches a state.
+    #[serde(default)]
+    pub waiters: Vec<Waiter>,
 }
 
 /// Service identity and endpoints.
@@ -80,6 +83,9 @@ pub enum RetryClass {
     Throttling,
     /// An internal or availability failure on the service side.
     Transient,
+    /// The credentials were refused as expired or unknown: worth one more try with credentials
+    /// looked up again.
+    Credentials,
 }
 
 /// A named set of allowed string values.
@@ -130,6 +136,88 @@ pub struct Action {
     #[serde(default)]
     pub output: Vec<Member>,
     pub errors: ActionErrors,
+    /// The results come in pages, through an offset and a limit.
+    pub pagination: Option<Pagination>,
+}
+
+/// How a paginated action pages, by member names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// Input member: the offset of the page's first item (`int64`, `uint64` or a numeric `string`).
+    pub offset: String,
+    /// Input member: the most items a page holds (same types).
+    pub limit: String,
+    /// Output member: the page's items (a list).
+    pub items: String,
+    /// Output member: how many items there are in all (`int64` or `uint64`), if the action says.
+    pub total: Option<String>,
+    /// Items per page; by default the limit member's `max`, else its `default`.
+    pub page_size: Option<u64>,
+}
+
+impl Pagination {
+    /// Items per page: `page_size`, else the limit member's `max`, else its `default` (a number, or
+    /// a string holding one). `None` if none of them says.
+    pub fn resolved_page_size(&self, action: &Action) -> Option<u64> {
+        let limit = action.input.iter().find(|m| m.name == self.limit);
+        let max = limit.and_then(|m| m.max).filter(|max| *max >= 1.0).map(|max| max as u64);
+        let default = limit.and_then(|m| m.default.as_ref()).and_then(|d| match d {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        self.page_size.or(max).or(default)
+    }
+}
+
+/// A waiter: an action polled until its answer, or an error code, reaches a state.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiter {
+    /// PascalCase name (`FunctionActive`); the client's method is `wait_until_<snake_case>`.
+    pub name: String,
+    pub docs: String,
+    /// The action polled (its input is the waiter's input).
+    pub action: String,
+    /// Output member holding the state that `status` acceptors match: a wire name, or a dotted path
+    /// through structures (`Result.Status`).
+    pub status: Option<String>,
+    /// Output member (or dotted path) that explains a failure state; shown in the error.
+    pub reasons: Option<String>,
+    /// The first wait between polls, in seconds; later waits double.
+    pub min_delay_seconds: u64,
+    /// The longest wait between polls, in seconds.
+    pub max_delay_seconds: u64,
+    /// How long to wait in all, in seconds, unless the caller says otherwise.
+    pub max_wait_seconds: u64,
+    /// What each status value or error code means; a poll that none matches goes on waiting.
+    pub acceptors: Vec<Acceptor>,
+}
+
+/// One condition of a waiter: a set of status values, or of error codes, and the state they mean.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptor {
+    pub state: WaiterState,
+    /// Values of the waiter's `status` member.
+    #[serde(default)]
+    pub status: Vec<String>,
+    /// Error codes the action may return.
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+/// Where a wait stands when an acceptor matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiterState {
+    /// The state waited for.
+    Success,
+    /// A state from which the one waited for cannot come.
+    Failure,
+    /// Not there yet: poll again.
+    Retry,
 }
 
 /// The error codes an action may return, beside the common ones.

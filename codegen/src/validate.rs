@@ -79,6 +79,7 @@ impl<'a> Checker<'a> {
             self.check_recursion(&path, s);
         }
         self.check_actions();
+        self.check_waiters();
     }
 
     fn check_service(&mut self) {
@@ -249,6 +250,15 @@ impl<'a> Checker<'a> {
             let names = [request, response].into_iter().chain(names).collect();
             claim(self, names, format!("$.actions[{i}].name"), &format!("action `{}`", action.name));
         }
+        let mut waiters = BTreeSet::new();
+        for (i, waiter) in spec.waiters.iter().enumerate() {
+            // Invalid and duplicate waiter names are reported by `check_waiters`.
+            if !naming::is_type_identifier(&waiter.name) || !waiters.insert(waiter.name.as_str()) {
+                continue;
+            }
+            let names = vec![naming::waiter_type(&waiter.name)];
+            claim(self, names, format!("$.waiters[{i}].name"), &format!("waiter `{}`", waiter.name));
+        }
     }
 
     fn check_enum(&mut self, path: &str, e: &spec::Enum) {
@@ -315,6 +325,9 @@ impl<'a> Checker<'a> {
             self.check_deprecated(&format!("{path}.deprecated"), action.deprecated.as_deref());
             self.check_members(&format!("{path}.input"), &action.input, Side::Input);
             self.check_members(&format!("{path}.output"), &action.output, Side::Output);
+            if let Some(pagination) = &action.pagination {
+                self.check_pagination(&format!("{path}.pagination"), action, pagination);
+            }
             if let ActionErrors::Listed(codes) = &action.errors {
                 let mut seen = BTreeMap::new();
                 for (j, code) in codes.iter().enumerate() {
@@ -327,6 +340,229 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    fn check_pagination(&mut self, path: &str, action: &'a spec::Action, p: &spec::Pagination) {
+        let find = |members: &'a [Member], name: &str| members.iter().find(|m| m.name == name);
+        let action_name = &action.name;
+        for (key, name) in [("offset", &p.offset), ("limit", &p.limit)] {
+            match find(&action.input, name) {
+                None => {
+                    self.error(format!("{path}.{key}"), format!("`{name}` is not an input member of `{action_name}`"))
+                }
+                Some(m) if m.list || m.json.is_some() || !matches!(m.ty.as_str(), "int64" | "uint64" | "string") => {
+                    self.error(
+                        format!("{path}.{key}"),
+                        format!(
+                            "input member `{name}` carries the {key}: it must be a single `int64`, `uint64` or `string`"
+                        ),
+                    )
+                }
+                Some(_) => {}
+            }
+        }
+        match find(&action.output, &p.items) {
+            None => {
+                self.error(format!("{path}.items"), format!("`{}` is not an output member of `{action_name}`", p.items))
+            }
+            Some(m) if !m.list => self.error(
+                format!("{path}.items"),
+                format!("output member `{}` holds the items: it must be a list", p.items),
+            ),
+            Some(_) => {}
+        }
+        if let Some(total) = &p.total {
+            match find(&action.output, total) {
+                None => {
+                    self.error(format!("{path}.total"), format!("`{total}` is not an output member of `{action_name}`"))
+                }
+                Some(m) if m.list || !matches!(m.ty.as_str(), "int64" | "uint64") => self.error(
+                    format!("{path}.total"),
+                    format!("output member `{total}` counts the items: it must be a single `int64` or `uint64`"),
+                ),
+                Some(_) => {}
+            }
+        }
+        let limit_max = find(&action.input, &p.limit).and_then(|m| m.max);
+        match (p.page_size, limit_max) {
+            (Some(0), _) => self.error(format!("{path}.page_size"), "a page holds at least 1 item"),
+            (Some(size), Some(max)) if size as f64 > max => self.error(
+                format!("{path}.page_size"),
+                format!("page size {size} is above the limit member `{}`'s `max` ({max})", p.limit),
+            ),
+            _ if p.resolved_page_size(action).is_none() => self.error(
+                format!("{path}.page_size"),
+                format!(
+                    "say the page size: the limit member `{}` has neither a `max` nor a `default` to take it from",
+                    p.limit
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    fn check_waiters(&mut self) {
+        let spec = self.spec;
+        let mut names = BTreeMap::new();
+        for (i, waiter) in spec.waiters.iter().enumerate() {
+            let path = format!("$.waiters[{i}]");
+            if !naming::is_type_identifier(&waiter.name) {
+                self.error(
+                    format!("{path}.name"),
+                    format!("`{}` is not a waiter name: use PascalCase ASCII letters and digits", waiter.name),
+                );
+            } else if let Some(first) = names.insert(naming::waiter_method(&waiter.name), i) {
+                self.error(
+                    format!("{path}.name"),
+                    format!("waiter `{}` gets the same Rust method as $.waiters[{first}]", waiter.name),
+                );
+            }
+            self.check_docs(&format!("{path}.docs"), &waiter.docs);
+            let Some(action) = spec.actions.iter().find(|a| a.name == waiter.action) else {
+                self.error(format!("{path}.action"), format!("unknown action `{}`", waiter.action));
+                continue;
+            };
+            self.check_waiter(&path, waiter, action);
+        }
+    }
+
+    fn check_waiter(&mut self, path: &str, waiter: &spec::Waiter, action: &'a spec::Action) {
+        for member in &action.input {
+            let field = naming::field_name(&member.name);
+            if naming::WAITER_METHODS.contains(&field.as_str()) {
+                self.error(
+                    format!("{path}.action"),
+                    format!(
+                        "input member `{}` of `{}` gets the Rust name `{field}`, which clashes with a method of the waiter",
+                        member.name, action.name
+                    ),
+                );
+            }
+        }
+        let status = match &waiter.status {
+            Some(status) => match self.output_path(action, status) {
+                Ok(m)
+                    if m.list
+                        || !(m.ty == "string" && m.json.is_none()
+                            || matches!(self.types.get(m.ty.as_str()), Some(Named::Enum(_)))) =>
+                {
+                    self.error(
+                        format!("{path}.status"),
+                        format!("`{status}` holds the status: it must be a single string or enum member"),
+                    );
+                    None
+                }
+                Ok(m) => Some(m),
+                Err(why) => {
+                    self.error(format!("{path}.status"), why);
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(reasons) = &waiter.reasons
+            && let Err(why) = self.output_path(action, reasons)
+        {
+            self.error(format!("{path}.reasons"), why);
+        }
+        let (min, max, total) = (waiter.min_delay_seconds, waiter.max_delay_seconds, waiter.max_wait_seconds);
+        if min == 0 || min > max || max > total {
+            self.error(
+                format!("{path}.min_delay_seconds"),
+                format!(
+                    "the waits must grow from `min_delay_seconds` ({min}, at least 1) to `max_delay_seconds` ({max}), \
+                     within `max_wait_seconds` ({total})"
+                ),
+            );
+        }
+        let spec = self.spec;
+        let enum_values = status.and_then(|m| match self.types.get(m.ty.as_str()).copied() {
+            Some(Named::Enum(e)) => Some(e),
+            _ => None,
+        });
+        let known_codes: BTreeSet<&str> = spec.error_codes.iter().map(|c| c.code.as_str()).collect();
+        let action_codes: Option<BTreeSet<&str>> = match &action.errors {
+            ActionErrors::ServiceWide => None,
+            ActionErrors::Listed(codes) => Some(
+                codes
+                    .iter()
+                    .map(String::as_str)
+                    .chain(spec.error_codes.iter().filter(|c| c.common).map(|c| c.code.as_str()))
+                    .collect(),
+            ),
+        };
+        let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+        let mut success = false;
+        for (j, acceptor) in waiter.acceptors.iter().enumerate() {
+            let apath = format!("{path}.acceptors[{j}]");
+            success |= acceptor.state == spec::WaiterState::Success;
+            match (acceptor.status.is_empty(), acceptor.errors.is_empty()) {
+                (true, true) | (false, false) => {
+                    self.error(apath.clone(), "an acceptor matches either `status` values or `errors`, one of the two");
+                    continue;
+                }
+                (false, true) if waiter.status.is_none() => {
+                    self.error(
+                        format!("{apath}.status"),
+                        "the waiter has no `status` member for these values to match",
+                    );
+                }
+                _ => {}
+            }
+            for (k, value) in acceptor.status.iter().enumerate() {
+                let vpath = format!("{apath}.status[{k}]");
+                if let Some(e) = enum_values
+                    && !e.values.iter().any(|v| &v.value == value)
+                {
+                    self.error(vpath.clone(), format!("`{value}` is not a value of enum `{}`", e.name));
+                }
+                if let Some(first) = seen.insert(value.as_str(), vpath.clone()) {
+                    self.error(vpath, format!("`{value}` is matched twice (also {first})"));
+                }
+            }
+            for (k, code) in acceptor.errors.iter().enumerate() {
+                let cpath = format!("{apath}.errors[{k}]");
+                if !known_codes.contains(code.as_str()) {
+                    self.error(
+                        cpath.clone(),
+                        format!("unknown error code `{code}`: it is not defined in $.error_codes"),
+                    );
+                } else if action_codes.as_ref().is_some_and(|codes| !codes.contains(code.as_str())) {
+                    self.error(
+                        cpath.clone(),
+                        format!(
+                            "`{}` does not return `{code}`: it is not among its errors or the common codes",
+                            action.name
+                        ),
+                    );
+                }
+                if let Some(first) = seen.insert(code.as_str(), cpath.clone()) {
+                    self.error(cpath, format!("`{code}` is matched twice (also {first})"));
+                }
+            }
+        }
+        if !success {
+            self.error(format!("{path}.acceptors"), format!("waiter `{}` has no `success` acceptor", waiter.name));
+        }
+    }
+
+    /// The output member at a dotted path (`Result.Status`) of `action`, through structures.
+    fn output_path(&self, action: &'a spec::Action, path: &str) -> Result<&'a Member, String> {
+        let mut members: &'a [Member] = &action.output;
+        let mut segments = path.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            let Some(member) = members.iter().find(|m| m.name == segment) else {
+                return Err(format!("`{path}`: `{segment}` is not an output member of `{}` there", action.name));
+            };
+            if segments.peek().is_none() {
+                return Ok(member);
+            }
+            match self.types.get(member.ty.as_str()) {
+                Some(Named::Structure(s)) if !member.list => members = &s.members,
+                _ => return Err(format!("`{path}`: `{segment}` is not a structure, so the path cannot go on")),
+            }
+        }
+        Err(format!("`{path}` is not a member path"))
     }
 
     fn check_members(&mut self, path: &str, members: &[Member], side: Side) {

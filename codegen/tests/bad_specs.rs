@@ -480,3 +480,241 @@ fn every_mistake_is_reported_at_once() {
     let report = codegen::Error::Spec(codegen::SpecErrors(errors)).to_string();
     assert!(report.starts_with("3 errors in the spec:"), "{report}");
 }
+
+/// The base spec with a paginated action, a status enum and a waiter.
+fn with_pages_and_waiter() -> Value {
+    let mut spec = valid();
+    at(&mut spec, "/enums").as_array_mut().unwrap().push(json!({
+        "name": "ThingStatus", "docs": "A thing's state.", "open": true,
+        "values": [
+            { "value": "Ready", "docs": "Ready." },
+            { "value": "Failed", "docs": "Failed." },
+            { "value": "Pending", "docs": "Pending." }
+        ]
+    }));
+    at(&mut spec, "/structures/0/members")
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "Status", "type": "ThingStatus", "docs": "Its state." }));
+    at(&mut spec, "/actions").as_array_mut().unwrap().push(json!({
+        "name": "ListThings",
+        "docs": "Lists things.",
+        "input": [
+            { "name": "Offset", "type": "int64", "docs": "Start." },
+            { "name": "Limit", "type": "int64", "max": 100, "docs": "Count." }
+        ],
+        "output": [
+            { "name": "Things", "type": "Thing", "list": true, "docs": "Things." },
+            { "name": "TotalCount", "type": "int64", "docs": "All." }
+        ],
+        "errors": [],
+        "pagination": { "offset": "Offset", "limit": "Limit", "items": "Things", "total": "TotalCount" }
+    }));
+    set(
+        &mut spec,
+        "/waiters",
+        json!([{
+            "name": "ThingReady",
+            "docs": "Waits until the thing is ready.",
+            "action": "GetThing",
+            "status": "Thing.Status",
+            "min_delay_seconds": 1,
+            "max_delay_seconds": 5,
+            "max_wait_seconds": 60,
+            "acceptors": [
+                { "state": "success", "status": ["Ready"] },
+                { "state": "failure", "status": ["Failed"] },
+                { "state": "retry", "errors": ["ResourceNotFound.Thing"] }
+            ]
+        }]),
+    );
+    spec
+}
+
+/// As [`assert_single_error`], from [`with_pages_and_waiter`].
+#[track_caller]
+fn assert_single_paging_error(edit: impl FnOnce(&mut Value), path: &str, message: &str) {
+    let mut spec = with_pages_and_waiter();
+    edit(&mut spec);
+    let errors = errors(&spec);
+    assert_eq!(errors.len(), 1, "expected one error, got: {errors:#?}");
+    assert_eq!(errors[0].path, path, "{errors:#?}");
+    assert!(errors[0].message.contains(message), "message {:?} lacks {message:?}", errors[0].message);
+}
+
+#[test]
+fn the_paging_and_waiter_spec_is_valid() {
+    let files = codegen::generate(&with_pages_and_waiter().to_string(), &options()).unwrap();
+    assert!(files.iter().any(|f| f.path == "waiters/thing_ready.rs"));
+    let list = files.iter().find(|f| f.path == "actions/list_things.rs").unwrap();
+    assert!(list.contents.contains("pub fn into_paginator(self)"), "{}", list.contents);
+}
+
+#[test]
+fn pagination_members_must_exist_with_the_right_types() {
+    let p = "$.actions[1].pagination";
+    assert_single_paging_error(
+        |s| set(s, "/actions/1/pagination/offset", json!("Start")),
+        &format!("{p}.offset"),
+        "`Start` is not an input member of `ListThings`",
+    );
+    assert_single_paging_error(
+        |s| {
+            set(s, "/actions/1/input/1/type", json!("bool"));
+            at(s, "/actions/1/input/1").as_object_mut().unwrap().remove("max");
+            set(s, "/actions/1/pagination/page_size", json!(10));
+        },
+        &format!("{p}.limit"),
+        "it must be a single `int64`, `uint64` or `string`",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/actions/1/output/0/list", json!(false)),
+        &format!("{p}.items"),
+        "it must be a list",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/actions/1/output/1/type", json!("string")),
+        &format!("{p}.total"),
+        "it must be a single `int64` or `uint64`",
+    );
+}
+
+#[test]
+fn the_page_size_comes_from_the_spec_and_fits_the_limit() {
+    let p = "$.actions[1].pagination.page_size";
+    assert_single_paging_error(|s| set(s, "/actions/1/pagination/page_size", json!(500)), p, "above the limit member");
+    assert_single_paging_error(|s| set(s, "/actions/1/pagination/page_size", json!(0)), p, "at least 1 item");
+    assert_single_paging_error(
+        |s| {
+            at(s, "/actions/1/input/1").as_object_mut().unwrap().remove("max");
+        },
+        p,
+        "has neither a `max` nor a `default`",
+    );
+    // A default will do, as will an explicit size.
+    for edit in [json!({"default": 25}), json!({})] {
+        let mut spec = with_pages_and_waiter();
+        at(&mut spec, "/actions/1/input/1").as_object_mut().unwrap().remove("max");
+        for (key, value) in edit.as_object().unwrap() {
+            set(&mut spec, &format!("/actions/1/input/1/{key}"), value.clone());
+        }
+        if edit.as_object().unwrap().is_empty() {
+            set(&mut spec, "/actions/1/pagination/page_size", json!(7));
+        }
+        codegen::generate(&spec.to_string(), &options()).unwrap();
+    }
+}
+
+#[test]
+fn waiters_name_a_real_action_and_status_member() {
+    let w = "$.waiters[0]";
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/action", json!("GetThings")),
+        &format!("{w}.action"),
+        "unknown action",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/status", json!("Thing.State")),
+        &format!("{w}.status"),
+        "`State` is not an output member",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/status", json!("Thing.Id.Length")),
+        &format!("{w}.status"),
+        "`Id` is not a structure",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/status", json!("Thing")),
+        &format!("{w}.status"),
+        "must be a single string or enum member",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/reasons", json!("Thing.Why")),
+        &format!("{w}.reasons"),
+        "`Why` is not an output member",
+    );
+}
+
+#[test]
+fn acceptors_match_known_values_and_codes_once() {
+    let w = "$.waiters[0]";
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/acceptors/0/status", json!(["Done"])),
+        &format!("{w}.acceptors[0].status[0]"),
+        "`Done` is not a value of enum `ThingStatus`",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/acceptors/1/status", json!(["Ready"])),
+        &format!("{w}.acceptors[1].status[0]"),
+        "`Ready` is matched twice",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/acceptors/2/errors", json!(["InternalError", "Nope"])),
+        &format!("{w}.acceptors[2].errors[1]"),
+        "unknown error code `Nope`",
+    );
+    assert_single_paging_error(
+        |s| {
+            at(s, "/error_codes")
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"code": "FailedOperation.Other", "docs": "Other."}));
+            set(s, "/waiters/0/acceptors/2/errors", json!(["FailedOperation.Other"]));
+        },
+        &format!("{w}.acceptors[2].errors[0]"),
+        "`GetThing` does not return `FailedOperation.Other`",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/acceptors/2/status", json!(["Pending"])),
+        &format!("{w}.acceptors[2]"),
+        "either `status` values or `errors`",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/acceptors/0/state", json!("retry")),
+        &format!("{w}.acceptors"),
+        "has no `success` acceptor",
+    );
+    assert_single_paging_error(
+        |s| {
+            at(s, "/waiters/0").as_object_mut().unwrap().remove("status");
+            at(s, "/waiters/0/acceptors").as_array_mut().unwrap().remove(1);
+        },
+        &format!("{w}.acceptors[0].status"),
+        "no `status` member",
+    );
+}
+
+#[test]
+fn waiter_delays_names_and_methods_do_not_clash() {
+    let w = "$.waiters[0]";
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/min_delay_seconds", json!(10)),
+        &format!("{w}.min_delay_seconds"),
+        "must grow from `min_delay_seconds` (10",
+    );
+    assert_single_paging_error(
+        |s| {
+            at(s, "/structures")
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "ThingReadyWaiter", "docs": "Clash.", "members": []}));
+        },
+        &format!("{w}.name"),
+        "gets the Rust type name `ThingReadyWaiter`",
+    );
+    assert_single_paging_error(
+        |s| {
+            at(s, "/actions/0/input")
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "MaxWait", "type": "int64", "docs": "Clash."}));
+        },
+        &format!("{w}.action"),
+        "clashes with a method of the waiter",
+    );
+    assert_single_paging_error(
+        |s| set(s, "/waiters/0/name", json!("thing")),
+        &format!("{w}.name"),
+        "not a waiter name",
+    );
+}

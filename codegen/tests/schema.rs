@@ -51,6 +51,9 @@ fn schema_objects_have_the_keys_of_the_serde_model() {
         ("/$defs/structure/properties", serde_keys::<spec::Structure>()),
         ("/$defs/action/properties", serde_keys::<spec::Action>()),
         ("/$defs/member/properties", serde_keys::<spec::Member>()),
+        ("/$defs/pagination/properties", serde_keys::<spec::Pagination>()),
+        ("/$defs/waiter/properties", serde_keys::<spec::Waiter>()),
+        ("/$defs/acceptor/properties", serde_keys::<spec::Acceptor>()),
     ];
     for (pointer, serde) in pairs {
         assert_eq!(schema_keys(&schema, pointer), serde, "schema.json{pointer} differs from the serde model");

@@ -55,6 +55,8 @@ fn fixture_file_set() {
         paths,
         [
             "actions/describe_everything.rs",
+            "actions/list_nodes.rs",
+            "actions/list_tags.rs",
             "actions/mod.rs",
             "actions/old_action.rs",
             "catalog.rs",
@@ -70,6 +72,9 @@ fn fixture_file_set() {
             "types/option_value.rs",
             "types/result_value.rs",
             "types/tag.rs",
+            "waiters/everything_red.rs",
+            "waiters/mod.rs",
+            "waiters/widget_gone.rs",
         ]
     );
     for file in &files {

@@ -1,17 +1,19 @@
 //! Running one action of the catalogue: the request from the flags, sent through the SDK's untyped
 //! core (`ApiClient::call_json`, which validates, signs, sends and retries as for typed calls),
-//! the answer printed in the chosen format.
+//! the answer printed in the chosen format. Paginated actions follow their pages, as the AWS CLI
+//! does: one answer with every item, unless `--no-paginate`, `--offset` or `--limit` says
+//! otherwise.
 
 use std::io::{IsTerminal as _, Write as _};
 
 use clap::ArgMatches;
 use scf_sdk::ErrorCode;
 use scf_sdk::catalog::SERVICE;
-use scf_sdk::runtime::{ActionDescriptor, ApiClient, Config};
+use scf_sdk::runtime::{ActionDescriptor, ApiClient, PageCursor, PaginationDescriptor, TypeDescriptor};
 use serde_json::Value;
 
-use crate::cli::GENERATE_CLI_SKELETON;
 use crate::exit::{CliError, Kind, Source};
+use crate::flags::{GENERATE_CLI_SKELETON, NO_PAGINATE};
 use crate::globals::{self, DEFAULT_TIMEOUT, Globals, INVOKE_TIMEOUT};
 use crate::json::Json;
 use crate::output::{self, Query};
@@ -29,7 +31,16 @@ pub fn run(action: &'static ActionDescriptor, globals: &Globals, matches: &ArgMa
     let default_timeout = if runs_a_function { INVOKE_TIMEOUT } else { DEFAULT_TIMEOUT };
     let config = globals::checked(globals.config_builder(default_timeout)?.build())?;
     let wants_tail = params.get("LogType").and_then(Value::as_str) == Some("Tail");
-    let mut response = call(&config, action, params, |member| origins.source_of(member))?;
+    let no_paginate = matches.try_get_one::<bool>(NO_PAGINATE).ok().flatten().copied().unwrap_or(false);
+    // Pages are followed unless the command line asks for one page or a window of its own.
+    let pagination =
+        action.pagination.filter(|p| !no_paginate && params.get(p.offset).is_none() && params.get(p.limit).is_none());
+    let source_of = |member: &str| origins.source_of(member);
+    let client = ApiClient::new(config.clone()).map_err(|e| CliError::config(e.message))?;
+    let mut response = match pagination {
+        Some(pagination) => runtime()?.block_on(all_pages(&client, action, pagination, params, source_of))?,
+        None => runtime()?.block_on(send(&client, action, params, source_of))?,
+    };
     if runs_a_function {
         output::decode_ret_msg(&mut response);
         if wants_tail && let Some(log) = output::function_log(&response) {
@@ -50,15 +61,55 @@ pub fn checked_query(globals: &Globals, action: &ActionDescriptor) -> Result<Opt
     Ok(query)
 }
 
-/// Sends one request and returns the answer's `Response` object.
-fn call(
-    config: &Config,
+/// Sends a request for every page and returns one answer: the first page's, with the items of
+/// every page in its item list. The paging rules (where the next page starts, when to stop, and
+/// giving up on a service whose pages never end) are the SDK's, as for typed paginators.
+async fn all_pages(
+    client: &ApiClient,
     action: &'static ActionDescriptor,
+    pagination: PaginationDescriptor,
     params: Value,
     source_of: impl Fn(&str) -> Option<Source>,
 ) -> Result<Json, CliError> {
-    let client = ApiClient::new(config.clone()).map_err(|e| CliError::config(e.message))?;
-    runtime()?.block_on(send(&client, action, params, source_of))
+    let mut cursor = PageCursor::for_request(&pagination, None, None);
+    let mut first: Option<Json> = None;
+    let mut items = Vec::new();
+    while let Some((offset, limit)) = cursor.next_page() {
+        let mut page_params = params.clone();
+        if let Value::Object(map) = &mut page_params {
+            map.insert(pagination.offset.to_owned(), number_as(action, pagination.offset, offset));
+            map.insert(pagination.limit.to_owned(), number_as(action, pagination.limit, limit));
+        }
+        let mut page = send(client, action, page_params, &source_of).await?;
+        let page_items = match page.get_mut(pagination.items) {
+            Some(Json::Array(page_items)) => std::mem::take(page_items),
+            _ => Vec::new(),
+        };
+        let total = pagination.total.and_then(|member| page.get(member)).and_then(|total| match total {
+            Json::Number(n) => n.as_u64(),
+            _ => None,
+        });
+        cursor.advance(page_items.len(), total).map_err(|why| CliError::new(Kind::Response, why))?;
+        tracing::debug!(action = action.name, offset, items = page_items.len(), ?total, "page");
+        items.extend(page_items);
+        first.get_or_insert(page);
+    }
+    let mut answer = first.unwrap_or(Json::Object(Vec::new()));
+    if let Json::Object(members) = &mut answer {
+        match members.iter_mut().find(|(name, _)| name == pagination.items) {
+            Some((_, list)) => *list = Json::Array(items),
+            None => members.insert(0, (pagination.items.to_owned(), Json::Array(items))),
+        }
+    }
+    Ok(answer)
+}
+
+/// An offset or a limit as the member carries it: a number, or (`ListAliases`) a string.
+fn number_as(action: &ActionDescriptor, member: &str, value: u64) -> Value {
+    match action.input_member(member).map(|m| m.ty) {
+        Some(TypeDescriptor::String) => Value::String(value.to_string()),
+        _ => Value::from(value),
+    }
 }
 
 /// Sends one request with `client` and returns the answer's `Response` object. `source_of` names
@@ -69,18 +120,23 @@ pub async fn send(
     params: Value,
     source_of: impl Fn(&str) -> Option<Source>,
 ) -> Result<Json, CliError> {
+    log_sending(client, action, &params);
+    let answer = client.call_json::<ErrorCode>(action, params).await.map_err(|e| CliError::from_sdk(e, source_of))?;
+    tracing::debug!(action = action.name, bytes = answer.get().len(), "answered");
+    Json::parse(answer.get()).map_err(|e| CliError::new(Kind::Response, format!("the answer cannot be read: {e}")))
+}
+
+/// The `--debug` event for a request about to go: where, and its members, sensitive ones redacted.
+pub fn log_sending(client: &ApiClient, action: &ActionDescriptor, params: &Value) {
     let config = client.config();
     tracing::debug!(
         action = action.name,
         region = config.region().unwrap_or(""),
         endpoint = config.endpoint_url_for(SERVICE.name).unwrap_or(SERVICE.endpoint),
         language = config.language().map_or("(the service's default)", |l| l.as_str()),
-        request = %request::redacted(action.input, &params),
+        request = %request::redacted(action.input, params),
         "sending"
     );
-    let answer = client.call_json::<ErrorCode>(action, params).await.map_err(|e| CliError::from_sdk(e, source_of))?;
-    tracing::debug!(action = action.name, bytes = answer.get().len(), "answered");
-    Json::parse(answer.get()).map_err(|e| CliError::new(Kind::Response, format!("the answer cannot be read: {e}")))
 }
 
 /// Prints an answer (or the part `--query` picks) to stdout in the chosen format.

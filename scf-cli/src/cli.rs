@@ -1,43 +1,16 @@
 //! The command tree, built at run time from the generated action catalogue: one subcommand per
-//! action, one flag per input member, help from the spec's English docs. Nothing here lists
-//! actions or members by hand; [`flag_name`] is the one place wire names become command and flag
-//! names (`InvokeFunction` → `invoke-function`, `FunctionName` → `--function-name`).
+//! action, one flag per input member (made by `flags`), help from the spec's English docs.
+//! Nothing here lists actions or members by hand.
 
 use clap::{Arg, ArgAction, Command, ValueHint};
 use scf_sdk::catalog;
-use scf_sdk::runtime::{ActionDescriptor, JsonPayload, MemberDescriptor, TypeDescriptor};
+use scf_sdk::runtime::{ActionDescriptor, TypeDescriptor};
 
 use crate::exit::EXIT_CODES;
-use crate::{deploy, globals, request};
-
-/// The flag that reads the whole request from a file.
-pub const CLI_INPUT_JSON: &str = "cli-input-json";
-/// The flag that prints an empty request.
-pub const GENERATE_CLI_SKELETON: &str = "generate-cli-skeleton";
-
-/// A wire name in kebab case: `FunctionName` → `function-name`, `L5Enable` → `l5-enable`,
-/// `VPCConfig` → `vpc-config`.
-pub fn flag_name(wire: &str) -> String {
-    let chars: Vec<char> = wire.chars().collect();
-    let mut out = String::with_capacity(wire.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' {
-            out.push('-');
-            continue;
-        }
-        if c.is_ascii_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let boundary =
-                prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_is_lower);
-            if boundary && !out.ends_with('-') {
-                out.push('-');
-            }
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
+use crate::flags::{
+    CLI_INPUT_JSON, GENERATE_CLI_SKELETON, NO_PAGINATE, flag_name, member_arg, summary, type_summary, value_name,
+};
+use crate::{deploy, globals, wait};
 
 /// The action a subcommand name stands for.
 pub fn action_named(command: &str) -> Option<&'static ActionDescriptor> {
@@ -56,6 +29,8 @@ pub fn command() -> Command {
         .max_term_width(100);
     root = globals::add(root, &[], false);
     root = root.subcommand(deploy::command());
+    root = root.subcommand(wait::command());
+    root = root.subcommand(crate::new::command());
     #[cfg(feature = "local")]
     {
         root = root.subcommand(crate::local::command());
@@ -91,6 +66,7 @@ Examples:
   scf invoke-function --function-name hello --event '{{\"k\":\"v\"}}' --log-type Tail
   scf invoke-function --function-name hello --query Result.RetMsg
   scf deploy ./src --function-name hello --runtime Python3.9 --handler index.main_handler
+  scf wait function-active --function-name hello
   scf local serve
 
 {EXIT_CODES}",
@@ -123,6 +99,16 @@ fn action_command(action: &'static ActionDescriptor) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Print an empty request for --cli-input-json (defaults filled in) and exit"),
         );
+    if let Some(pagination) = action.pagination {
+        command = command.arg(Arg::new(NO_PAGINATE).long(NO_PAGINATE).action(ArgAction::SetTrue).help(format!(
+            "Only the first page: without it, every page is read ({} {} a request) and the answer lists \
+             every item; --{} or --{} also ask for one page",
+            pagination.page_size,
+            pagination.items,
+            flag_name(pagination.offset),
+            flag_name(pagination.limit)
+        )));
+    }
     let required: Vec<String> = action
         .input
         .iter()
@@ -214,178 +200,6 @@ fn example_query(action: &ActionDescriptor) -> String {
     }
 }
 
-/// A type in a few words: `integer`, `list of Function (FunctionName, …)`.
-fn type_summary(ty: &TypeDescriptor) -> String {
-    match ty {
-        TypeDescriptor::String => "string".into(),
-        TypeDescriptor::DateTime => "date-time string".into(),
-        TypeDescriptor::Int64 => "integer".into(),
-        TypeDescriptor::UInt64 => "non-negative integer".into(),
-        TypeDescriptor::Float => "number".into(),
-        TypeDescriptor::Bool => "true or false".into(),
-        TypeDescriptor::Enum(e) => {
-            let values: Vec<_> = e.values.iter().map(|v| v.value).collect();
-            format!("one of {}", values.join(", "))
-        }
-        TypeDescriptor::Structure(s) => {
-            let members: Vec<_> = s.members.iter().map(|m| m.name).collect();
-            format!("object {} ({})", s.name, members.join(", "))
-        }
-        TypeDescriptor::List(item) => format!("list of {}", type_summary(item)),
-        _ => "value".into(),
-    }
-}
-
-/// The flag of an input member. `required_unless`: flags that may stand in for a required one
-/// (`--cli-input-json`).
-pub fn member_arg(member: &'static MemberDescriptor, required_unless: &[&'static str]) -> Arg {
-    let mut arg = Arg::new(member.name)
-        .long(flag_name(member.name))
-        .value_name(value_name(member))
-        .value_parser(request::value_parser(member))
-        .action(ArgAction::Set)
-        .help(short_help(member))
-        .long_help(long_help(member));
-    if member.required {
-        arg = if required_unless.is_empty() {
-            arg.required(true)
-        } else {
-            arg.required_unless_present_any(required_unless.iter().copied())
-        };
-    }
-    match member.ty {
-        TypeDescriptor::Bool if !request::takes_json(member) => {
-            // `--flag` alone means true; `--flag false` says false.
-            arg = arg.num_args(0..=1).default_missing_value("true").ignore_case(true);
-        }
-        TypeDescriptor::Structure(_) | TypeDescriptor::List(_) => arg = arg.value_hint(ValueHint::Other),
-        // `--offset -1` is a value, not a flag: its parser or the service's limits judge it.
-        TypeDescriptor::Int64 | TypeDescriptor::UInt64 | TypeDescriptor::Float => {
-            arg = arg.allow_negative_numbers(true)
-        }
-        _ => {}
-    }
-    arg
-}
-
-fn value_name(member: &MemberDescriptor) -> String {
-    if request::takes_json(member) {
-        return "JSON".into();
-    }
-    match member.ty {
-        TypeDescriptor::Bool => "true|false".into(),
-        _ => flag_name(member.name).replace('-', "_").to_ascii_uppercase(),
-    }
-}
-
-/// The first sentence of some docs.
-fn summary(docs: &str) -> String {
-    let first_paragraph = docs.split("\n\n").next().unwrap_or(docs);
-    let end = first_paragraph.find(". ").map_or(first_paragraph.len(), |at| at + 1);
-    first_paragraph[..end].replace('\n', " ")
-}
-
-/// `-h`: the first sentence, required, default.
-fn short_help(member: &MemberDescriptor) -> String {
-    let mut text = summary(member.docs);
-    if let Some(reason) = member.deprecated {
-        text = format!("[deprecated: {reason}] {text}");
-    }
-    if member.required {
-        text.push_str(" [required]");
-    }
-    if let Some(default) = member.default {
-        text.push_str(&format!(" [default: {}]", literal_text(default)));
-    }
-    text
-}
-
-/// `--help`: the whole documentation, then what the value must be.
-fn long_help(member: &'static MemberDescriptor) -> String {
-    let mut text = String::new();
-    if let Some(reason) = member.deprecated {
-        text.push_str(&format!("Deprecated: {reason}\n\n"));
-    }
-    text.push_str(member.docs);
-    let mut facts: Vec<String> = Vec::new();
-    match (member.json, &member.ty) {
-        (Some(JsonPayload::StringMap), _) => {
-            facts.push("JSON: an object whose values are strings (sent as a string); or file://PATH.".into())
-        }
-        (Some(_), _) => facts.push("JSON: any value (sent as a string); or file://PATH.".into()),
-        (None, TypeDescriptor::Structure(s)) => facts.push(format!(
-            "JSON: an object {} with the members {}; or file://PATH.",
-            s.name,
-            s.members.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
-        )),
-        (None, TypeDescriptor::List(item)) => {
-            facts.push(format!("JSON: a list of {}; or file://PATH.", type_summary(item)))
-        }
-        (None, TypeDescriptor::Int64) => facts.push("An integer.".into()),
-        (None, TypeDescriptor::UInt64) => facts.push("A non-negative integer.".into()),
-        (None, TypeDescriptor::Float) => facts.push("A number.".into()),
-        (None, TypeDescriptor::Bool) => facts.push("true or false; the flag alone means true.".into()),
-        (None, TypeDescriptor::Enum(e)) if e.open => {
-            let values: Vec<_> = e.values.iter().map(|v| v.value).collect();
-            facts.push(format!("Known values: {}; others are sent as given.", values.join(", ")));
-        }
-        _ => {}
-    }
-    let limits = &member.limits;
-    match (limits.min_bytes, limits.max_bytes) {
-        (Some(min), Some(max)) => facts.push(format!("Length: {min} to {max} bytes.")),
-        (None, Some(max)) => facts.push(format!("Length: at most {max} bytes{}.", mebibytes(max))),
-        (Some(min), None) => facts.push(format!("Length: at least {min} bytes.")),
-        (None, None) => {}
-    }
-    match (limits.min, limits.max) {
-        (Some(min), Some(max)) => facts.push(format!("Range: {min} to {max}.")),
-        (Some(min), None) => facts.push(format!("Minimum: {min}.")),
-        (None, Some(max)) => facts.push(format!("Maximum: {max}.")),
-        (None, None) => {}
-    }
-    if let Some(max) = limits.max_items {
-        facts.push(format!("At most {max} items."));
-    }
-    if let Some(format) = member.format {
-        facts.push(format!("Format: {}.", format.describe()));
-    }
-    if let Some(example) = member.example {
-        facts.push(format!("Example: {example}"));
-    }
-    if member.sensitive {
-        facts.push("Sensitive: never shown by --debug.".into());
-    }
-    if !facts.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&facts.join("\n"));
-    }
-    let mut tags = Vec::new();
-    if member.required {
-        tags.push("[required]".to_owned());
-    }
-    if let Some(default) = member.default {
-        tags.push(format!("[default: {}]", literal_text(default)));
-    }
-    if !tags.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&tags.join(" "));
-    }
-    text
-}
-
-fn mebibytes(bytes: u64) -> String {
-    const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes.is_multiple_of(MB) { format!(" ({} MB)", bytes / MB) } else { String::new() }
-}
-
-fn literal_text(value: scf_sdk::runtime::Literal) -> String {
-    match request::literal(value) {
-        crate::json::Json::String(s) => s,
-        other => other.to_compact(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -396,23 +210,6 @@ mod tests {
     fn the_command_tree_is_consistent() {
         // Clap's own checks: unique flags, valid references in `required_unless`, and so on.
         command().debug_assert();
-    }
-
-    #[test]
-    fn wire_names_become_kebab_case() {
-        for (wire, flag) in [
-            ("FunctionName", "function-name"),
-            ("InvokeFunction", "invoke-function"),
-            ("L5Enable", "l5-enable"),
-            ("VPCConfig", "vpc-config"),
-            ("Orderby", "orderby"),
-            ("OrderBy", "order-by"),
-            ("VersionProvisionedConcurrencyNum", "version-provisioned-concurrency-num"),
-            ("ZipFile", "zip-file"),
-            ("Limit", "limit"),
-        ] {
-            assert_eq!(flag_name(wire), flag, "{wire}");
-        }
     }
 
     #[test]
@@ -428,22 +225,9 @@ mod tests {
                 assert!(longs.contains(flag_name(member.name).as_str()), "{name} --{}", flag_name(member.name));
             }
         }
-        let extras = ["deploy", "completions"];
+        let extras = ["deploy", "wait", "new", "completions"];
         for extra in extras {
             assert!(root.find_subcommand(extra).is_some(), "{extra}");
         }
-    }
-
-    #[test]
-    fn help_says_what_a_value_must_be() {
-        let member = catalog::action("InvokeFunction").unwrap().input_member("FunctionName").unwrap();
-        let help = long_help(member);
-        assert!(help.contains("Length: 2 to 60 bytes."), "{help}");
-        assert!(help.contains("Format: must start with a letter"), "{help}");
-        assert!(help.ends_with("[required]"), "{help}");
-        let event = catalog::action("InvokeFunction").unwrap().input_member("Event").unwrap();
-        assert!(long_help(event).contains("Length: at most 6291456 bytes (6 MB)."));
-        assert_eq!(summary("One. Two.\n\nThree."), "One.");
-        assert_eq!(summary("No period"), "No period");
     }
 }

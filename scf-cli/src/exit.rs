@@ -5,7 +5,7 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use scf_sdk::ErrorCode;
-use scf_sdk::runtime::Error;
+use scf_sdk::runtime::{Error, WaitError, WaitErrorKind};
 
 use crate::json::Json;
 use crate::output::Format;
@@ -19,7 +19,7 @@ Exit codes:
   3   credentials or configuration error (no credentials or region, an unknown profile)
   4   no response: the connection failed or timed out
   5   an unexpected response: not the API's JSON (a proxy's error page, a cut body)
-  6   deploy: the function did not become Active (it failed, or --wait-timeout expired)
+  6   deploy or wait: the state waited for was not reached (a failure state came, or the time ran out)
   70  internal error: the CLI itself failed (please report it)";
 
 /// The categories of failure, each with its exit code.
@@ -37,8 +37,8 @@ pub enum Kind {
     Transport,
     /// A response that is not the API's.
     Response,
-    /// A deployed function did not become `Active`.
-    NotActive,
+    /// `deploy` or `wait`: the state waited for was not reached.
+    Wait,
     /// The CLI itself failed.
     Internal,
 }
@@ -52,7 +52,7 @@ impl Kind {
             Kind::Credentials | Kind::Config => 3,
             Kind::Transport => 4,
             Kind::Response => 5,
-            Kind::NotActive => 6,
+            Kind::Wait => 6,
             Kind::Internal => 70,
         }
     }
@@ -66,7 +66,7 @@ impl Kind {
             Kind::Config => "config",
             Kind::Transport => "transport",
             Kind::Response => "response",
-            Kind::NotActive => "not-active",
+            Kind::Wait => "wait",
             Kind::Internal => "internal",
         }
     }
@@ -141,9 +141,20 @@ impl CliError {
             Error::Credentials(e) => Self::new(Kind::Credentials, e.to_string()),
             Error::Config(e) => Self::config(e.message),
             Error::Transport(e) => Self::new(Kind::Transport, format!("no response: {e}")),
+            Error::OperationTimeout(e) => Self::new(Kind::Transport, e.to_string()),
             Error::Response(e) => Self { request_id: e.request_id.clone(), ..Self::new(Kind::Response, e.to_string()) },
             // `Error` is non-exhaustive: a kind added later is still reported, as internal.
             other => Self::internal(other.to_string()),
+        }
+    }
+
+    /// A wait that did not reach its state: a failure state or the time limit (exit code 6, with
+    /// the last status and the time waited), or a poll's own error, reported as that error.
+    pub fn from_wait(error: WaitError<ErrorCode>, source_of: impl Fn(&str) -> Option<Source>) -> Self {
+        let message = error.to_string();
+        match error.kind {
+            WaitErrorKind::Call(call) => Self::from_sdk(*call, source_of),
+            _ => Self::new(Kind::Wait, message),
         }
     }
 
@@ -212,15 +223,8 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_own_exit_code_but_credentials_and_config_share_one() {
-        let kinds = [
-            Kind::Service,
-            Kind::Usage,
-            Kind::Config,
-            Kind::Transport,
-            Kind::Response,
-            Kind::NotActive,
-            Kind::Internal,
-        ];
+        let kinds =
+            [Kind::Service, Kind::Usage, Kind::Config, Kind::Transport, Kind::Response, Kind::Wait, Kind::Internal];
         let mut codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
         codes.sort_unstable();
         codes.dedup();

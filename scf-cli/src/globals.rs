@@ -1,5 +1,6 @@
-//! The global options — `--region`, `--profile`, `--endpoint-url`, `--language`, `--output`,
-//! `--query`, `--timeout`, `--debug` — and the SDK configuration they make.
+//! The global options — `--region`, `--profile`, `--endpoint-url`, `--allow-insecure-http`,
+//! `--language`, `--output`, `--query`, `--timeout`, `--debug` — and the SDK configuration they
+//! make.
 //!
 //! Credentials and region come through the SDK's default chain, exactly as an SDK program gets
 //! them: the environment (`TENCENTCLOUD_SECRET_ID`, `_SECRET_KEY`, `_TOKEN`, `TENCENTCLOUD_REGION`),
@@ -24,6 +25,7 @@ const HEADING: &str = "Global options";
 const REGION: &str = "region";
 const PROFILE: &str = "profile";
 const ENDPOINT_URL: &str = "endpoint-url";
+const ALLOW_INSECURE_HTTP: &str = "allow-insecure-http";
 const LANGUAGE: &str = "language";
 const OUTPUT: &str = "output";
 const QUERY: &str = "query";
@@ -67,7 +69,18 @@ fn args() -> Vec<Arg> {
             .long_help(
                 "Send requests to this URL instead of the public endpoint: an emulator (`scf local serve`: \
                  http://127.0.0.1:9100), a proxy. Without it: TENCENTCLOUD_ENDPOINT_URL_SCF, else \
-                 TENCENTCLOUD_ENDPOINT_URL, else https://scf.tencentcloudapi.com.",
+                 TENCENTCLOUD_ENDPOINT_URL, else https://scf.tencentcloudapi.com. https://, or http:// to this \
+                 machine only (localhost, 127.0.0.0/8, [::1]) unless --allow-insecure-http.",
+            ),
+        Arg::new(ALLOW_INSECURE_HTTP)
+            .long(ALLOW_INSECURE_HTTP)
+            .action(ArgAction::SetTrue)
+            .help("Allow an http:// endpoint URL on another host than this machine (keys and signatures in clear)")
+            .long_help(
+                "Allow an http:// endpoint URL on another host than this machine, e.g. an emulator in another \
+                 container. Without it such a URL is refused (exit code 3): over plain HTTP the SecretId, the \
+                 session token and every request's signature travel in clear, readable and replayable by anyone \
+                 on the way.",
             ),
         Arg::new(LANGUAGE)
             .long(LANGUAGE)
@@ -131,7 +144,7 @@ pub fn add(mut command: Command, taken: &[String], detailed: bool) -> Command {
 
 /// The global options' names that `taken` shadows (`timeout` for `create-function`).
 pub fn shadowed(taken: &[String]) -> Vec<&'static str> {
-    [REGION, PROFILE, ENDPOINT_URL, LANGUAGE, OUTPUT, QUERY, TIMEOUT, DEBUG]
+    [REGION, PROFILE, ENDPOINT_URL, ALLOW_INSECURE_HTTP, LANGUAGE, OUTPUT, QUERY, TIMEOUT, DEBUG]
         .into_iter()
         .filter(|name| taken.iter().any(|t| t == name))
         .collect()
@@ -143,6 +156,7 @@ pub struct Globals {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    pub allow_insecure_http: bool,
     pub language: Option<Language>,
     pub format: Format,
     pub query: Option<String>,
@@ -155,10 +169,12 @@ impl Globals {
     pub fn read(root: &ArgMatches, command: Option<&ArgMatches>) -> Globals {
         let levels: Vec<&ArgMatches> = command.into_iter().chain([root]).collect();
         let string = |id: &str| levels.iter().find_map(|m| m.try_get_one::<String>(id).ok().flatten().cloned());
+        let flag = |id: &str| levels.iter().any(|m| m.try_get_one::<bool>(id).ok().flatten().copied().unwrap_or(false));
         Globals {
             region: string(REGION),
             profile: string(PROFILE),
             endpoint_url: string(ENDPOINT_URL),
+            allow_insecure_http: flag(ALLOW_INSECURE_HTTP),
             language: string(LANGUAGE).map(|l| if l == "en-US" { Language::EnUs } else { Language::ZhCn }),
             format: string(OUTPUT).and_then(|o| Format::from_name(&o)).unwrap_or_default(),
             query: string(QUERY),
@@ -166,7 +182,7 @@ impl Globals {
                 .iter()
                 .find_map(|m| m.try_get_one::<u64>(TIMEOUT).ok().flatten().copied())
                 .map(Duration::from_secs),
-            debug: levels.iter().any(|m| m.try_get_one::<bool>(DEBUG).ok().flatten().copied().unwrap_or(false)),
+            debug: flag(DEBUG),
         }
     }
 
@@ -205,6 +221,9 @@ impl Globals {
         }
         if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url);
+        }
+        if self.allow_insecure_http {
+            builder = builder.allow_insecure_http(true);
         }
         if let Some(language) = self.language {
             builder = builder.language(language);

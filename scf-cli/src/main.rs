@@ -1,18 +1,22 @@
 //! `scf`: Tencent Cloud SCF from the command line. Every action of the API is a command, built at
-//! run time from the SDK's action catalogue; `deploy`, `local serve` and `completions` are the
-//! extras. This file only dispatches; see `cli` for the command tree.
+//! run time from the SDK's action catalogue; `deploy`, `wait`, `new`, `local serve` and `completions`
+//! are the extras. This file only dispatches; see `cli` for the command tree.
 
 mod action;
+mod cargo_package;
 mod cli;
 mod debug;
 mod deploy;
 mod exit;
+mod flags;
 mod globals;
 mod json;
 #[cfg(feature = "local")]
 mod local;
+mod new;
 mod output;
 mod request;
+mod wait;
 
 use std::process::ExitCode;
 
@@ -31,12 +35,22 @@ fn main() -> ExitCode {
     let Some((name, command)) = matches.subcommand() else {
         return ExitCode::from(exit::Kind::Usage.exit_code());
     };
-    let globals = Globals::read(&matches, Some(command));
+    // `wait` has a subcommand per waiter; the options are on those.
+    let innermost = match (name, command.subcommand()) {
+        ("wait", Some((_, waiter))) => waiter,
+        _ => command,
+    };
+    let globals = Globals::read(&matches, Some(innermost));
     if globals.debug {
         debug::init();
     }
     let result = match name {
         "deploy" => deploy::run(&globals, command),
+        "wait" => match command.subcommand() {
+            Some((waiter, matches)) => wait::run(&globals, waiter, matches),
+            None => Err(CliError::usage("wait needs a waiter, e.g. `scf wait function-active`")),
+        },
+        "new" => new::run(command),
         #[cfg(feature = "local")]
         "local" => return local::run(command),
         "completions" => completions(command),

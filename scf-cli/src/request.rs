@@ -7,51 +7,12 @@
 use std::io::Read as _;
 
 use clap::ArgMatches;
-use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _, ValueParser};
-use scf_sdk::runtime::{ActionDescriptor, JsonPayload, Literal, MemberDescriptor, TypeDescriptor, validate_input};
+use scf_sdk::runtime::{ActionDescriptor, JsonPayload, MemberDescriptor, TypeDescriptor, validate_input};
 use serde_json::{Map, Value};
 
-use crate::cli::{self, CLI_INPUT_JSON};
 use crate::exit::{CliError, Source};
+use crate::flags::{CLI_INPUT_JSON, flag_name, literal, takes_json};
 use crate::json::Json;
-
-/// Whether the member's flag takes JSON text rather than a scalar.
-pub fn takes_json(member: &MemberDescriptor) -> bool {
-    member.json.is_some() || matches!(member.ty, TypeDescriptor::Structure(_) | TypeDescriptor::List(_))
-}
-
-/// The parser of a member's flag. Scalars are parsed here, into the JSON value sent; JSON text is
-/// kept as given and parsed by [`build`], whose errors never quote it (it may be sensitive).
-pub fn value_parser(member: &'static MemberDescriptor) -> ValueParser {
-    if takes_json(member) {
-        return ValueParser::string();
-    }
-    match member.ty {
-        TypeDescriptor::Int64 => ValueParser::new(|text: &str| {
-            text.trim().parse::<i64>().map(Value::from).map_err(|_| "expected an integer".to_owned())
-        }),
-        TypeDescriptor::UInt64 => ValueParser::new(|text: &str| {
-            text.trim().parse::<u64>().map(Value::from).map_err(|_| "expected a non-negative integer".to_owned())
-        }),
-        TypeDescriptor::Float => ValueParser::new(|text: &str| {
-            text.trim()
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .ok_or_else(|| "expected a number".to_owned())
-        }),
-        TypeDescriptor::Bool => PossibleValuesParser::new(["true", "false"])
-            .map(|text| Value::Bool(text.eq_ignore_ascii_case("true")))
-            .into(),
-        TypeDescriptor::Enum(descriptor) if !descriptor.open => {
-            PossibleValuesParser::new(descriptor.values.iter().map(|v| PossibleValue::new(v.value).help(v.docs)))
-                .map(Value::String)
-                .into()
-        }
-        _ => ValueParser::new(|text: &str| Ok::<_, std::convert::Infallible>(Value::String(text.to_owned()))),
-    }
-}
 
 /// Where each member of a request came from, to name it in errors.
 #[derive(Debug, Default)]
@@ -64,7 +25,7 @@ impl Origins {
     /// The flag or file a member's value came from.
     pub fn source_of(&self, member: &str) -> Option<Source> {
         if let Some(name) = self.flags.iter().find(|name| **name == member) {
-            return Some(Source::Flag(format!("--{}", cli::flag_name(name))));
+            return Some(Source::Flag(format!("--{}", flag_name(name))));
         }
         self.input.as_ref().map(|file| Source::Container(format!("--{CLI_INPUT_JSON} {file}")))
     }
@@ -104,7 +65,7 @@ pub fn build(action: &'static ActionDescriptor, matches: &ArgMatches) -> Result<
 
 /// A JSON flag's value: parsed, shaped as the member wants, JSON-carrying members as strings.
 fn json_flag(member: &MemberDescriptor, text: &str) -> Result<Value, CliError> {
-    let flag = format!("--{}", cli::flag_name(member.name));
+    let flag = format!("--{}", flag_name(member.name));
     let text = match text.strip_prefix("file://") {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("{flag}: cannot read `{path}`: {e}")))?
@@ -179,7 +140,7 @@ fn check_payload(member: &MemberDescriptor, payload: JsonPayload, value: &Value)
     if payload == JsonPayload::StringMap && !is_string_map() {
         return Err(CliError::usage(format!(
             "--{} must be a JSON object whose values are strings",
-            cli::flag_name(member.name)
+            flag_name(member.name)
         )));
     }
     Ok(())
@@ -227,18 +188,6 @@ fn skeleton_type(ty: &TypeDescriptor, depth: usize) -> Json {
     }
 }
 
-/// A default value as JSON.
-pub fn literal(value: Literal) -> Json {
-    match value {
-        Literal::Str(s) => Json::String(s.to_owned()),
-        Literal::Int(i) => Json::Number(i.into()),
-        Literal::UInt(u) => Json::Number(u.into()),
-        Literal::Float(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
-        Literal::Bool(b) => Json::Bool(b),
-        _ => Json::Null,
-    }
-}
-
 /// A copy of `params` with the values of sensitive members (`Event`, `Code.ZipFile`) replaced by
 /// their size, for `--debug`.
 pub fn redacted(members: &[MemberDescriptor], params: &Value) -> Value {
@@ -282,8 +231,8 @@ mod tests {
     use super::*;
 
     fn matches(action: &str, args: &[&str]) -> Result<ArgMatches, clap::Error> {
-        let root = cli::command();
-        let name = cli::flag_name(action);
+        let root = crate::cli::command();
+        let name = flag_name(action);
         let command = root.find_subcommand(&name).cloned().unwrap();
         command.try_get_matches_from(std::iter::once(name.as_str()).chain(args.iter().copied()))
     }

@@ -96,12 +96,13 @@ fn a_function_that_stays_inactive_ends_the_wait_with_exit_6() {
     write_files(dir.path(), &[("index.py", APP)]);
     let run = local
         .scf()
-        .args(["deploy", dir.path().to_str().unwrap(), "--function-name", "slow", "--wait-timeout", "1"])
+        .args(["deploy", dir.path().to_str().unwrap(), "--function-name", "slow", "--runtime", "Python3.9"])
+        .args(["--wait-timeout", "1"])
         .run()
         .expect_code(6);
     // Progress notes come first on stderr; the error is its last line.
     let error = run.last_line_json();
-    assert_eq!(error["Error"]["Kind"], "not-active");
+    assert_eq!(error["Error"]["Kind"], "wait");
     assert_eq!(error["Error"]["Message"], "`slow` is still Creating after 1 s (--wait-timeout)");
 }
 
@@ -139,4 +140,67 @@ fn deploy_checks_its_flags_and_the_directory_before_sending() {
     let run = local.scf().args(["deploy", path, "--function-name", "fn", "--runtime", "Cobol"]).run().expect_code(1);
     assert_eq!(run.last_line_json()["Error"]["Code"], "InvalidParameterValue.Runtime");
     assert_eq!(local.scf().args(["list-functions", "--query", "TotalCount"]).run().ok().stdout, "0\n");
+}
+
+#[test]
+fn links_outside_are_followed_with_a_warning_and_loops_are_refused() {
+    let local = Local::start();
+    let root = tempfile::tempdir().unwrap();
+    let shared = root.path().join("shared");
+    write_files(&shared, &[("util.py", "X = 1\n")]);
+    let dir = root.path().join("fn");
+    write_files(&dir, &[("index.py", APP)]);
+    std::os::unix::fs::symlink(&shared, dir.join("lib")).unwrap();
+    let path = dir.to_str().unwrap();
+    let deploy = || {
+        local
+            .scf()
+            .args(["deploy", path, "--function-name", "linked", "--runtime", "Python3.9"])
+            .args(["--handler", "index.main_handler"])
+    };
+    let run = deploy().run().ok();
+    let warning = format!(
+        "warning: `lib` is a symbolic link to `{}`, outside `{path}`; it is followed, and what it leads to is packaged\n",
+        std::fs::canonicalize(&shared).unwrap().display()
+    );
+    assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
+    assert!(run.stderr.contains("Packaged 2 files from "), "{}", run.stderr);
+
+    std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+    let run = deploy().run().expect_code(2);
+    assert_eq!(
+        run.error_json()["Error"]["Message"],
+        format!(
+            "cannot package `{path}`: `loop` is a symbolic link in a loop of symbolic links: it never leads to a file"
+        )
+    );
+}
+
+#[test]
+fn an_empty_environment_value_is_refused_with_the_sdk_s_message() {
+    let local = Local::start();
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &[("index.py", APP)]);
+    let run = local
+        .scf()
+        .args(["deploy", dir.path().to_str().unwrap(), "--function-name", "fn", "--env", "STAGE=prod", "--env", "KEY="])
+        .run()
+        .expect_code(2);
+    // The rule is the catalogue's (`Variable.Value` has a minimum length), applied by the SDK.
+    let request = json!({
+        "FunctionName": "fn",
+        "Code": {"ZipFile": ""},
+        "Environment": {"Variables": [{"Key": "STAGE", "Value": "prod"}, {"Key": "KEY", "Value": ""}]}
+    });
+    let create_function = scf_sdk::catalog::action("CreateFunction").unwrap();
+    let sdk = scf_sdk::runtime::validate_input(create_function, &request).unwrap_err();
+    assert_eq!(sdk.field, "Environment.Variables[1].Value");
+    let error = run.error_json();
+    assert_eq!(error["Error"]["Message"], format!("--env: {sdk}"));
+    assert_eq!(error["Error"]["Field"], "Environment.Variables[1].Value");
+    assert_eq!(
+        local.scf().args(["list-functions", "--query", "TotalCount"]).run().ok().stdout,
+        "0\n",
+        "nothing was sent"
+    );
 }

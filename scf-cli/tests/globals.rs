@@ -66,6 +66,38 @@ fn endpoint_url_from_the_flag_or_the_environment() {
 }
 
 #[test]
+fn plain_http_to_another_host_needs_allow_insecure_http() {
+    let home = tempfile::tempdir().unwrap();
+    let scf = || {
+        common::Scf::new(home.path())
+            .env("TENCENTCLOUD_SECRET_ID", "AKIDexample")
+            .env("TENCENTCLOUD_SECRET_KEY", "key")
+            .args(["--region", REGION])
+    };
+    // 0.0.0.0 is not a loopback address (though connecting to it reaches this machine on Linux).
+    let url = format!("http://0.0.0.0:{}", closed_port());
+    let expected = format!(
+        "the endpoint URL `{url}` uses plain http:// to another host than this machine: the SecretId, the session \
+         token and each request's signature would travel in clear, readable and replayable on the way. Use \
+         https://, or allow it explicitly (`ConfigBuilder::allow_insecure_http(true)`; for `scf`, \
+         --allow-insecure-http)"
+    );
+    let run = scf().args(["list-functions", "--endpoint-url", &url]).run().expect_code(3);
+    assert_eq!(run.error_json()["Error"]["Kind"], "config");
+    assert_eq!(run.error_json()["Error"]["Message"], expected);
+    let run = scf().env("TENCENTCLOUD_ENDPOINT_URL_SCF", &url).args(["list-functions"]).run().expect_code(3);
+    assert_eq!(run.error_json()["Error"]["Message"], expected, "the same rule for the environment");
+    let dir = tempfile::tempdir().unwrap();
+    common::write_files(dir.path(), &[("index.py", SLEEPY)]);
+    let deploy = ["deploy", dir.path().to_str().unwrap(), "--function-name", "fn", "--endpoint-url", &url];
+    assert_eq!(scf().args(deploy).run().expect_code(3).last_line_json()["Error"]["Message"], expected);
+    // Allowed, the request goes out: nothing listens there, so no response (exit 4).
+    let run = scf().args(["list-functions", "--endpoint-url", &url, "--allow-insecure-http"]).run().expect_code(4);
+    assert_eq!(run.error_json()["Error"]["Kind"], "transport");
+    scf().args(["--allow-insecure-http"]).args(deploy).run().expect_code(4);
+}
+
+#[test]
 fn language_chooses_the_language_of_the_service_s_messages() {
     let local = Local::start();
     let message = |language: Option<&str>| {
@@ -120,7 +152,16 @@ fn timeout_limits_each_attempt_and_a_member_of_the_same_name_wins_after_the_comm
     // `deploy --timeout 10` is the function's Timeout (seconds it may run)…
     local
         .scf()
-        .args(["deploy", dir.path().to_str().unwrap(), "--function-name", "sleepy", "--timeout", "10"])
+        .args([
+            "deploy",
+            dir.path().to_str().unwrap(),
+            "--function-name",
+            "sleepy",
+            "--runtime",
+            "Python3.9",
+            "--timeout",
+            "10",
+        ])
         .run()
         .ok();
     let function = local.scf().args(["get-function", "--function-name", "sleepy", "--query", "Timeout"]).run();
@@ -176,8 +217,11 @@ fn debug_logs_the_call_without_secrets_or_sensitive_members() {
     // A deploy logs its package's files, never its content.
     let dir = tempfile::tempdir().unwrap();
     common::write_files(dir.path(), &[("index.py", "SECRET_MARKER = 1\ndef main_handler(e, c): return 1\n")]);
-    let run =
-        local.scf().args(["--debug", "deploy", dir.path().to_str().unwrap(), "--function-name", "hello"]).run().ok();
+    let run = local
+        .scf()
+        .args(["--debug", "deploy", dir.path().to_str().unwrap(), "--function-name", "hello", "--runtime", "Python3.9"])
+        .run()
+        .ok();
     assert!(run.stderr.contains("index.py"), "{}", run.stderr);
     assert!(run.stderr.contains(r#""ZipFile":"** redacted ("#), "{}", run.stderr);
     assert!(!run.stderr.contains("UEsDB"), "no zip archive in base64: {}", run.stderr);
@@ -193,4 +237,12 @@ fn connection_failures_are_transport_errors() {
     assert_eq!(error["Error"]["Kind"], "transport");
     assert!(error["Error"]["Message"].as_str().unwrap().contains("could not connect"), "{error}");
     assert_eq!(error["Error"]["ExitCode"], json!(4));
+}
+
+/// Exit 70 is the CLI's own failure: here, an answer it cannot write (a full disk).
+#[test]
+fn an_answer_that_cannot_be_written_is_exit_70() {
+    let local = Local::start();
+    let run = local.scf_via_shell("exec \"$0\" \"$@\" >/dev/full").args(["list-functions"]).run().expect_code(70);
+    assert!(run.stderr.contains("cannot write the output"), "{}", run.stderr);
 }

@@ -38,8 +38,11 @@ fn the_root_help_lists_every_command_and_the_exit_codes() {
         .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .map(str::trim)
         .collect();
-    let extras: &[&str] =
-        if cfg!(feature = "local") { &["deploy", "local", "completions"] } else { &["deploy", "completions"] };
+    let extras: &[&str] = if cfg!(feature = "local") {
+        &["deploy", "wait", "new", "local", "completions"]
+    } else {
+        &["deploy", "wait", "new", "completions"]
+    };
     assert_eq!(commands.len(), 52 + extras.len() + 1, "52 actions, the extras, and help: {commands:?}");
     assert_eq!(&commands[..extras.len()], extras);
     assert!(commands.contains(&"invoke-function") && commands.contains(&"update-trigger-status"));
@@ -51,7 +54,7 @@ fn the_root_help_lists_every_command_and_the_exit_codes() {
 }
 
 #[test]
-fn deploy_and_local_serve_document_their_flags() {
+fn deploy_new_and_local_serve_document_their_flags() {
     let deploy = scf(&["deploy", "--help"]).ok().stdout;
     for flag in [
         "--function-name",
@@ -61,11 +64,16 @@ fn deploy_and_local_serve_document_their_flags() {
         "--timeout",
         "--env",
         "--wait-timeout",
+        "--target",
+        "--bin",
         "--region",
     ] {
         assert!(deploy.contains(flag), "{flag}: {deploy}");
     }
     assert!(deploy.contains("honouring .gitignore and .scfignore"), "{deploy}");
+    assert!(deploy.contains("If DIR holds a Cargo package"), "{deploy}");
+    let new = scf(&["new", "--help"]).ok().stdout;
+    assert!(new.contains("--runtime-path <DIR>") && new.contains("[env: SCF_RUNTIME_PATH="), "{new}");
     if !cfg!(feature = "local") {
         return;
     }

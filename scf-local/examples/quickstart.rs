@@ -41,14 +41,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .send()
         .await?;
 
-    // A new function is `Creating` for a moment, on the real service too: wait until `Active`.
-    for _ in 0..100 {
-        let function = client.get_function().function_name("hello").send().await?;
-        if function.status == "Active" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // A new function is `Creating` for a moment, on the real service too: wait until `Active`
+    // (polling `GetFunction` with backoff; a failed creation ends the wait with its reasons).
+    client.wait_until_function_active().function_name("hello").min_delay(Duration::from_millis(100)).send().await?;
 
     let response = client
         .invoke_function()

@@ -45,22 +45,29 @@ pub struct Received<'a> {
 
 impl Received<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        header(self.headers, name)
     }
 }
 
 /// How far a request's timestamp may be from the emulator's clock.
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
-/// Checks the request's signature and timestamp against `keys`; `now` is Unix seconds.
-pub fn verify(
-    request: &Received<'_>,
-    keys: &[AccessKey],
-    service: &str,
-    strict: bool,
+/// What [`check_headers`] found: the parsed `Authorization`, its key and the request's timestamp.
+pub(crate) struct Checked<'h, 'k> {
+    authorization: Authorization<'h>,
+    key: &'k AccessKey,
+    timestamp: i64,
+}
+
+/// The checks that need no body: a TC3 `Authorization` for a known SecretId, with a timestamp
+/// within [`MAX_SKEW_SECONDS`]. Done before the body is read, so a client that holds no key cannot
+/// make the emulator wait for, or buffer, a body at all. [`verify`] repeats them.
+pub(crate) fn check_headers<'h, 'k>(
+    headers: &'h HeaderMap,
+    keys: &'k [AccessKey],
     now: i64,
-) -> Result<(), ApiError> {
-    let authorization = request.header("authorization").ok_or_else(|| {
+) -> Result<Checked<'h, 'k>, ApiError> {
+    let authorization = header(headers, "authorization").ok_or_else(|| {
         ApiError::new(
             ErrorCode::AuthFailureInvalidAuthorization,
             "The `Authorization` header is missing.",
@@ -81,7 +88,7 @@ pub fn verify(
             format!("SecretId `{}` 不存在。", parsed.secret_id),
         )
     })?;
-    let timestamp: i64 = request.header("x-tc-timestamp").and_then(|t| t.trim().parse().ok()).ok_or_else(|| {
+    let timestamp: i64 = header(headers, "x-tc-timestamp").and_then(|t| t.trim().parse().ok()).ok_or_else(|| {
         ApiError::new(
             ErrorCode::MissingParameter,
             "The `X-TC-Timestamp` header is missing or not a number.",
@@ -97,6 +104,22 @@ pub fn verify(
             format!("签名过期：请求时间戳 {timestamp} 与服务器时间 {now} 相差超过 5 分钟。"),
         ));
     }
+    Ok(Checked { authorization: parsed, key, timestamp })
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks the request's signature and timestamp against `keys`; `now` is Unix seconds.
+pub fn verify(
+    request: &Received<'_>,
+    keys: &[AccessKey],
+    service: &str,
+    strict: bool,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Checked { authorization: parsed, key, timestamp } = check_headers(request.headers, keys, now)?;
     let mismatch = || {
         ApiError::new(
             ErrorCode::AuthFailureSignatureFailure,
@@ -107,7 +130,9 @@ pub fn verify(
     if parsed.date != sign::scope_date(timestamp) {
         return Err(mismatch());
     }
-    let host = request.header("host").unwrap_or_default();
+    // `Host` is signed: without a readable one there is nothing to check the signature against
+    // (reading it as empty would let a signature over an empty host pass with any `Host`).
+    let host = request.header("host").ok_or_else(mismatch)?;
     if strict && host.contains("://") {
         return Err(ApiError::new(
             ErrorCode::AuthFailureSignatureFailure,
@@ -221,7 +246,7 @@ fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
     })
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -297,6 +322,19 @@ mod tests {
         // Any other service is refused.
         let other = signed("127.0.0.1:9100", "127.0.0.1:9100", "cvm", 1_000_000, body);
         assert_eq!(check(&other, body, false, 1_000_000), Err(ErrorCode::AuthFailureSignatureFailure));
+    }
+
+    /// Found by fuzzing (`tc3_mutate`): an unreadable or missing `Host` was read as an empty one,
+    /// so a request signed for an empty host passed whatever `Host` it carried.
+    #[test]
+    fn a_missing_or_unreadable_host_fails() {
+        let body = b"{}";
+        let mut headers = signed("", "", "scf", 1_000_000, body);
+        assert_eq!(check(&headers, body, false, 1_000_000), Ok(()), "the empty host is what was signed");
+        headers.insert("host", HeaderValue::from_bytes(b"\x80").unwrap());
+        assert_eq!(check(&headers, body, false, 1_000_000), Err(ErrorCode::AuthFailureSignatureFailure));
+        headers.remove("host");
+        assert_eq!(check(&headers, body, false, 1_000_000), Err(ErrorCode::AuthFailureSignatureFailure));
     }
 
     #[test]

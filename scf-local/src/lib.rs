@@ -20,22 +20,29 @@
 
 mod api_error;
 mod auth;
+mod code_url;
 mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
+mod http;
 pub mod package;
+mod query;
+mod records;
 mod runtime;
 pub mod serve;
 mod server;
 mod service;
 mod state;
 mod store;
+mod unzip;
 mod util;
 
 use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -64,6 +71,52 @@ pub struct EmulatorConfig {
     python: String,
     node: String,
     faults: Vec<Fault>,
+    allowed_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
+    limits: Limits,
+}
+
+/// The limits that keep a long-running emulator bounded, whatever its clients and functions do
+/// (`SECURITY.md` lists each with the option that changes it). Start from the default and change
+/// what you need: `let mut limits = Limits::default(); limits.max_connections = 64;`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Connections to the API open at once (default 1,024); at the cap, the longest-idle one is
+    /// closed to make room.
+    pub max_connections: usize,
+    /// How long a client may take to send a request head, or stay idle between requests on a
+    /// kept-alive connection (default 30 s).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request body (default 60 s).
+    pub body_read_timeout: Duration,
+    /// Function instances (processes) alive at once across all functions (default 256); beyond
+    /// it, invocations get the service's concurrency error. `max_instances` limits each version.
+    pub max_total_instances: usize,
+    /// Asynchronous events kept (default 10,000): the oldest finished ones go first; while this
+    /// many are running, new asynchronous invocations are refused.
+    pub max_async_events: usize,
+    /// Invocation records kept for `GetFunctionLogs` (default 100,000), oldest first out.
+    pub max_log_records: u64,
+    /// Bytes of invocation records kept (default 256 MiB), oldest first out.
+    pub max_log_bytes: u64,
+    /// How long a code address from `GetFunctionAddress` stays valid (default 10 minutes).
+    pub code_url_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            max_total_instances: 256,
+            max_async_events: 10_000,
+            max_log_records: 100_000,
+            max_log_bytes: 256 * 1024 * 1024,
+            code_url_ttl: Duration::from_secs(600),
+        }
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -82,6 +135,9 @@ impl Default for EmulatorConfig {
             python: "python3".into(),
             node: "node".into(),
             faults: Vec::new(),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }
@@ -151,6 +207,27 @@ impl EmulatorConfig {
         self
     }
 
+    /// Also answers requests whose `Host` is `name` (any port of the listener's) or `name:port`.
+    /// By default only the listening address and loopback names are answered, so a web page whose
+    /// host name is rebound to 127.0.0.1 cannot use the emulator.
+    pub fn allow_host(mut self, name: impl Into<String>) -> Self {
+        self.allowed_hosts.push(name.into());
+        self
+    }
+
+    /// Answers requests from web pages of `origin` (e.g. `http://localhost:3000`, or `*` for any),
+    /// with CORS headers. By default a request carrying an `Origin` header is refused.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// The limits (see [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     fn keys(&self) -> Vec<AccessKey> {
         if self.keys.is_empty() {
             vec![AccessKey { secret_id: DEV_SECRET_ID.into(), secret_key: DEV_SECRET_KEY.into(), token: None }]
@@ -158,6 +235,21 @@ impl EmulatorConfig {
             self.keys.clone()
         }
     }
+}
+
+/// What a running emulator holds (see [`Emulator::stats`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Function instances (processes) alive.
+    pub live_instances: usize,
+    /// The stored code packages (their SHA-256), sorted.
+    pub code_packages: Vec<String>,
+    /// Invocation records stored, and their size in bytes.
+    pub log_records: u64,
+    pub log_bytes: u64,
+    /// Asynchronous events kept.
+    pub async_events: usize,
 }
 
 /// Why an emulator did not start.
@@ -168,6 +260,10 @@ pub enum StartError {
     Listen { address: SocketAddr, source: std::io::Error },
     /// The data directory could not be created, opened or read.
     DataDir { dir: PathBuf, message: String },
+    /// Another emulator is using the data directory.
+    DataDirInUse { dir: PathBuf, holder: Option<u32> },
+    /// The development keys (which are public) on an address other machines can reach.
+    PublicKeysOffLoopback { address: SocketAddr },
 }
 
 impl std::fmt::Display for StartError {
@@ -177,6 +273,17 @@ impl std::fmt::Display for StartError {
             StartError::DataDir { dir, message } => {
                 write!(f, "cannot use the data directory {}: {message}", dir.display())
             }
+            StartError::DataDirInUse { dir, holder } => {
+                write!(f, "another scf-local is using the data directory {}", dir.display())?;
+                match holder {
+                    Some(pid) => write!(f, " (process {pid}); stop it, or give another --data-dir"),
+                    None => write!(f, "; stop it, or give another --data-dir"),
+                }
+            }
+            StartError::PublicKeysOffLoopback { address } => write!(
+                f,
+                "{address} is reachable from other machines: give your own key pair (--secret-id and --secret-key), since the development keys are public"
+            ),
         }
     }
 }
@@ -185,7 +292,7 @@ impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StartError::Listen { source, .. } => Some(source),
-            StartError::DataDir { .. } => None,
+            _ => None,
         }
     }
 }
@@ -196,8 +303,9 @@ pub struct Emulator {
     state: Arc<State>,
     address: SocketAddr,
     keys: Vec<AccessKey>,
-    stop: Mutex<Option<oneshot::Sender<()>>>,
-    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    server: Mutex<Option<http::Server>>,
+    /// Holds the data directory's lock while the emulator runs.
+    _lock: std::fs::File,
     /// Removes the data directory when the emulator goes, if it is a temporary one.
     _temporary: Option<TemporaryDir>,
 }
@@ -206,6 +314,12 @@ impl Emulator {
     /// Binds the address, opens (or creates) the data directory and starts serving. Needs a Tokio
     /// runtime.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
+        let keys = config.keys();
+        if !config.listen.ip().is_loopback() && config.keys.is_empty() {
+            // The development keys are published: on a network, anyone could run code here.
+            return Err(StartError::PublicKeysOffLoopback { address: config.listen });
+        }
+        http::raise_descriptor_limit();
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { address: config.listen, source })?;
@@ -218,15 +332,34 @@ impl Emulator {
             }
         };
         let data_error = |message: String| StartError::DataDir { dir: data_dir.clone(), message };
-        std::fs::create_dir_all(&data_dir).map_err(|e| data_error(e.to_string()))?;
+        // Only its owner may enter it: it holds the functions' code and environment.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&data_dir)
+            .map_err(|e| data_error(e.to_string()))?;
+        let lock = lock_data_dir(&data_dir)?;
+        // A directory that already existed (an earlier run, or one the user made) is made private too.
+        std::fs::set_permissions(&data_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| data_error(e.to_string()))?;
         let store = Arc::new(store::Store::open(&data_dir).map_err(|e| data_error(e.0))?);
         let model = state::load(&store).map_err(|e| data_error(e.0))?;
+        // Packages whose extraction was cut short are extracted again; unreferenced ones go.
+        let broken = store.reconcile_packages(&model.code_packages());
+        if !broken.is_empty() {
+            tracing::error!(packages = ?broken, "code packages are damaged: their functions will not start until their code is updated");
+        }
         let runtimes = Runtimes::prepare(&data_dir.join("runtimes"), &config.python, &config.node)
             .map_err(|e| data_error(format!("cannot write the runtime bootstraps: {e}")))?;
         // Scratch directories of instances from an earlier run are not used by anyone.
-        let _ = std::fs::remove_dir_all(data_dir.join("instances"));
+        store::remove_tree(&data_dir.join("instances"));
+        let limits = config.limits.clone();
         let pools = Pools::new(
-            PoolsConfig { max_instances: config.max_instances, idle_timeout: config.idle_timeout },
+            PoolsConfig {
+                max_instances: config.max_instances,
+                max_total_instances: limits.max_total_instances.max(1),
+                idle_timeout: config.idle_timeout,
+            },
             Groups::default(),
         );
         let faults = Faults::default();
@@ -234,14 +367,17 @@ impl Emulator {
             faults.inject(fault.clone());
         }
         let (logs, log_commands) = mpsc::unbounded_channel();
-        let keys = config.keys();
         let state = Arc::new(State {
             settings: Settings {
                 keys: keys.clone(),
                 strict: config.strict,
                 activation_delay: config.activation_delay,
-                base_url: format!("http://{address}"),
+                base_url: endpoint_url(address),
                 data_dir: data_dir.clone(),
+                limits: limits.clone(),
+                code_url_key: code_url::CodeUrlKey::new(
+                    code_url_key().map_err(|e| data_error(format!("cannot read /dev/urandom: {e}")))?,
+                ),
             },
             store,
             model: std::sync::RwLock::new(model),
@@ -252,31 +388,23 @@ impl Emulator {
             running_async: Mutex::new(Default::default()),
             changes: tokio::sync::Mutex::new(()),
         });
-        service::ensure_default(&state).map_err(|e| data_error(e.en))?;
-        tokio::spawn(service::log_writer(state.store.clone(), log_commands));
+        service::ensure_defaults(&state).map_err(|e| data_error(e.en))?;
+        let log_limits = store::LogLimits { rows: limits.max_log_records, bytes: limits.max_log_bytes };
+        tokio::spawn(service::log_writer(state.store.clone(), log_commands, log_limits));
+        service::fail_interrupted_events(&state).map_err(|e| data_error(e.en))?;
         let router = server::router(state.clone(), Arc::new(service::handlers()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            // Small request/response exchanges: send each at once rather than wait for an ACK.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let serving = axum::serve(listener, router).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(error) = serving.await {
-                tracing::error!("the server stopped: {error}");
-            }
-        });
+        let access = http::Access::new(address, &config.allowed_hosts, &config.allowed_origins);
+        let server = http::Server::spawn(
+            listener,
+            router,
+            http::ServerOptions {
+                max_connections: limits.max_connections.max(1),
+                header_read_timeout: limits.header_read_timeout,
+                access: Arc::new(access),
+            },
+        );
         tracing::info!(%address, data_dir = %data_dir.display(), "scf-local is serving");
-        Ok(Emulator {
-            state,
-            address,
-            keys,
-            stop: Mutex::new(Some(stop)),
-            server: Mutex::new(Some(server)),
-            _temporary: temporary,
-        })
+        Ok(Emulator { state, address, keys, server: Mutex::new(Some(server)), _lock: lock, _temporary: temporary })
     }
 
     /// The address it listens on.
@@ -284,9 +412,10 @@ impl Emulator {
         self.address
     }
 
-    /// The endpoint URL to give a client, e.g. `http://127.0.0.1:9100`.
+    /// The endpoint URL to give a client, e.g. `http://127.0.0.1:9100` (loopback when the emulator
+    /// listens on every address: a client on this machine reaches it there).
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.address)
+        endpoint_url(self.address)
     }
 
     /// Credentials the emulator accepts (the first configured key).
@@ -333,17 +462,29 @@ impl Emulator {
         self.state.pools.live_instances()
     }
 
+    /// What the emulator holds now: instances, code packages, stored records (invocations that
+    /// finished are stored first).
+    pub async fn stats(&self) -> Stats {
+        let (flushed, done) = oneshot::channel();
+        if self.state.logs.send(state::LogCommand::Flush(flushed)).is_ok() {
+            let _ = done.await;
+        }
+        let (log_records, log_bytes) = self.state.store.log_usage().unwrap_or_default();
+        Stats {
+            live_instances: self.state.pools.live_instances(),
+            code_packages: self.state.store.packages(),
+            log_records,
+            log_bytes,
+            async_events: self.state.read().async_events.len(),
+        }
+    }
+
     /// Stops accepting requests, lets requests in progress finish (up to `grace`), then kills
     /// every function process and stores what is pending.
     pub async fn shutdown(self, grace: Duration) {
-        if let Some(stop) = lock(&self.stop).take() {
-            let _ = stop.send(());
-        }
         let server = lock(&self.server).take();
-        if let Some(mut server) = server
-            && tokio::time::timeout(grace, &mut server).await.is_err()
-        {
-            server.abort();
+        if let Some(server) = server {
+            server.shutdown(grace).await;
         }
         self.stop_everything();
         let (flushed, done) = oneshot::channel();
@@ -363,14 +504,87 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(stop) = lock(&self.stop).take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = lock(&self.server).take() {
-            server.abort();
-        }
+        // Dropping the server closes its connections at once.
+        drop(lock(&self.server).take());
         self.stop_everything();
     }
+}
+
+/// The URL of `address`, loopback in place of an unspecified address.
+fn endpoint_url(mut address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{address}")
+}
+
+/// Removes a data directory and everything in it, unless an emulator is using it. Its code packages
+/// are read-only, as on the service, so a plain `rm -rf` cannot remove them (as with Go's module
+/// cache); this gives the write bits back first.
+pub fn remove_data_dir(dir: &Path) -> Result<(), StartError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    // A mistyped path must not cost the user a directory: only what looks like a data directory
+    // (or an empty one) is removed.
+    let is_data_dir = [store::DB_FILE, LOCK_FILE].iter().any(|name| dir.join(name).exists());
+    let is_empty = std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()).unwrap_or(false);
+    if !is_data_dir && !is_empty {
+        return Err(StartError::DataDir {
+            dir: dir.to_path_buf(),
+            message: format!("not an scf-local data directory (it has no {}); nothing was removed", store::DB_FILE),
+        });
+    }
+    let lock = lock_data_dir(dir)?;
+    drop(lock);
+    store::remove_tree(dir);
+    if dir.exists() {
+        return Err(StartError::DataDir {
+            dir: dir.to_path_buf(),
+            message: "could not remove everything in it".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The data directory's lock file.
+const LOCK_FILE: &str = "scf-local.lock";
+
+/// Takes the data directory's lock (an OS file lock, released when the process ends, however it
+/// ends), so two emulators never share one directory.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, StartError> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    let path = dir.join(LOCK_FILE);
+    let error =
+        |e: std::io::Error| StartError::DataDir { dir: dir.to_path_buf(), message: format!("{}: {e}", path.display()) };
+    let mut file =
+        std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(error)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            return Err(StartError::DataDirInUse { dir: dir.to_path_buf(), holder: holder.trim().parse().ok() });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
+    }
+    // Who holds it, for the message another emulator gives.
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = write!(file, "{}", std::process::id());
+    Ok(file)
+}
+
+/// A fresh random key for signing code addresses; it never leaves the process.
+fn code_url_key() -> Result<[u8; 32], std::io::Error> {
+    use std::io::Read as _;
+    let mut key = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
+    Ok(key)
 }
 
 /// A data directory that is removed when the emulator stops.
@@ -379,7 +593,7 @@ struct TemporaryDir(PathBuf);
 
 impl Drop for TemporaryDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        store::remove_tree(&self.0);
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `scf-local` command: `scf-local serve` runs the emulator until Ctrl-C (or SIGTERM), then
-//! stops every function process.
+//! stops every function process; `scf-local clean` removes a data directory.
 
 use std::process::ExitCode;
 
@@ -19,7 +19,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the SCF API (POST / and GET /) until interrupted.
-    Serve(scf_local::serve::ServeArgs),
+    Serve(Box<scf_local::serve::ServeArgs>),
+    /// Remove a data directory (its code packages are read-only, so `rm -rf` cannot).
+    Clean(scf_local::serve::CleanArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,7 +35,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve(serve) => runtime.block_on(scf_local::serve::run(serve)),
+        Command::Serve(serve) => runtime.block_on(scf_local::serve::run(*serve)),
+        Command::Clean(clean) => scf_local::serve::clean(clean),
     }
 }
 

@@ -1,8 +1,7 @@
 //! Code packages: the zip archives that `CreateFunction` and `UpdateFunctionCode` take (base64 in
 //! `Code.ZipFile`). Archives are deterministic — sorted paths, fixed times — so the same files
-//! give the same `CodeSha256`.
+//! give the same `CodeSha256` (and the same bytes as `scf deploy` makes of the same files).
 
-use std::io::Write as _;
 use std::path::{Component, Path};
 
 use base64::Engine as _;
@@ -70,18 +69,14 @@ pub fn to_base64(zip: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(zip)
 }
 
+/// The archive of `entries`, written as `scf deploy` writes one (the shared `scf-package` writer).
 fn write(entries: Vec<(String, &[u8], u32)>) -> Result<Vec<u8>, PackageError> {
-    let bad = |e: &dyn std::fmt::Display| PackageError(format!("cannot write the zip archive: {e}"));
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, content, mode) in entries {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(mode)
-            .last_modified_time(zip::DateTime::default());
-        writer.start_file(name, options).map_err(|e| bad(&e))?;
-        writer.write_all(content).map_err(|e| bad(&e))?;
+    let bad = |e: scf_package::PackageError| PackageError(e.to_string());
+    let mut writer = scf_package::PackageWriter::new(None);
+    for (name, mut content, mode) in entries {
+        writer.add(&name, &mut content, mode).map_err(bad)?;
     }
-    Ok(writer.finish().map_err(|e| bad(&e))?.into_inner())
+    writer.finish().map_err(bad)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::{AccessKey, Emulator, EmulatorConfig, Fault};
+use crate::{AccessKey, Emulator, EmulatorConfig, Fault, Limits};
 
 /// The options of `serve`.
 #[derive(clap::Args)]
@@ -49,6 +49,29 @@ pub struct ServeArgs {
     /// Node.js interpreter for Node.js functions.
     #[arg(long, default_value = "node")]
     pub node: String,
+    /// Also answer requests whose `Host` is NAME (or NAME:PORT); by default only the listening
+    /// address and loopback names are answered. Repeat for more.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// Answer requests from web pages of ORIGIN (e.g. http://localhost:3000; `*` for any), with
+    /// CORS headers; by default requests carrying an `Origin` header are refused. Repeat for more.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+    /// Connections to the API open at once; at the cap, the longest-idle one is closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Function instances alive at once across all functions.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_total_instances: u32,
+    /// Asynchronous events kept (the oldest finished ones go first).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_async_events: u32,
+    /// Invocation records kept for GetFunctionLogs.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_log_records: u64,
+    /// Megabytes of invocation records kept for GetFunctionLogs.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_log_mb: u64,
 }
 
 impl std::fmt::Debug for ServeArgs {
@@ -67,6 +90,13 @@ impl std::fmt::Debug for ServeArgs {
             .field("activation_delay", &self.activation_delay)
             .field("python", &self.python)
             .field("node", &self.node)
+            .field("allow_hosts", &self.allow_hosts)
+            .field("allow_origins", &self.allow_origins)
+            .field("max_connections", &self.max_connections)
+            .field("max_total_instances", &self.max_total_instances)
+            .field("max_async_events", &self.max_async_events)
+            .field("max_log_records", &self.max_log_records)
+            .field("max_log_mb", &self.max_log_mb)
             .finish()
     }
 }
@@ -98,6 +128,28 @@ macro_rules! say {
     }};
 }
 
+/// The options of `clean`.
+#[derive(Debug, clap::Args)]
+pub struct CleanArgs {
+    /// The data directory to remove (with every function, package and log in it).
+    #[arg(long, default_value = ".scf-local")]
+    pub data_dir: PathBuf,
+}
+
+/// Removes a data directory (`clean`), refusing while an emulator uses it.
+pub fn clean(args: CleanArgs) -> ExitCode {
+    match crate::remove_data_dir(&args.data_dir) {
+        Ok(()) => {
+            say!("removed {}", args.data_dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `default_filter`).
 pub fn init_tracing(default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -107,7 +159,16 @@ pub fn init_tracing(default_filter: &str) {
 
 /// Runs the emulator with `serve`'s options until interrupted, then stops every function process.
 pub async fn run(serve: ServeArgs) -> ExitCode {
+    let limits = Limits {
+        max_connections: serve.max_connections as usize,
+        max_total_instances: serve.max_total_instances as usize,
+        max_async_events: serve.max_async_events as usize,
+        max_log_records: serve.max_log_records,
+        max_log_bytes: serve.max_log_mb * 1024 * 1024,
+        ..Limits::default()
+    };
     let mut config = EmulatorConfig::default()
+        .limits(limits)
         .listen(serve.listen)
         .data_dir(&serve.data_dir)
         .strict(serve.strict)
@@ -123,19 +184,22 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
     for fault in serve.faults {
         config = config.fault(fault);
     }
-    if !serve.listen.ip().is_loopback() {
-        if !custom_keys {
-            // The development keys are published: on a network, anyone could run code here.
-            eprintln!(
-                "error: --listen {} is reachable from other machines: give --secret-id and --secret-key (the development keys are public)",
-                serve.listen
-            );
-            return ExitCode::from(2);
-        }
+    for host in serve.allow_hosts {
+        config = config.allow_host(host);
+    }
+    for origin in serve.allow_origins {
+        config = config.allow_origin(origin);
+    }
+    if !serve.listen.ip().is_loopback() && custom_keys {
         tracing::warn!("listening on {}: anyone who can reach it and knows the key can run code here", serve.listen);
     }
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,
+        // Refusing the public keys off loopback is a usage error, as a bad option is.
+        Err(error @ crate::StartError::PublicKeysOffLoopback { .. }) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;

@@ -15,15 +15,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use scf_sdk::ErrorCode;
-use scf_sdk::runtime::{Action, ActionDescriptor, TypeDescriptor, ValidationError, ValidationErrorKind};
+use scf_sdk::runtime::{Action, ActionDescriptor, ValidationError, ValidationErrorKind};
 use serde_json::{Map, Value};
 
 use crate::api_error::{ApiError, Language};
 use crate::auth;
 use crate::state::State;
 
-/// The API's limit on a request body.
-const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// The API's limit on a request body (the SDK's, which refuses to send more).
+const MAX_BODY_BYTES: usize = scf_sdk::runtime::MAX_POST_BYTES;
 
 /// What a handler knows about its call.
 #[derive(Debug, Clone)]
@@ -37,57 +37,81 @@ pub(crate) struct Call {
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
 type Handler = Box<dyn Fn(Arc<State>, Call, Value) -> HandlerFuture + Send + Sync>;
 
+/// What a handler promises, declared beside it and enforced here:
+/// - `answers`: the error codes it may answer, each from the action's documented list (the common
+///   codes, and those of the parameter checks every action makes, need no declaring). A handler
+///   error with an undeclared code is answered as `InternalError` naming it, and a test checks every
+///   declared code against the action's list.
+/// - `honours` and `refuses`: every input member of the action, once. An honoured member is stored,
+///   returned or acted on as documented; a refused one (something the emulator cannot do) is
+///   answered `UnsupportedOperation` naming it, unless it is empty or switched off. Nothing is
+///   accepted and silently dropped: a test checks the two lists cover the action's input exactly.
+#[derive(Debug)]
+pub(crate) struct Contract {
+    pub answers: &'static [ErrorCode],
+    // Read by the tests that check every member is declared.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub honours: &'static [&'static str],
+    pub refuses: &'static [&'static str],
+}
+
 /// The supported actions, each decoded into its generated request type and answered with its
 /// generated response type: no action's JSON is written by hand.
 #[derive(Default)]
-pub(crate) struct Handlers(HashMap<&'static str, Handler>);
+pub(crate) struct Handlers(HashMap<&'static str, (Handler, &'static Contract)>);
 
 impl Handlers {
     /// Registers the handler of action `A`, which reads state or invokes.
-    pub fn add<A, F, Fut>(&mut self, handler: F)
+    pub fn add<A, F, Fut>(&mut self, contract: &'static Contract, handler: F)
     where
         A: Action,
         F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<A::Response, ApiError>> + Send + 'static,
     {
-        self.register(handler, false);
+        self.register(contract, handler, false);
     }
 
     /// Registers the handler of action `A`, which changes state: it runs alone among changes (see
     /// [`State::lock_changes`]), so what it checked still holds when it writes.
-    pub fn add_change<A, F, Fut>(&mut self, handler: F)
+    pub fn add_change<A, F, Fut>(&mut self, contract: &'static Contract, handler: F)
     where
         A: Action,
         F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<A::Response, ApiError>> + Send + 'static,
     {
-        self.register(handler, true);
+        self.register(contract, handler, true);
     }
 
-    fn register<A, F, Fut>(&mut self, handler: F, serialised: bool)
+    fn register<A, F, Fut>(&mut self, contract: &'static Contract, handler: F, serialised: bool)
     where
         A: Action,
         F: Fn(Arc<State>, Call, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<A::Response, ApiError>> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        self.0.insert(
-            A::DESCRIPTOR.name,
-            Box::new(move |state, call, params| {
-                let handler = handler.clone();
-                Box::pin(async move {
-                    let request: A = decode(A::DESCRIPTOR, params)?;
-                    // Every generated response carries the `RequestId` the handler was given.
-                    let response = if serialised {
+        let run: Handler = Box::new(move |state, call, params| {
+            let handler = handler.clone();
+            Box::pin(async move {
+                refuse_unsupported(A::DESCRIPTOR, contract, &params)?;
+                let request: A = decode(A::DESCRIPTOR, params)?;
+                // Every generated response carries the `RequestId` the handler was given.
+                let answer = if serialised {
+                    // A change runs to its end in a task of its own, even if the client goes away
+                    // meanwhile: the change lock is held until everything it does (the code
+                    // packages' collection included) is done.
+                    let task = tokio::spawn(async move {
                         let _changing = state.lock_changes().await;
-                        handler(state.clone(), call, request).await?
-                    } else {
-                        handler(state, call, request).await?
-                    };
-                    serde_json::to_vec(&response).map_err(ApiError::internal)
-                })
-            }),
-        );
+                        handler(state.clone(), call, request).await
+                    });
+                    task.await.map_err(|e| ApiError::internal(format!("the change failed ({e})")))?
+                } else {
+                    handler(state, call, request).await
+                };
+                let response = answer.map_err(|error| declared(A::DESCRIPTOR, contract, error))?;
+                serde_json::to_vec(&response).map_err(ApiError::internal)
+            })
+        });
+        self.0.insert(A::DESCRIPTOR.name, (run, contract));
     }
 
     /// The supported action names, sorted.
@@ -96,6 +120,70 @@ impl Handlers {
         names.sort_unstable();
         names
     }
+
+    /// Every supported action's contract.
+    pub fn contracts(&self) -> Vec<(&'static str, &'static Contract)> {
+        let mut contracts: Vec<_> = self.0.iter().map(|(name, (_, contract))| (*name, *contract)).collect();
+        contracts.sort_unstable_by_key(|(name, _)| *name);
+        contracts
+    }
+}
+
+/// A refused member sent with a value is answered `UnsupportedOperation`, naming it.
+fn refuse_unsupported(descriptor: &ActionDescriptor, contract: &Contract, params: &Value) -> Result<(), ApiError> {
+    for member in contract.refuses {
+        if let Some(value) = params.get(*member).filter(|v| !is_empty(v)) {
+            let shown = crate::util::head(&value.to_string(), 120).to_owned();
+            // The action's own `UnsupportedOperation.<Member>` where it lists one.
+            let specific = format!("UnsupportedOperation.{member}");
+            let code = if lists(descriptor, &specific) {
+                ErrorCode::from(specific.as_str())
+            } else {
+                ErrorCode::UnsupportedOperation
+            };
+            return Err(ApiError::new(
+                code,
+                format!(
+                    "scf-local does not emulate `{member}` of `{}` (sent: {shown}); leave it out to run here.",
+                    descriptor.name
+                ),
+                format!("scf-local 不支持 `{}` 的参数 `{member}`，请去掉该参数。", descriptor.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a member's value asks for nothing: absent-like (`null`, `""`, `[]`, `{}`), switched off
+/// (`FALSE`, `false`, `0`), or a structure of such values.
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty() || s.eq_ignore_ascii_case("FALSE"),
+        Value::Array(items) => items.iter().all(is_empty),
+        Value::Object(members) => members.values().all(is_empty),
+    }
+}
+
+/// A handler's error, if its code is one the handler declares (or every action may answer);
+/// otherwise an `InternalError` that names it, so the slip shows.
+fn declared(descriptor: &ActionDescriptor, contract: &Contract, error: ApiError) -> ApiError {
+    if error.code.is_common() || contract.answers.contains(&error.code) {
+        return error;
+    }
+    tracing::error!(
+        action = descriptor.name,
+        code = error.code.as_str(),
+        "a handler answered a code it does not declare"
+    );
+    ApiError::internal(format!(
+        "scf-local answered `{}` for `{}` without declaring it ({})",
+        error.code.as_str(),
+        descriptor.name,
+        error.en
+    ))
 }
 
 impl std::fmt::Debug for Handlers {
@@ -151,15 +239,26 @@ async fn handle(
     body: Body,
     request_id: &str,
 ) -> Result<Vec<u8>, ApiError> {
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
+    // Who is asking is known from the headers: a client without a key gets no body read at all.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    auth::check_headers(headers, &state.settings.keys, now)?;
+    let timeout = state.settings.limits.body_read_timeout;
+    let body = crate::http::read_body(headers, body, MAX_BODY_BYTES, timeout).await.map_err(|e| match e {
+        crate::http::BodyError::TooLarge => ApiError::new(
             ErrorCode::RequestSizeLimitExceeded,
             format!("The request body is larger than {MAX_BODY_BYTES} bytes (10 MB)."),
             format!("请求包大小超过 {MAX_BODY_BYTES} 字节（10 MB）。"),
-        )
+        ),
+        crate::http::BodyError::Timeout => ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("The request body did not arrive within {} s.", timeout.as_secs()),
+            format!("请求体未在 {} 秒内收到。", timeout.as_secs()),
+        ),
+        crate::http::BodyError::Failed => {
+            ApiError::new(ErrorCode::InvalidRequest, "The request body could not be read.", "无法读取请求体。")
+        }
     })?;
     let query = uri.query().unwrap_or_default();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let received = auth::Received { method: method.as_str(), query, headers, body: &body };
     auth::verify(&received, &state.settings.keys, scf_sdk::catalog::SERVICE.name, state.settings.strict, now)?;
 
@@ -188,13 +287,12 @@ async fn handle(
             format!("接口不支持地域 `{region}`。"),
         ));
     }
-    let params = if method == Method::GET { params_from_query(descriptor, query)? } else { params_from_body(&body)? };
-    scf_sdk::runtime::validate_input(descriptor, &params).map_err(|e| validation_error(descriptor, &e))?;
+    let params = params(descriptor, method.as_str(), query, &body)?;
     let function = params.get("FunctionName").and_then(Value::as_str);
     if let Some(fault) = state.faults.take(descriptor.name, function) {
         return Err(fault);
     }
-    let handler = handlers.0.get(descriptor.name).ok_or_else(|| {
+    let (handler, _) = handlers.0.get(descriptor.name).ok_or_else(|| {
         ApiError::new(
             ErrorCode::UnsupportedOperation,
             format!("scf-local does not emulate `{}`. It supports: {}.", descriptor.name, handlers.names().join(", ")),
@@ -217,6 +315,15 @@ fn missing_header(name: &str) -> ApiError {
     )
 }
 
+/// The request's parameters as JSON, from the query (GET) or the body, checked against the
+/// catalogue: what every handler's [`decode`] starts from.
+pub(crate) fn params(descriptor: &ActionDescriptor, method: &str, query: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let params =
+        if method == Method::GET.as_str() { params_from_query(descriptor, query)? } else { params_from_body(body)? };
+    scf_sdk::runtime::validate_input(descriptor, &params).map_err(|e| validation_error(descriptor, &params, &e))?;
+    Ok(params)
+}
+
 fn params_from_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(Value::Object(Map::new()));
@@ -231,7 +338,7 @@ fn params_from_body(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Decodes the parameters into the action's generated request type; an error names the member.
-fn decode<A: Action>(descriptor: &ActionDescriptor, params: Value) -> Result<A, ApiError> {
+pub(crate) fn decode<A: Action>(descriptor: &ActionDescriptor, params: Value) -> Result<A, ApiError> {
     serde_path_to_error::deserialize::<_, A>(params).map_err(|error| {
         let field = error.path().to_string();
         let message = error.into_inner().to_string();
@@ -249,6 +356,10 @@ fn decode<A: Action>(descriptor: &ActionDescriptor, params: Value) -> Result<A, 
 
 /// The code for a bad value of `member`: the action's own `InvalidParameterValue.<Member>` or
 /// `InvalidParameter.<Member>` when it lists one, else `InvalidParameterValue`.
+pub(crate) fn member_code(descriptor: &ActionDescriptor, member: &str) -> ErrorCode {
+    code_for(descriptor, member)
+}
+
 fn code_for(descriptor: &ActionDescriptor, member: &str) -> ErrorCode {
     [format!("InvalidParameterValue.{member}"), format!("InvalidParameter.{member}")]
         .into_iter()
@@ -261,9 +372,16 @@ fn lists(descriptor: &ActionDescriptor, code: &str) -> bool {
         || descriptor.errors.contains(&code)
 }
 
-/// Maps a validation error of the SDK's catalogue-driven checks to the code the action uses.
-fn validation_error(descriptor: &ActionDescriptor, error: &ValidationError) -> ApiError {
+/// Maps a validation error of the SDK's catalogue-driven checks to the code the action uses (a
+/// number over its maximum is the action's `LimitExceeded.<Member>` where it lists one).
+fn validation_error(descriptor: &ActionDescriptor, params: &Value, error: &ValidationError) -> ApiError {
     let member = error.field.split(['.', '[']).next().unwrap_or_default();
+    let over_maximum = || {
+        let max = descriptor.input_member(member).and_then(|m| m.limits.max);
+        let value = params.get(member).and_then(Value::as_f64);
+        matches!((value, max), (Some(value), Some(max)) if value > max)
+    };
+    let limit_exceeded = format!("LimitExceeded.{member}");
     let code = match error.kind {
         ValidationErrorKind::Unknown => ErrorCode::UnknownParameter,
         ValidationErrorKind::Missing => {
@@ -277,6 +395,9 @@ fn validation_error(descriptor: &ActionDescriptor, error: &ValidationError) -> A
             ErrorCode::InvalidParameterRequestTooLarge
         }
         ValidationErrorKind::TooLarge => ErrorCode::RequestSizeLimitExceeded,
+        ValidationErrorKind::OutOfRange if over_maximum() && lists(descriptor, &limit_exceeded) => {
+            ErrorCode::from(limit_exceeded.as_str())
+        }
         _ => code_for(descriptor, member),
     };
     let en = match error.kind {
@@ -288,117 +409,33 @@ fn validation_error(descriptor: &ActionDescriptor, error: &ValidationError) -> A
     ApiError::new(code, en, format!("参数 `{}` 不合法：{}", error.field, error.message))
 }
 
-/// The parameters of a GET request: `Filters.0.Name=x&Limit=1` back into JSON, with numbers and
-/// booleans read as the action's members say.
+/// The parameters of a GET request (see [`crate::query`]).
 pub(crate) fn params_from_query(descriptor: &ActionDescriptor, query: &str) -> Result<Value, ApiError> {
-    let pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
-    let mut root = Value::Object(Map::new());
-    for pair in &pairs {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = percent_decode(key);
-        let path: Vec<&str> = key.split('.').collect();
-        // Every list item takes at least one pair: an index beyond their number names a gap.
-        if path.iter().filter_map(|part| part.parse::<usize>().ok()).any(|index| index >= pairs.len()) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidParameter,
-                format!("`{key}`: the list index is beyond the number of parameters sent ({}).", pairs.len()),
-                format!("参数 `{key}` 的列表下标超出范围。"),
-            ));
-        }
-        insert(&mut root, &path, Value::String(percent_decode(value)));
-    }
-    coerce_members(&mut root, descriptor.input);
-    Ok(root)
+    crate::query::parse(query, descriptor.input).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("The query string is not valid: {e}."),
+            format!("查询字符串不合法：{e}。"),
+        )
+    })
 }
 
-fn insert(node: &mut Value, path: &[&str], leaf: Value) {
-    let Some((first, rest)) = path.split_first() else { return };
-    let child = match first.parse::<usize>() {
-        Ok(index) => {
-            if !node.is_array() {
-                *node = Value::Array(Vec::new());
-            }
-            let Some(items) = node.as_array_mut() else { return };
-            while items.len() <= index {
-                items.push(Value::Null);
-            }
-            &mut items[index]
-        }
-        Err(_) => {
-            if !node.is_object() {
-                *node = Value::Object(Map::new());
-            }
-            let Some(map) = node.as_object_mut() else { return };
-            map.entry(first.to_string()).or_insert(Value::Null)
-        }
-    };
-    if rest.is_empty() {
-        *child = leaf;
-    } else {
-        insert(child, rest, leaf);
-    }
-}
-
-fn coerce_members(node: &mut Value, members: &[scf_sdk::runtime::MemberDescriptor]) {
-    let Some(map) = node.as_object_mut() else { return };
-    for member in members {
-        if let Some(value) = map.get_mut(member.name) {
-            coerce(value, &member.ty);
-        }
-    }
-}
-
-fn coerce(value: &mut Value, ty: &TypeDescriptor) {
-    match ty {
-        TypeDescriptor::Int64 | TypeDescriptor::UInt64 | TypeDescriptor::Float => {
-            if let Some(number) = value.as_str().and_then(|s| serde_json::from_str::<serde_json::Number>(s).ok()) {
-                *value = Value::Number(number);
-            }
-        }
-        TypeDescriptor::Bool => match value.as_str() {
-            Some("true" | "True" | "TRUE") => *value = Value::Bool(true),
-            Some("false" | "False" | "FALSE") => *value = Value::Bool(false),
-            _ => {}
-        },
-        TypeDescriptor::Structure(s) => coerce_members(value, s.members),
-        TypeDescriptor::List(item) => {
-            if let Some(items) = value.as_array_mut() {
-                items.iter_mut().for_each(|v| coerce(v, item));
-            }
-        }
-        _ => {}
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = text.get(i + 1..i + 3).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
-                if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    out.push(byte);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Code packages for download (`GetFunctionAddress`), like the service's pre-signed URLs.
-async fn code(Extract((state, _)): Extract<(Arc<State>, Arc<Handlers>)>, Path(file): Path<String>) -> Response {
+/// Code packages for download (`GetFunctionAddress`): only with a valid, unexpired signature, like
+/// the service's pre-signed URLs.
+async fn code(
+    Extract((state, _)): Extract<(Arc<State>, Arc<Handlers>)>,
+    Path(file): Path<String>,
+    uri: Uri,
+) -> Response {
     let Some(sha) = file.strip_suffix(".zip").filter(|s| s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()))
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    if let Err(why) = state.settings.code_url_key.verify(sha, uri.query().unwrap_or_default(), now) {
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{why}\n"))
+            .into_response();
+    }
     match tokio::fs::read(state.store.zip_path(sha)).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/zip")], bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
@@ -410,29 +447,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_parameters_become_typed_json() {
-        let descriptor = scf_sdk::catalog::action("ListFunctions").unwrap();
-        let params = params_from_query(
-            descriptor,
-            "Limit=20&Offset=0&SearchKey=a%20b&Filters.0.Name=Runtime&Filters.0.Values.0=Python3.9&Filters.0.Values.1=x+y",
-        )
-        .unwrap();
-        assert_eq!(
-            params,
-            serde_json::json!({
-                "Limit": 20, "Offset": 0, "SearchKey": "a b",
-                "Filters": [{"Name": "Runtime", "Values": ["Python3.9", "x y"]}]
-            })
-        );
-    }
-
-    #[test]
-    fn query_list_indexes_beyond_the_parameters_are_refused() {
-        let descriptor = scf_sdk::catalog::action("ListFunctions").unwrap();
-        let error = params_from_query(descriptor, "Filters.4000000000.Name=x").unwrap_err();
-        assert_eq!(error.code, ErrorCode::InvalidParameter);
-        assert!(error.en.contains("Filters.4000000000.Name"), "{}", error.en);
-        assert_eq!(percent_decode("%+1%41"), "% 1A", "`%+1` is not an escape (a sign is no hex digit)");
+    fn a_number_over_its_maximum_is_the_actions_limit_exceeded_code() {
+        let update = scf_sdk::catalog::action("UpdateFunctionConfiguration").unwrap();
+        let check = |params: Value| {
+            let error = scf_sdk::runtime::validate_input(update, &params).unwrap_err();
+            validation_error(update, &params, &error).code
+        };
+        assert_eq!(check(serde_json::json!({"FunctionName": "f1", "Timeout": 901})), ErrorCode::LimitExceededTimeout);
+        assert_ne!(check(serde_json::json!({"FunctionName": "f1", "Timeout": 0})), ErrorCode::LimitExceededTimeout);
     }
 
     #[test]
@@ -440,7 +462,7 @@ mod tests {
         let invoke = scf_sdk::catalog::action("InvokeFunction").unwrap();
         let check = |params: Value| {
             let error = scf_sdk::runtime::validate_input(invoke, &params).unwrap_err();
-            validation_error(invoke, &error).code
+            validation_error(invoke, &params, &error).code
         };
         assert_eq!(check(serde_json::json!({})), ErrorCode::MissingParameter);
         assert_eq!(check(serde_json::json!({"FunctionName": "f1", "Bogus": 1})), ErrorCode::UnknownParameter);

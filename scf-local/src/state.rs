@@ -1,125 +1,31 @@
 //! The emulator's model: namespaces, functions with their versions and aliases, asynchronous
-//! events. Reads come from memory; every change is written to the store first (one transaction),
-//! then applied in memory, so a restart finds exactly what was acknowledged.
+//! events — each in its region, as the service keeps them: a function is known by its name within
+//! a namespace within a region. Reads come from memory; every change is written to the store first (one transaction),
+//! then applied in memory, so a restart finds exactly what was acknowledged. The records themselves
+//! are in `records`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use scf_sdk::types::FunctionStatus;
+use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::api_error::ApiError;
 use crate::auth::AccessKey;
 use crate::faults::Faults;
+use crate::records::{
+    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, NamespaceRecord, Scope, migrated_region,
+};
 use crate::runtime::{Pools, Runtimes};
-use crate::store::{Store, Table};
-
-/// A function version's configuration and code (`$LATEST` or a published number).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct FunctionRecord {
-    pub namespace: String,
-    pub name: String,
-    pub version: String,
-    pub function_id: String,
-    pub handler: String,
-    pub runtime: String,
-    pub memory_size: i64,
-    pub timeout: i64,
-    pub init_timeout: i64,
-    pub description: String,
-    pub environment: Vec<(String, String)>,
-    /// `Event` or `HTTP`.
-    pub function_type: String,
-    pub code_sha256: String,
-    pub code_size: i64,
-    pub status: String,
-    pub status_desc: String,
-    pub add_time: String,
-    pub mod_time: String,
-    /// Changes with every change of `$LATEST`, so warm instances of an old revision are not reused.
-    pub revision: u64,
-    /// For published versions: the description given to `PublishVersion`.
-    pub version_description: String,
-}
-
-impl FunctionRecord {
-    /// The key of this version's instance pool.
-    pub fn pool_key(&self) -> String {
-        format!("{}/{}/{}#{}", self.namespace, self.name, self.version, self.revision)
-    }
-}
-
-/// An alias: a name for a version, with optional routing to one more version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct AliasRecord {
-    pub name: String,
-    pub version: String,
-    /// `(version, weight)`: random routing by weight.
-    pub weights: Vec<(String, f64)>,
-    /// Rules routing by `RoutingKey`.
-    pub matches: Vec<MatchRule>,
-    pub description: String,
-    pub add_time: String,
-    pub mod_time: String,
-}
-
-/// A routing rule: requests whose `RoutingKey` matches go to `version`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct MatchRule {
-    pub version: String,
-    /// `invoke.headers.<key>`.
-    pub key: String,
-    /// `exact` or `range`.
-    pub method: String,
-    pub expression: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct NamespaceRecord {
-    pub name: String,
-    pub description: String,
-    pub add_time: String,
-    pub mod_time: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct AsyncEventRecord {
-    pub request_id: String,
-    pub namespace: String,
-    pub function: String,
-    pub qualifier: String,
-    pub invoke_type: String,
-    /// `RUNNING`, `FINISHED`, `ABORTED` or `FAILED`.
-    pub status: String,
-    /// The execution status code (200, 430, 433, …; 499 when terminated).
-    pub status_code: i64,
-    pub start_time: String,
-    pub end_time: String,
-}
-
-/// One invocation, as `GetFunctionLogs` reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct LogRecord {
-    pub namespace: String,
-    pub function: String,
-    pub qualifier: String,
-    pub request_id: String,
-    pub start_time: String,
-    pub duration: f64,
-    pub bill_duration: i64,
-    pub mem_usage: i64,
-    /// 0 for success, the execution status code otherwise.
-    pub ret_code: i64,
-    pub ret_msg: String,
-    pub log: String,
-}
+use crate::store::{LogRecord, Store, Table};
 
 /// Messages for the log writer.
 #[derive(Debug)]
 pub(crate) enum LogCommand {
-    Record(LogRecord),
+    Record(Box<LogRecord>),
     /// Everything sent before is stored when the reply comes.
     Flush(oneshot::Sender<()>),
 }
@@ -135,14 +41,35 @@ pub(crate) struct FunctionEntry {
 /// Everything, in memory.
 #[derive(Debug, Default)]
 pub(crate) struct Model {
-    pub namespaces: BTreeMap<String, NamespaceRecord>,
-    /// By `(namespace, name)`.
-    pub functions: BTreeMap<(String, String), FunctionEntry>,
+    /// By `(region, name)`.
+    pub namespaces: BTreeMap<(String, String), NamespaceRecord>,
+    pub functions: BTreeMap<FunctionKey, FunctionEntry>,
     pub async_events: BTreeMap<String, AsyncEventRecord>,
 }
 
+impl Model {
+    /// Whether the namespace exists.
+    pub fn has_namespace(&self, scope: &Scope) -> bool {
+        self.namespaces.contains_key(&scope.namespace_key())
+    }
+
+    /// The functions of a namespace.
+    pub fn functions_in<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a FunctionEntry> + 'a {
+        self.functions.iter().filter(move |(key, _)| key.scope == *scope).map(|(_, entry)| entry)
+    }
+
+    /// Every code package a function version refers to.
+    pub fn code_packages(&self) -> std::collections::HashSet<String> {
+        self.functions
+            .values()
+            .flat_map(|entry| std::iter::once(&entry.latest).chain(entry.versions.values()))
+            .map(|record| record.code_sha256.clone())
+            .collect()
+    }
+}
+
 /// Settings the handlers need.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Settings {
     pub keys: Vec<AccessKey>,
     pub strict: bool,
@@ -151,6 +78,9 @@ pub(crate) struct Settings {
     /// The emulator's own URL (for code download addresses).
     pub base_url: String,
     pub data_dir: PathBuf,
+    pub limits: crate::Limits,
+    /// Signs code download addresses.
+    pub code_url_key: crate::code_url::CodeUrlKey,
 }
 
 /// The shared state of a running emulator.
@@ -208,15 +138,15 @@ impl State {
 pub(crate) fn load(store: &Store) -> Result<Model, crate::store::StoreError> {
     let mut model = Model::default();
     for namespace in store.all::<NamespaceRecord>(Table::Namespaces)? {
-        model.namespaces.insert(namespace.name.clone(), namespace);
+        model.namespaces.insert((namespace.region.clone(), namespace.name.clone()), namespace);
     }
     let mut records = store.all::<FunctionRecord>(Table::Functions)?;
     records.sort_by_key(|r| r.version != "$LATEST");
     for mut record in records {
-        if record.status.ends_with("ing") {
-            record.status = "Active".into();
+        if record.in_progress() {
+            record.status = FunctionStatus::Active;
         }
-        let key = (record.namespace.clone(), record.name.clone());
+        let key = record.key();
         let record = Arc::new(record);
         if record.version == "$LATEST" {
             model
@@ -228,33 +158,22 @@ pub(crate) fn load(store: &Store) -> Result<Model, crate::store::StoreError> {
     }
     #[derive(Deserialize)]
     struct StoredAlias {
+        #[serde(default = "migrated_region")]
+        region: String,
         namespace: String,
         function: String,
         #[serde(flatten)]
         alias: AliasRecord,
     }
     for stored in store.all::<StoredAlias>(Table::Aliases)? {
-        if let Some(entry) = model.functions.get_mut(&(stored.namespace, stored.function)) {
+        let scope = Scope { region: stored.region, namespace: stored.namespace };
+        if let Some(entry) = model.functions.get_mut(&scope.function(&stored.function)) {
             entry.aliases.insert(stored.alias.name.clone(), Arc::new(stored.alias));
         }
     }
+    // Events still `RUNNING` were cut off by a stop: the emulator marks them failed once it runs.
     for event in store.all::<AsyncEventRecord>(Table::AsyncEvents)? {
-        let mut event = event;
-        if event.status == "RUNNING" {
-            // It was running when the emulator stopped: it did not finish.
-            event.status = "FAILED".into();
-            event.status_code = 500;
-        }
         model.async_events.insert(event.request_id.clone(), event);
     }
     Ok(model)
-}
-
-/// The stored form of an alias (with its function, for loading).
-#[derive(Debug, Serialize)]
-pub(crate) struct StoredAliasRef<'a> {
-    pub namespace: &'a str,
-    pub function: &'a str,
-    #[serde(flatten)]
-    pub alias: &'a AliasRecord,
 }

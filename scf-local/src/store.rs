@@ -3,17 +3,27 @@
 //!   events, invocation records — each row a JSON record (with the columns queries filter on),
 //!   written in transactions;
 //! - `code/<sha256>.zip` and `code/<sha256>/`: code packages, as uploaded and extracted,
-//!   content-addressed and written through a temporary name and a rename, so a crash mid-write
-//!   leaves nothing half-written in place.
+//!   content-addressed and written through a temporary name, synced, then renamed into place;
+//!   `code/<sha256>.ok` is written last, so a package without it (a crash before its data reached
+//!   the disk) is extracted again at start. Extracted packages are read-only, as on the service.
 
-use std::io::{Read, Write};
+use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::records::{
+    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, MIGRATED_REGION, NamespaceRecord, Scope,
+    StoredAliasRef, migrated_region,
+};
+
+/// The database file in the data directory.
+pub(crate) const DB_FILE: &str = "scf-local.db";
 
 /// Why the store failed.
 #[derive(Debug)]
@@ -55,9 +65,6 @@ pub(crate) struct CodeRef {
     pub size: u64,
 }
 
-/// Limit on a package's extracted size (the service allows 500 MB per version, code and layers).
-const MAX_EXTRACTED_BYTES: u64 = 500 * 1024 * 1024;
-
 pub(crate) struct Store {
     db: Mutex<Connection>,
     code_dir: PathBuf,
@@ -72,22 +79,57 @@ impl std::fmt::Debug for Store {
 /// The tables; every record is JSON, so the schema stays stable as records grow.
 const SCHEMA: &str = "
     PRAGMA journal_mode = WAL;
+    PRAGMA journal_size_limit = 4194304;
     PRAGMA synchronous = NORMAL;
-    CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
+";
+
+/// The tables, each resource keyed by its region first (schema version 1).
+const TABLES: &str = "
+    CREATE TABLE IF NOT EXISTS namespaces (
+        region TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (region, name));
     CREATE TABLE IF NOT EXISTS functions (
-        namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, record TEXT NOT NULL,
-        PRIMARY KEY (namespace, name, version));
+        region TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+        record TEXT NOT NULL, PRIMARY KEY (region, namespace, name, version));
     CREATE TABLE IF NOT EXISTS aliases (
-        namespace TEXT NOT NULL, function TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL,
-        PRIMARY KEY (namespace, function, name));
+        region TEXT NOT NULL, namespace TEXT NOT NULL, function TEXT NOT NULL, name TEXT NOT NULL,
+        record TEXT NOT NULL, PRIMARY KEY (region, namespace, function, name));
     CREATE TABLE IF NOT EXISTS async_events (
-        request_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, function TEXT NOT NULL, record TEXT NOT NULL);
+        request_id TEXT PRIMARY KEY, region TEXT NOT NULL, namespace TEXT NOT NULL, function TEXT NOT NULL,
+        record TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS invocations (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, function TEXT NOT NULL,
-        qualifier TEXT NOT NULL, request_id TEXT NOT NULL, start_time TEXT NOT NULL,
-        ret_code INTEGER NOT NULL, duration REAL NOT NULL, mem_usage INTEGER NOT NULL, record TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (namespace, function, seq);
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, region TEXT NOT NULL, namespace TEXT NOT NULL,
+        function TEXT NOT NULL, qualifier TEXT NOT NULL, request_id TEXT NOT NULL, start_time TEXT NOT NULL,
+        ret_code INTEGER NOT NULL, duration REAL NOT NULL, mem_usage INTEGER NOT NULL, record TEXT NOT NULL,
+        bytes INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (region, namespace, function, seq);
     CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    PRAGMA user_version = 1;
+";
+
+/// Schema version 0 (no regions) to 1: every table gains its region, and what was stored goes to
+/// the region records without one are read into ([`MIGRATED_REGION`]).
+const MIGRATE_TO_REGIONS: &str = "
+    ALTER TABLE namespaces RENAME TO namespaces_v0;
+    ALTER TABLE functions RENAME TO functions_v0;
+    ALTER TABLE aliases RENAME TO aliases_v0;
+    ALTER TABLE async_events RENAME TO async_events_v0;
+    ALTER TABLE invocations RENAME TO invocations_v0;
+    DROP INDEX IF EXISTS invocations_by_function;
+";
+
+const COPY_FROM_V0: &str = "
+    INSERT INTO namespaces SELECT ?1, name, record FROM namespaces_v0;
+    INSERT INTO functions SELECT ?1, namespace, name, version, record FROM functions_v0;
+    INSERT INTO aliases SELECT ?1, namespace, function, name, record FROM aliases_v0;
+    INSERT INTO async_events SELECT request_id, ?1, namespace, function, record FROM async_events_v0;
+    INSERT INTO invocations SELECT seq, ?1, namespace, function, qualifier, request_id, start_time, ret_code,
+        duration, mem_usage, record, length(record) FROM invocations_v0;
+    UPDATE counters SET name = 'version:' || ?1 || '/' || substr(name, 9) WHERE name LIKE 'version:%';
+    DROP TABLE namespaces_v0;
+    DROP TABLE functions_v0;
+    DROP TABLE aliases_v0;
+    DROP TABLE async_events_v0;
+    DROP TABLE invocations_v0;
 ";
 
 impl Store {
@@ -95,13 +137,17 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let code_dir = data_dir.join("code");
         std::fs::create_dir_all(&code_dir)?;
-        let db = Connection::open(data_dir.join("scf-local.db"))?;
+        let db_path = data_dir.join(DB_FILE);
+        // Only its owner may read it: it holds environment variables, which may be secrets. SQLite
+        // gives its journal files the database's permissions.
+        create_private(&db_path)?;
+        let mut db = Connection::open(&db_path)?;
         db.execute_batch(SCHEMA)?;
+        migrate(&mut db)?;
         // Leftovers of an interrupted write are never referenced: remove them.
         for entry in std::fs::read_dir(&code_dir)?.flatten() {
             if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-                let path = entry.path();
-                let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                remove_tree(&entry.path());
             }
         }
         Ok(Store { db: Mutex::new(db), code_dir })
@@ -130,10 +176,10 @@ impl Store {
 
     /// The invocation records `query` selects, and how many there are in all, filtered, sorted
     /// and paged by SQLite (a function may have 100,000).
-    pub fn logs(&self, query: &LogQuery) -> Result<(u64, Vec<crate::state::LogRecord>), StoreError> {
-        let mut filter = String::from("namespace = ? AND function = ?");
+    pub fn logs(&self, query: &LogQuery) -> Result<(u64, Vec<LogRecord>), StoreError> {
+        let mut filter = String::from("region = ? AND namespace = ? AND function = ?");
         let mut values: Vec<rusqlite::types::Value> =
-            vec![query.namespace.clone().into(), query.function.clone().into()];
+            vec![query.region.clone().into(), query.namespace.clone().into(), query.function.clone().into()];
         if let Some(qualifier) = &query.qualifier {
             filter.push_str(" AND qualifier = ?");
             values.push(qualifier.clone().into());
@@ -175,49 +221,103 @@ impl Store {
         values.push((query.limit.min(i64::MAX as u64) as i64).into());
         values.push((query.offset.min(i64::MAX as u64) as i64).into());
         let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| row.get::<_, String>(0))?;
-        let records = rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect::<Result<Vec<_>, StoreError>>()?;
+        // One answer holds at most `max_bytes` of records (at least one record), whatever `Limit` says.
+        let mut records = Vec::new();
+        let mut bytes = 0;
+        for row in rows {
+            let row = row?;
+            bytes += row.len();
+            if bytes > query.max_bytes && !records.is_empty() {
+                break;
+            }
+            records.push(serde_json::from_str(&row)?);
+        }
         Ok((total.max(0) as u64, records))
     }
 
-    /// Keeps only the newest `keep` invocation records.
-    pub fn trim_logs(&self, keep: i64) -> Result<(), StoreError> {
-        self.db().execute(
+    /// Keeps the newest invocation records within `limits`: at most `rows` records and `bytes` bytes
+    /// of records (a record holds up to 64 KB of output and 64 KB of result).
+    pub fn trim_logs(&self, limits: LogLimits) -> Result<(), StoreError> {
+        let db = self.db();
+        db.execute(
             "DELETE FROM invocations WHERE seq <= (SELECT seq FROM invocations ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
-            params![keep],
+            params![limits.rows as i64],
         )?;
+        let total: i64 = db.query_row("SELECT COALESCE(SUM(bytes), 0) FROM invocations", [], |r| r.get(0))?;
+        if total as u64 > limits.bytes {
+            // The newest records whose sizes add up to the limit stay.
+            db.execute(
+                "DELETE FROM invocations WHERE seq <= (
+                     SELECT seq FROM (SELECT seq, SUM(bytes) OVER (ORDER BY seq DESC) AS newer FROM invocations)
+                     WHERE newer > ?1 ORDER BY seq DESC LIMIT 1)",
+                params![limits.bytes.min(i64::MAX as u64) as i64],
+            )?;
+        }
         Ok(())
     }
 
+    /// The number of invocation records and their size in bytes.
+    pub fn log_usage(&self) -> Result<(u64, u64), StoreError> {
+        let (rows, bytes): (i64, i64) =
+            self.db().query_row("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM invocations", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        Ok((rows.max(0) as u64, bytes.max(0) as u64))
+    }
+
     /// Stores a zip archive: checks it, extracts it, keeps both. Content-addressed, so storing the
-    /// same archive twice costs nothing.
+    /// same archive twice costs nothing. The extracted package is read-only and synced to disk
+    /// before it is renamed into place.
     pub fn put_zip(&self, zip: &[u8]) -> Result<CodeRef, CodeError> {
         let sha256 = hex(&Sha256::digest(zip));
         let code = CodeRef { sha256: sha256.clone(), size: zip.len() as u64 };
-        let dir = self.code_dir(&sha256);
-        if dir.is_dir() && self.zip_path(&sha256).is_file() {
+        if self.is_complete(&sha256) {
             return Ok(code);
         }
         let internal = |e: std::io::Error| CodeError(format!("cannot store the code: {e}"));
-        let tmp_dir = self.code_dir.join(format!(".tmp-{}", crate::util::request_id()));
-        let extracted = extract(zip, &tmp_dir);
-        if let Err(e) = extracted {
-            let _ = std::fs::remove_dir_all(&tmp_dir);
+        let tmp_zip = self.code_dir.join(format!(".tmp-{}.zip", crate::util::request_id()));
+        let stored = write_synced(&tmp_zip, zip)
+            .map_err(internal)
+            .and_then(|()| self.extract_package(&sha256, zip))
+            .and_then(|()| std::fs::rename(&tmp_zip, self.zip_path(&sha256)).map_err(internal));
+        if let Err(e) = stored {
+            let _ = std::fs::remove_file(&tmp_zip);
             return Err(e);
         }
-        let tmp_zip = self.code_dir.join(format!(".tmp-{}.zip", crate::util::request_id()));
-        std::fs::write(&tmp_zip, zip).map_err(internal)?;
-        std::fs::rename(&tmp_zip, self.zip_path(&sha256)).map_err(internal)?;
-        if !dir.is_dir()
-            && let Err(e) = std::fs::rename(&tmp_dir, &dir)
-            // Another request storing the same package at the same moment may have won the rename.
-            && !dir.is_dir()
-        {
-            let _ = std::fs::remove_dir_all(&tmp_dir);
-            return Err(internal(e));
-        }
-        // Still there only if the package was stored already.
-        let _ = std::fs::remove_dir_all(&tmp_dir);
+        self.mark_complete(&sha256).map_err(internal)?;
         Ok(code)
+    }
+
+    /// Extracts an archive into `code/<sha256>/` (replacing what is there): into a scratch
+    /// directory first, made read-only and synced to disk, then renamed into place.
+    fn extract_package(&self, sha256: &str, zip: &[u8]) -> Result<(), CodeError> {
+        let tmp_dir = self.code_dir.join(format!(".tmp-{}", crate::util::request_id()));
+        if let Err(e) = crate::unzip::extract(zip, &tmp_dir, crate::unzip::Limits::default()) {
+            remove_tree(&tmp_dir);
+            return Err(CodeError(e.0));
+        }
+        make_read_only(&tmp_dir);
+        let dir = self.code_dir(sha256);
+        let placed = sync_filesystem(&tmp_dir).and_then(|()| {
+            remove_tree(&dir);
+            std::fs::rename(&tmp_dir, &dir)
+        });
+        placed.map_err(|e| {
+            remove_tree(&tmp_dir);
+            CodeError(format!("cannot store the code: {e}"))
+        })
+    }
+
+    /// Records that the package's archive and extraction are both in place (written last).
+    fn mark_complete(&self, sha256: &str) -> std::io::Result<()> {
+        sync_dir(&self.code_dir)?;
+        write_synced(&self.marker_path(sha256), sha256.as_bytes())?;
+        sync_dir(&self.code_dir)
+    }
+
+    /// Whether the package is stored and fully extracted.
+    fn is_complete(&self, sha256: &str) -> bool {
+        self.marker_path(sha256).is_file() && self.code_dir(sha256).is_dir() && self.zip_path(sha256).is_file()
     }
 
     /// Stores a local directory (an emulator extension), as the zip archive of its files.
@@ -235,11 +335,72 @@ impl Store {
     pub fn zip_path(&self, sha256: &str) -> PathBuf {
         self.code_dir.join(format!("{sha256}.zip"))
     }
+
+    fn marker_path(&self, sha256: &str) -> PathBuf {
+        self.code_dir.join(format!("{sha256}.ok"))
+    }
+
+    /// Makes the store's packages exactly `referenced`: extracts again any whose extraction did not
+    /// finish (from its archive, if that is intact), and removes every package nothing refers to.
+    /// Returns the packages that could not be made whole.
+    pub fn reconcile_packages(&self, referenced: &HashSet<String>) -> Vec<String> {
+        let mut broken = Vec::new();
+        for sha256 in referenced {
+            if self.is_complete(sha256) {
+                continue;
+            }
+            let repaired = std::fs::read(self.zip_path(sha256))
+                .ok()
+                .filter(|zip| hex(&Sha256::digest(zip)) == *sha256)
+                .is_some_and(|zip| self.extract_package(sha256, &zip).is_ok() && self.mark_complete(sha256).is_ok());
+            if repaired {
+                tracing::warn!(package = %sha256, "extracted a code package again (its extraction had not finished)");
+            } else {
+                tracing::error!(package = %sha256, "a code package is damaged or missing");
+                broken.push(sha256.clone());
+            }
+        }
+        self.collect_garbage(referenced);
+        broken
+    }
+
+    /// Removes the packages nothing refers to.
+    pub fn collect_garbage(&self, referenced: &HashSet<String>) {
+        let Ok(entries) = std::fs::read_dir(&self.code_dir) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let sha256 = name.split('.').next().unwrap_or_default();
+            let is_package = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+            if is_package && !referenced.contains(sha256) {
+                remove_tree(&entry.path());
+            }
+        }
+    }
+
+    /// The packages in the store (archives), for tests and checks.
+    pub fn packages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.code_dir) else { return Vec::new() };
+        let mut packages: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".zip").map(str::to_owned))
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        packages.sort();
+        packages
+    }
+}
+
+/// How much of the invocation log is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogLimits {
+    pub rows: u64,
+    pub bytes: u64,
 }
 
 /// What `GetFunctionLogs` asks for.
 #[derive(Debug, Clone)]
 pub(crate) struct LogQuery {
+    pub region: String,
     pub namespace: String,
     pub function: String,
     pub qualifier: Option<String>,
@@ -251,6 +412,8 @@ pub(crate) struct LogQuery {
     pub descending: bool,
     pub offset: u64,
     pub limit: u64,
+    /// The most bytes of records one answer carries.
+    pub max_bytes: usize,
 }
 
 /// Which outcomes an invocation query keeps.
@@ -298,98 +461,109 @@ pub(crate) struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    pub fn put_namespace<T: Serialize>(&self, name: &str, record: &T) -> Result<(), StoreError> {
+    pub fn put_namespace(&self, record: &NamespaceRecord) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO namespaces (name, record) VALUES (?1, ?2)",
-            params![name, serde_json::to_string(record)?],
+            "INSERT OR REPLACE INTO namespaces (region, name, record) VALUES (?1, ?2, ?3)",
+            params![record.region, record.name, serde_json::to_string(record)?],
         )?;
         Ok(())
     }
 
-    pub fn delete_namespace(&self, name: &str) -> Result<(), StoreError> {
-        self.tx.execute("DELETE FROM namespaces WHERE name = ?1", params![name])?;
-        Ok(())
-    }
-
-    pub fn put_function<T: Serialize>(
-        &self,
-        namespace: &str,
-        name: &str,
-        version: &str,
-        record: &T,
-    ) -> Result<(), StoreError> {
+    pub fn delete_namespace(&self, scope: &Scope) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO functions (namespace, name, version, record) VALUES (?1, ?2, ?3, ?4)",
-            params![namespace, name, version, serde_json::to_string(record)?],
+            "DELETE FROM namespaces WHERE region = ?1 AND name = ?2",
+            params![scope.region, scope.namespace],
         )?;
         Ok(())
     }
 
-    /// Deletes one version, or (with `None`) every version, every alias and the logs of a function.
-    pub fn delete_function(&self, namespace: &str, name: &str, version: Option<&str>) -> Result<(), StoreError> {
+    pub fn put_function(&self, record: &FunctionRecord) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO functions (region, namespace, name, version, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![record.region, record.namespace, record.name, record.version, serde_json::to_string(record)?],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes one version, or (with `None`) the function: every version, alias, asynchronous event
+    /// and log record, and its version counter (a function made again under the name starts at 1).
+    pub fn delete_function(&self, key: &FunctionKey, version: Option<&str>) -> Result<(), StoreError> {
+        let (region, namespace, name) = (&key.scope.region, &key.scope.namespace, &key.name);
         match version {
             Some(version) => {
                 self.tx.execute(
-                    "DELETE FROM functions WHERE namespace = ?1 AND name = ?2 AND version = ?3",
-                    params![namespace, name, version],
+                    "DELETE FROM functions WHERE region = ?1 AND namespace = ?2 AND name = ?3 AND version = ?4",
+                    params![region, namespace, name, version],
                 )?;
             }
             None => {
-                self.tx
-                    .execute("DELETE FROM functions WHERE namespace = ?1 AND name = ?2", params![namespace, name])?;
-                self.tx
-                    .execute("DELETE FROM aliases WHERE namespace = ?1 AND function = ?2", params![namespace, name])?;
-                self.tx.execute(
-                    "DELETE FROM invocations WHERE namespace = ?1 AND function = ?2",
-                    params![namespace, name],
-                )?;
+                for table in [
+                    "functions WHERE region = ?1 AND namespace = ?2 AND name = ?3",
+                    "aliases WHERE region = ?1 AND namespace = ?2 AND function = ?3",
+                    "invocations WHERE region = ?1 AND namespace = ?2 AND function = ?3",
+                    "async_events WHERE region = ?1 AND namespace = ?2 AND function = ?3",
+                ] {
+                    self.tx.execute(&format!("DELETE FROM {table}"), params![region, namespace, name])?;
+                }
+                self.tx.execute("DELETE FROM counters WHERE name = ?1", params![version_counter(key)])?;
             }
         }
         Ok(())
     }
 
-    pub fn put_alias<T: Serialize>(
-        &self,
-        namespace: &str,
-        function: &str,
-        name: &str,
-        record: &T,
-    ) -> Result<(), StoreError> {
+    /// Whether the function (its `$LATEST`) is stored.
+    pub fn has_function(&self, key: &FunctionKey) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM functions WHERE region = ?1 AND namespace = ?2 AND name = ?3 AND version = '$LATEST'",
+                params![key.scope.region, key.scope.namespace, key.name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    pub fn put_alias(&self, key: &FunctionKey, alias: &AliasRecord) -> Result<(), StoreError> {
+        let stored =
+            StoredAliasRef { region: &key.scope.region, namespace: &key.scope.namespace, function: &key.name, alias };
         self.tx.execute(
-            "INSERT OR REPLACE INTO aliases (namespace, function, name, record) VALUES (?1, ?2, ?3, ?4)",
-            params![namespace, function, name, serde_json::to_string(record)?],
+            "INSERT OR REPLACE INTO aliases (region, namespace, function, name, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key.scope.region, key.scope.namespace, key.name, alias.name, serde_json::to_string(&stored)?],
         )?;
         Ok(())
     }
 
-    pub fn delete_alias(&self, namespace: &str, function: &str, name: &str) -> Result<(), StoreError> {
+    pub fn delete_alias(&self, key: &FunctionKey, name: &str) -> Result<(), StoreError> {
         self.tx.execute(
-            "DELETE FROM aliases WHERE namespace = ?1 AND function = ?2 AND name = ?3",
-            params![namespace, function, name],
+            "DELETE FROM aliases WHERE region = ?1 AND namespace = ?2 AND function = ?3 AND name = ?4",
+            params![key.scope.region, key.scope.namespace, key.name, name],
         )?;
         Ok(())
     }
 
-    pub fn put_async_event<T: Serialize>(
-        &self,
-        request_id: &str,
-        namespace: &str,
-        function: &str,
-        record: &T,
-    ) -> Result<(), StoreError> {
+    pub fn put_async_event(&self, record: &AsyncEventRecord) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO async_events (request_id, namespace, function, record) VALUES (?1, ?2, ?3, ?4)",
-            params![request_id, namespace, function, serde_json::to_string(record)?],
+            "INSERT OR REPLACE INTO async_events (request_id, region, namespace, function, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![record.request_id, record.region, record.namespace, record.function, serde_json::to_string(record)?],
         )?;
         Ok(())
     }
 
-    pub fn add_log(&self, record: &crate::state::LogRecord) -> Result<(), StoreError> {
+    pub fn delete_async_event(&self, request_id: &str) -> Result<(), StoreError> {
+        self.tx.execute("DELETE FROM async_events WHERE request_id = ?1", params![request_id])?;
+        Ok(())
+    }
+
+    pub fn add_log(&self, record: &LogRecord) -> Result<(), StoreError> {
         let mut insert = self.tx.prepare_cached(
-            "INSERT INTO invocations (namespace, function, qualifier, request_id, start_time, ret_code, duration, mem_usage, record)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO invocations (region, namespace, function, qualifier, request_id, start_time, ret_code, duration, mem_usage, record, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
+        let json = serde_json::to_string(record)?;
+        let bytes = json.len() as i64;
         insert.execute(params![
+            record.region,
             record.namespace,
             record.function,
             record.qualifier,
@@ -398,13 +572,19 @@ impl Writer<'_> {
             record.ret_code,
             record.duration,
             record.mem_usage,
-            serde_json::to_string(record)?
+            json,
+            bytes
         ])?;
         Ok(())
     }
 
-    /// Increments a counter and returns its new value (version numbers are never reused).
-    pub fn next(&self, counter: &str) -> Result<i64, StoreError> {
+    /// The next version number of a function (numbers are not reused while it exists).
+    pub fn next_version(&self, key: &FunctionKey) -> Result<i64, StoreError> {
+        self.next(&version_counter(key))
+    }
+
+    /// Increments a counter and returns its new value.
+    fn next(&self, counter: &str) -> Result<i64, StoreError> {
         let current: Option<i64> = self
             .tx
             .query_row("SELECT value FROM counters WHERE name = ?1", params![counter], |r| r.get(0))
@@ -415,52 +595,135 @@ impl Writer<'_> {
     }
 }
 
-/// Extracts `zip` into `dest`, refusing paths that leave it and archives that expand too much.
-fn extract(zip: &[u8], dest: &Path) -> Result<(), CodeError> {
-    let bad = |why: String| CodeError(why);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
-        .map_err(|e| bad(format!("the code is not a zip archive ({e})")))?;
-    std::fs::create_dir_all(dest).map_err(|e| bad(format!("cannot create {}: {e}", dest.display())))?;
-    let mut total: u64 = 0;
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| bad(format!("the zip archive is damaged ({e})")))?;
-        let Some(relative) = entry.enclosed_name() else {
-            return Err(bad(format!(
-                "the zip archive has an entry outside its root: `{}`",
-                entry.name().unwrap_or_default()
-            )));
-        };
-        let path = dest.join(relative);
-        if entry.is_dir() {
-            std::fs::create_dir_all(&path).map_err(|e| bad(e.to_string()))?;
-            continue;
+/// The counter of a function's version numbers.
+fn version_counter(key: &FunctionKey) -> String {
+    format!("version:{}/{}/{}", key.scope.region, key.scope.namespace, key.name)
+}
+
+/// Creates the tables, or brings an older database up to the current schema (in one transaction).
+fn migrate(db: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tx = db.transaction()?;
+    let has_v0_tables =
+        version == 0 && tx.prepare("SELECT 1 FROM sqlite_master WHERE name = 'functions'")?.exists([])?;
+    if has_v0_tables {
+        let has_bytes = tx.prepare("SELECT 1 FROM pragma_table_info('invocations') WHERE name = 'bytes'")?.exists([])?;
+        if !has_bytes {
+            tx.execute_batch("ALTER TABLE invocations ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;")?;
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| bad(e.to_string()))?;
-        }
-        let mut out = std::fs::File::create(&path).map_err(|e| bad(e.to_string()))?;
-        let mut buf = [0u8; 64 * 1024];
-        loop {
-            let n = entry.read(&mut buf).map_err(|e| bad(format!("the zip archive is damaged ({e})")))?;
-            if n == 0 {
-                break;
+        tx.execute_batch(MIGRATE_TO_REGIONS)?;
+        tx.execute_batch(TABLES)?;
+        for statement in COPY_FROM_V0.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let mut statement = tx.prepare(statement)?;
+            if statement.parameter_count() == 1 {
+                statement.execute(params![MIGRATED_REGION])?;
+            } else {
+                statement.execute([])?;
             }
-            total += n as u64;
-            if total > MAX_EXTRACTED_BYTES {
-                return Err(bad(format!("the code expands to more than {} MB", MAX_EXTRACTED_BYTES / 1024 / 1024)));
-            }
-            out.write_all(&buf[..n]).map_err(|e| bad(e.to_string()))?;
         }
-        if let Some(mode) = entry.unix_mode() {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o777));
+        tracing::info!(region = MIGRATED_REGION, "kept what was stored, now per region, in the region records name");
+    } else {
+        tx.execute_batch(TABLES)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Creates `path` (if missing) readable and writable by its owner only, and makes an existing one so.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+/// Writes `path` and syncs it to disk.
+fn write_synced(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(content)?;
+    file.sync_all()
+}
+
+/// Syncs a directory's entries (a rename into it) to disk.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Syncs everything written to the file system holding `path`: one call for a package's thousands
+/// of files, instead of one each.
+fn sync_filesystem(path: &Path) -> std::io::Result<()> {
+    let dir = std::fs::File::open(path)?;
+    rustix::fs::syncfs(&dir).map_err(std::io::Error::from)
+}
+
+/// Takes the write bits off every file and directory under `root` (links are left alone).
+fn make_read_only(root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let Ok(kind) = entry.file_type() else { continue };
+                if kind.is_dir() {
+                    pending.push(entry.path());
+                } else if kind.is_file()
+                    && let Ok(metadata) = entry.metadata()
+                {
+                    let mode = metadata.permissions().mode() & 0o555;
+                    let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
+                }
+            }
+        }
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555));
+    }
+}
+
+/// Removes a file or a directory tree, read-only directories included (their write bit is given
+/// back first: without it, not even their owner may remove what is inside).
+pub(crate) fn remove_tree(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(metadata) = std::fs::symlink_metadata(path) else { return };
+    if !metadata.is_dir() {
+        let _ = std::fs::remove_file(path);
+        return;
+    }
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            pending.extend(entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()));
         }
     }
-    Ok(())
+    let _ = std::fs::remove_dir_all(path);
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One invocation, as `GetFunctionLogs` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LogRecord {
+    #[serde(default = "migrated_region")]
+    pub region: String,
+    pub namespace: String,
+    pub function: String,
+    pub qualifier: String,
+    pub request_id: String,
+    pub start_time: String,
+    pub duration: f64,
+    pub bill_duration: i64,
+    pub mem_usage: i64,
+    /// 0 for success, the execution status code otherwise.
+    pub ret_code: i64,
+    pub ret_msg: String,
+    pub log: String,
+}
+
+impl LogRecord {
+    /// About the size of its stored form, in bytes.
+    pub fn approximate_bytes(&self) -> u64 {
+        (self.ret_msg.len() + self.log.len() + self.namespace.len() + self.function.len() + 256) as u64
+    }
 }
 
 #[cfg(test)]
@@ -506,18 +769,70 @@ mod tests {
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
+    fn namespace(region: &str, name: &str) -> NamespaceRecord {
+        NamespaceRecord {
+            region: region.into(),
+            name: name.into(),
+            description: String::new(),
+            add_time: String::new(),
+            mod_time: String::new(),
+        }
+    }
+
     #[test]
-    fn transactions_and_counters() {
+    fn transactions_and_version_counters() {
         let store = Store::open(&temp("db")).unwrap();
-        store.write(|w| w.put_namespace("default", &serde_json::json!({"name": "default"}))).unwrap();
+        store.write(|w| w.put_namespace(&namespace("ap-guangzhou", "default"))).unwrap();
         let failed: Result<(), StoreError> = store.write(|w| {
-            w.put_namespace("half", &serde_json::json!({"name": "half"}))?;
+            w.put_namespace(&namespace("ap-guangzhou", "half"))?;
             Err(StoreError("abort".into()))
         });
         assert!(failed.is_err());
         let all: Vec<serde_json::Value> = store.all(Table::Namespaces).unwrap();
         assert_eq!(all.len(), 1, "the aborted write left nothing");
-        assert_eq!(store.write(|w| w.next("v")).unwrap(), 1);
-        assert_eq!(store.write(|w| w.next("v")).unwrap(), 2);
+        let scope = Scope { region: "ap-guangzhou".into(), namespace: "default".into() };
+        let key = scope.function("f");
+        let elsewhere = Scope { region: "ap-shanghai".into(), ..scope.clone() }.function("f");
+        assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 1);
+        assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 2);
+        assert_eq!(store.write(|w| w.next_version(&elsewhere)).unwrap(), 1, "numbers are per region");
+        store.write(|w| w.delete_function(&key, Some("1"))).unwrap();
+        assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 3, "not reused while the function exists");
+        store.write(|w| w.delete_function(&key, None)).unwrap();
+        assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 1, "a new function starts again at 1");
+    }
+
+    /// A data directory from before regions: its records move to the documented region.
+    #[test]
+    fn a_store_without_regions_is_migrated() {
+        let dir = temp("v0");
+        {
+            let db = Connection::open(dir.join("scf-local.db")).unwrap();
+            db.execute_batch(
+                r#"
+                CREATE TABLE namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);
+                CREATE TABLE functions (namespace TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (namespace, name, version));
+                CREATE TABLE aliases (namespace TEXT NOT NULL, function TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (namespace, function, name));
+                CREATE TABLE async_events (request_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, function TEXT NOT NULL, record TEXT NOT NULL);
+                CREATE TABLE invocations (seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, function TEXT NOT NULL, qualifier TEXT NOT NULL, request_id TEXT NOT NULL, start_time TEXT NOT NULL, ret_code INTEGER NOT NULL, duration REAL NOT NULL, mem_usage INTEGER NOT NULL, record TEXT NOT NULL);
+                CREATE INDEX invocations_by_function ON invocations (namespace, function, seq);
+                CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO namespaces VALUES ('default', '{"name":"default","description":"","add_time":"t","mod_time":"t"}');
+                INSERT INTO invocations (namespace, function, qualifier, request_id, start_time, ret_code, duration, mem_usage, record)
+                    VALUES ('default', 'f', '$LATEST', 'r', 't', 0, 1.0, 1, '{}');
+                INSERT INTO counters VALUES ('version:default/f', 4);
+                "#,
+            )
+            .unwrap();
+        }
+        let store = Store::open(&dir).unwrap();
+        let namespaces: Vec<NamespaceRecord> = store.all(Table::Namespaces).unwrap();
+        assert_eq!(namespaces[0].region, MIGRATED_REGION);
+        assert_eq!(store.log_usage().unwrap().0, 1, "invocation records kept");
+        let key = Scope { region: MIGRATED_REGION.into(), namespace: "default".into() }.function("f");
+        assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 5, "version numbers continue");
+        drop(store);
+        let again = Store::open(&dir).unwrap();
+        assert_eq!(again.all::<NamespaceRecord>(Table::Namespaces).unwrap().len(), 1, "migrated once");
     }
 }

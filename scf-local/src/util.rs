@@ -30,6 +30,58 @@ pub fn format_time(time: SystemTime) -> String {
     )
 }
 
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `YYYY-MM-DD hh:mm:ss.ffffff` (microseconds) in China Standard Time, as the asynchronous-event
+/// actions report times.
+pub fn format_time_micros(time: SystemTime) -> String {
+    let micros = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_micros());
+    format!("{}.{micros:06}", format_time(time))
+}
+
+/// Whether `text` is a time as the API takes it: `YYYY-MM-DD hh:mm:ss`.
+pub fn is_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 19
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b' ',
+            13 | 16 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+        && text[11..13].parse::<u32>().is_ok_and(|h| h < 24)
+        && text[14..16].parse::<u32>().is_ok_and(|m| m < 60)
+        && text[17..19].parse::<u32>().is_ok_and(|s| s < 60)
+}
+
+/// Seconds since the Unix epoch of a time `YYYY-MM-DD hh:mm:ss` in China Standard Time.
+pub fn parse_time(text: &str) -> Option<i64> {
+    if !is_time(text) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)? - 8 * 3600)
+}
+
+/// The current time, formatted with microseconds.
+pub fn now_micros() -> String {
+    format_time_micros(SystemTime::now())
+}
+
 /// The current time, formatted.
 pub fn now() -> String {
     format_time(SystemTime::now())
@@ -78,6 +130,17 @@ mod tests {
     fn times_are_china_standard_time() {
         assert_eq!(format_time(UNIX_EPOCH), "1970-01-01 08:00:00");
         assert_eq!(format_time(UNIX_EPOCH + Duration::from_secs(1_764_125_646)), "2025-11-26 10:54:06");
+    }
+
+    #[test]
+    fn times_parse_back_and_carry_microseconds() {
+        let time = UNIX_EPOCH + Duration::from_micros(1_764_125_646_123_456);
+        assert_eq!(format_time_micros(time), "2025-11-26 10:54:06.123456");
+        assert_eq!(parse_time("2025-11-26 10:54:06"), Some(1_764_125_646));
+        assert_eq!(parse_time("1970-01-01 08:00:00"), Some(0));
+        for bad in ["2025-11-26", "2025-13-01 00:00:00", "2025-11-26T10:54:06", "2025-11-26 24:00:00", "x"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -19,6 +19,26 @@ def main_handler(event, context):
     return [os.getpid(), child.pid]
 "#;
 
+/// How long a server or command may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `command` to its end, or fails the test (killing it) after [`DEADLINE`].
+fn output_within(mut command: Command) -> std::process::Output {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = rustix::process::Pid::from_child(&child);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(DEADLINE) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            panic!("{command:?} did not finish within {DEADLINE:?}");
+        }
+    }
+}
+
 /// The server process, killed if a test fails before stopping it.
 struct Server(Child);
 
@@ -31,7 +51,12 @@ impl Drop for Server {
 
 /// Starts the binary on a free port; returns it and a client built from what it printed.
 fn serve(data_dir: &std::path::Path) -> (Server, Client) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scf-local"))
+    serve_via(Command::new(env!("CARGO_BIN_EXE_scf-local")), data_dir)
+}
+
+/// As [`serve`], started through `command` (the binary's path is its last argument).
+fn serve_via(mut command: Command, data_dir: &std::path::Path) -> (Server, Client) {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env_remove("SCF_LOCAL_SECRET_ID")
@@ -40,12 +65,23 @@ fn serve(data_dir: &std::path::Path) -> (Server, Client) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = String::new();
-    while !printed.contains("SecretKey:") {
-        printed.push_str(&lines.next().expect("the banner").unwrap());
-        printed.push('\n');
-    }
+    // The banner, read on a thread of its own so that a server that never prints it fails the test
+    // within the deadline instead of hanging it.
+    let stdout = child.stdout.take().unwrap();
+    let (banner, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut printed = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            printed.push_str(&line);
+            printed.push('\n');
+            if printed.contains("SecretKey:") {
+                break;
+            }
+        }
+        let _ = banner.send(printed);
+    });
+    let printed = read.recv_timeout(DEADLINE).expect("the banner within the deadline");
+    assert!(printed.contains("SecretKey:"), "the server ended before its banner: {printed}");
     let field = |label: &str| {
         let line = printed.lines().find(|l| l.contains(label)).unwrap();
         line.split_whitespace().nth(1).unwrap().to_owned()
@@ -65,6 +101,7 @@ async fn start_spawner(client: &Client) -> Vec<u32> {
     client
         .create_function()
         .function_name("spawner")
+        .runtime("Python3.9")
         .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
         .send()
         .await
@@ -73,9 +110,12 @@ async fn start_spawner(client: &Client) -> Vec<u32> {
     serde_json::from_str(&result.ret_msg).unwrap()
 }
 
+/// Whether `pid` is gone or a zombie; fails where there is no /proc rather than answer "gone".
 fn gone(pid: u32) -> bool {
+    assert!(std::path::Path::new("/proc/self/stat").exists(), "the no-orphan checks need /proc");
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+        Err(error) => panic!("cannot read /proc/{pid}/stat: {error}"),
         Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
     }
 }
@@ -110,7 +150,7 @@ async fn sigterm_stops_every_function_process() {
     assert!(status.success(), "{status}");
     assert!(wait_gone(&pids), "left behind: {:?}", pids.iter().filter(|p| !gone(**p)).collect::<Vec<_>>());
     assert!(dir.join("scf-local.db").is_file(), "the data directory stays");
-    std::fs::remove_dir_all(&dir).unwrap();
+    scf_local::remove_data_dir(&dir).unwrap();
 }
 
 #[tokio::test]
@@ -128,41 +168,113 @@ async fn killed_outright_its_idle_instances_exit_on_their_own() {
         rustix::process::Signal::KILL,
     )
     .ok();
-    std::fs::remove_dir_all(&dir).unwrap();
+    scf_local::remove_data_dir(&dir).unwrap();
 }
 
 #[test]
 fn bad_arguments_are_refused_before_anything_starts() {
-    let output = Command::new(env!("CARGO_BIN_EXE_scf-local"))
-        .args(["serve", "--listen", "nowhere", "--fault", "NotACode"])
-        .output()
-        .unwrap();
+    let scf_local = || Command::new(env!("CARGO_BIN_EXE_scf-local"));
+    let mut command = scf_local();
+    command.args(["serve", "--listen", "nowhere", "--fault", "NotACode"]);
+    let output = output_within(command);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--listen"), "{stderr}");
-    let output = Command::new(env!("CARGO_BIN_EXE_scf-local")).args(["serve", "--fault", "NotACode"]).output().unwrap();
+    // A port of its own (never the default 9100), should the check ever let it start.
+    let mut command = scf_local();
+    command.args(["serve", "--listen", "127.0.0.1:0", "--fault", "NotACode"]);
+    let output = output_within(command);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("`NotACode` is not an SCF error code"), "{stderr}");
-    let output = Command::new(env!("CARGO_BIN_EXE_scf-local"))
-        .args(["serve", "--secret-id", "AKIDx"])
-        .env_remove("SCF_LOCAL_SECRET_KEY")
-        .output()
-        .unwrap();
+    let mut command = scf_local();
+    command.args(["serve", "--listen", "127.0.0.1:0", "--secret-id", "AKIDx"]).env_remove("SCF_LOCAL_SECRET_KEY");
+    let output = output_within(command);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--secret-key"), "{stderr}");
 }
 
 #[test]
 fn the_public_development_keys_are_refused_on_a_network_address() {
-    let output = Command::new(env!("CARGO_BIN_EXE_scf-local"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scf-local"));
+    command
         .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
         .arg(temp_dir("public"))
         .env_remove("SCF_LOCAL_SECRET_ID")
-        .env_remove("SCF_LOCAL_SECRET_KEY")
-        .output()
-        .unwrap();
+        .env_remove("SCF_LOCAL_SECRET_KEY");
+    let output = output_within(command);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("give --secret-id and --secret-key"), "{stderr}");
-    let _ = std::fs::remove_dir_all(temp_dir("public"));
+    assert!(stderr.contains("give your own key pair (--secret-id and --secret-key)"), "{stderr}");
+    let _ = scf_local::remove_data_dir(&temp_dir("public"));
+}
+
+#[tokio::test]
+async fn a_second_emulator_on_the_same_data_directory_is_refused_at_once() {
+    let dir = temp_dir("lock");
+    let (server, client) = serve(&dir);
+    create_function(&client).await;
+    let started = Instant::now();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_scf-local"));
+    second
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env_remove("SCF_LOCAL_SECRET_ID")
+        .env_remove("SCF_LOCAL_SECRET_KEY");
+    let output = output_within(second);
+    // It does not wait for the lock (that would last as long as the first server): a generous bound
+    // for a loaded machine; it takes milliseconds.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let holder = format!("another scf-local is using the data directory {} (process {})", dir.display(), server.0.id());
+    assert!(stderr.contains(&holder), "{stderr}");
+    // `clean` refuses too while it runs; then removes everything, read-only packages included.
+    let clean = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_scf-local"));
+        command.args(["clean", "--data-dir"]).arg(&dir);
+        output_within(command)
+    };
+    assert_eq!(clean().status.code(), Some(1));
+    assert!(dir.join("code").is_dir());
+    drop(server);
+    let cleaned = clean();
+    assert!(cleaned.status.success(), "{}", String::from_utf8_lossy(&cleaned.stderr));
+    assert!(!dir.exists());
+}
+
+async fn create_function(client: &Client) {
+    let zip = package::zip_files(&[("index.py", "def main_handler(e, c):\n    return 1\n")]).unwrap();
+    client
+        .create_function()
+        .function_name("packaged")
+        .runtime("Python3.9")
+        .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The emulator raises its own descriptor limit (it holds many connections and pipes); the
+/// functions get back the one it was started with.
+#[tokio::test]
+async fn functions_get_the_descriptor_limit_the_emulator_was_started_with() {
+    let dir = temp_dir("nofile");
+    let mut shell = Command::new("sh");
+    shell.args(["-c", "ulimit -Sn 512 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_scf-local")]);
+    let (server, client) = serve_via(shell, &dir);
+    let source =
+        "import resource\n\ndef main_handler(e, c):\n    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]\n";
+    let zip = package::zip_files(&[("index.py", source)]).unwrap();
+    client
+        .create_function()
+        .function_name("limits")
+        .runtime("Python3.9")
+        .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let result = client.invoke_function().function_name("limits").send().await.unwrap().result;
+    assert_eq!(result.ret_msg, "512", "{result:?}");
+    drop(server);
+    scf_local::remove_data_dir(&dir).unwrap();
 }

@@ -1,7 +1,9 @@
 //! Typed Rust SDK for Tencent Cloud Serverless Cloud Function (SCF), API version 2018-04-16.
 //!
-//! - [`actions`]: every action's request (with a builder), response and error codes;
+//! - [`actions`]: every action's request (with a builder), response and error codes; paginated
+//!   actions' builders have `into_paginator()`;
 //! - [`types`]: the structures and enums they share;
+//! - [`waiters`]: polls of an action until a state is reached (`client.wait_until_function_active()`);
 //! - [`Region`] and the service-wide [`ErrorCode`];
 //! - [`catalog`]: the API description as data, for tools that handle every action generically;
 //! - [`runtime`]: the hand-written machinery the generated code builds on.
@@ -49,9 +51,14 @@ mod generated;
 mod invoke;
 pub mod runtime;
 
-pub use generated::{Client, ErrorCode, Region, actions, catalog, types};
+pub use generated::{Client, ErrorCode, Region, actions, catalog, types, waiters};
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
+
+/// The crate's own README (the page crates.io shows), compiled the same way.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeExamples;

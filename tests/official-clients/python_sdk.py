@@ -8,8 +8,10 @@ Environment:
   SCF_TEST_MODE             `flow` (default): ListFunctions over GET, CreateFunction from a zip,
                             GetFunction until Active, InvokeFunction with LogType Tail, and
                             InvokeFunction of a missing function;
-                            `probe`: one ListFunctions, its outcome reported whatever it is
-  SCF_TEST_FUNCTION         the function's name in `flow` (default python-sdk-hello)
+                            `probe`: one ListFunctions, its outcome reported whatever it is;
+                            `invoke`: one InvokeFunction (LogType Tail) of an existing function,
+                            SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {})
+  SCF_TEST_FUNCTION         the function's name (default python-sdk-hello in `flow`)
 
 Prints one JSON object on stdout; exits non-zero with a message on stderr when a step fails.
 """
@@ -149,14 +151,34 @@ def flow():
     return summary
 
 
+def invoke():
+    name = env("SCF_TEST_FUNCTION")
+    event = os.environ.get("SCF_TEST_EVENT") or "{}"
+    invoked = step("InvokeFunction", lambda: client().InvokeFunction(request(models.InvokeFunctionRequest, {
+        "FunctionName": name,
+        "Event": event,
+        "LogType": "Tail",
+    })))
+    result = invoked.Result
+    return {
+        "ret_msg": result.RetMsg,
+        "log": result.Log,
+        "invoke_result": result.InvokeResult,
+        "err_msg": result.ErrMsg,
+        "function_request_id": result.FunctionRequestId,
+    }
+
+
 def main():
     mode = os.environ.get("SCF_TEST_MODE") or "flow"
     if mode == "probe":
         summary = probe()
     elif mode == "flow":
         summary = flow()
+    elif mode == "invoke":
+        summary = invoke()
     else:
-        fail("unknown SCF_TEST_MODE %r (flow or probe)" % mode)
+        fail("unknown SCF_TEST_MODE %r (flow, probe or invoke)" % mode)
     json.dump(summary, sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
 

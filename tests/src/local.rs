@@ -2,6 +2,7 @@
 //! SDK, and raw signed requests for what the SDK itself would refuse to send (unknown parameters,
 //! bad JSON, tampered signatures).
 
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use scf_sdk::runtime::sign::{self, SignableRequest, SigningParams};
 use scf_sdk::runtime::{HttpMethod, HttpRequest, ReqwestTransport, Transport, TransportSettings};
 use scf_sdk::types::Code;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// An emulator with the default configuration, and a client for it.
 pub async fn start() -> (Emulator, Client) {
@@ -86,22 +88,19 @@ pub async fn create_function(client: &Client, spec: FunctionSpec<'_>) {
     wait_active(client, spec.name, spec.namespace).await;
 }
 
-/// Polls `GetFunction` until the function is `Active` (at most 10 s).
+/// Waits with the `FunctionActive` waiter until the function is `Active` (at most 10 s), polling
+/// every 50 ms to 200 ms.
 pub async fn wait_active(client: &Client, name: &str, namespace: Option<&str>) {
-    for _ in 0..200 {
-        let function = client
-            .get_function()
-            .function_name(name)
-            .set_namespace(namespace.map(str::to_owned))
-            .send()
-            .await
-            .expect("GetFunction succeeds");
-        if function.status == "Active" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{name} did not become Active within 10 s");
+    client
+        .wait_until_function_active()
+        .function_name(name)
+        .set_namespace(namespace.map(str::to_owned))
+        .min_delay(Duration::from_millis(50))
+        .max_delay(Duration::from_millis(200))
+        .max_wait(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{name} did not become Active: {e}"));
 }
 
 /// A request signed by hand, to send what the SDK would refuse to.
@@ -173,6 +172,7 @@ impl RawRequest {
             headers.push((name, value.clone()));
         }
         let body = Bytes::from(body_after_signing.unwrap_or(&self.body).to_vec());
+        let headers = headers.into_iter().map(|(name, value)| (name, value.into())).collect();
         HttpRequest { method: HttpMethod::Post, url: format!("{endpoint_url}/"), headers, body }
     }
 
@@ -212,11 +212,30 @@ pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Whether process `pid` is gone (or only a zombie left for its new parent to reap).
+/// Whether process `pid` is gone (or only a zombie left for its new parent to reap). Needs `/proc`
+/// (Linux, where scf-local runs functions): without it this fails rather than answer "gone".
 pub fn process_gone(pid: u32) -> bool {
+    assert!(std::path::Path::new("/proc/self/stat").exists(), "the no-orphan checks need /proc");
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+        Err(error) => panic!("cannot read /proc/{pid}/stat: {error}"),
         // The state is the field after the parenthesised command name.
         Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
     }
+}
+
+/// An HTTP/1.1 exchange over a fresh connection, written byte for byte: (status, head, body).
+pub async fn raw_http(address: SocketAddr, request: &[u8]) -> (u16, String, String) {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(address).await.expect("connects");
+        stream.write_all(request).await.expect("writes");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("reads");
+        answer
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(30), exchange).await.expect("answered within 30 s");
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
 }

@@ -3,25 +3,13 @@
 #![allow(clippy::unwrap_used)] // Tests fail by panicking; helpers outside #[test] fns unwrap too.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use scf_tests::server::{SECRET_ID, SECRET_KEY, TestServer};
 
-/// Builds the example (a no-op when `cargo test --workspace` already did) and returns its path.
+/// The example, as cargo built it for these tests (see `tests/Cargo.toml`).
 fn example_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "scf-sdk", "--example", "invoke_function", "--message-format=json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == "invoke_function")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reports the example's executable")
+    PathBuf::from(env!("CARGO_BIN_EXE_invoke-function-example"))
 }
 
 async fn run(server: &TestServer, secret_key: &str, region: &str, args: &[&str]) -> Output {
@@ -45,7 +33,8 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn invokes_a_function_and_prints_the_response() {
     let server = TestServer::start().await;
-    let event_file = std::env::temp_dir().join(format!("scf-tests-event-{}.json", std::process::id()));
+    let dir = scf_tests::TempDir::new("event");
+    let event_file = dir.join("event.json");
     std::fs::write(&event_file, r#"{"from": "file"}"#).unwrap();
     let event_arg = format!("@{}", event_file.display());
     let output = run(

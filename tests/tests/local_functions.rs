@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use scf_local::{EmulatorConfig, package};
-use scf_sdk::types::{Code, Filter, LogFilter, RoutingConfig, VersionWeight};
+use scf_sdk::types::{Code, Filter, FunctionStatus, LogFilter, RoutingConfig, VersionWeight};
 use scf_tests::local::{self, FunctionSpec, create_function, wait_active};
 
 const V1: &str = "def main_handler(event, context):\n    print('running v1')\n    return 'v1'\n";
@@ -30,13 +30,14 @@ async fn functions_are_created_described_listed_updated_and_deleted() {
     assert_eq!(function.runtime.as_deref(), Some("Python3.9"));
     assert_eq!(function.handler, "index.main_handler");
     assert_eq!((function.timeout, function.memory_size), (7, 256));
-    assert_eq!(function.status, "Active");
+    assert_eq!(function.status, FunctionStatus::Active);
     assert_eq!(function.namespace, "default");
     assert_eq!(function.function_version, "$LATEST");
     assert_eq!(function.code_info, V1, "ShowCode returns the handler's source");
     assert!(function.code_size > 0);
 
-    let again = client.create_function().function_name("alpha").code(code(V1)).send().await.unwrap_err();
+    let again =
+        client.create_function().function_name("alpha").runtime("Python3.9").code(code(V1)).send().await.unwrap_err();
     assert_eq!(code_of(again), "ResourceInUse.Function");
 
     let all = client.list_functions().send().await.unwrap();
@@ -86,13 +87,16 @@ async fn functions_are_created_described_listed_updated_and_deleted() {
 async fn bad_code_packages_are_refused_with_the_reason() {
     let (_emulator, client) = local::start().await;
     let not_base64 = Code::builder().zip_file("%%%").build().unwrap();
-    let error = client.create_function().function_name("fn1").code(not_base64).send().await.unwrap_err();
+    let error =
+        client.create_function().function_name("fn1").runtime("Python3.9").code(not_base64).send().await.unwrap_err();
     assert_eq!(code_of(error), "InvalidParameterValue.ZipFile");
     let not_zip = Code::builder().zip_file(package::to_base64(b"plain text")).build().unwrap();
-    let error = client.create_function().function_name("fn1").code(not_zip).send().await.unwrap_err();
+    let error =
+        client.create_function().function_name("fn1").runtime("Python3.9").code(not_zip).send().await.unwrap_err();
     assert_eq!(code_of(error), "InvalidParameterValue.Code");
     let from_cos = Code::builder().cos_bucket_name("bucket").cos_object_name("/code.zip").build().unwrap();
-    let error = client.create_function().function_name("fn1").code(from_cos).send().await.unwrap_err();
+    let error =
+        client.create_function().function_name("fn1").runtime("Python3.9").code(from_cos).send().await.unwrap_err();
     assert_eq!(code_of(error), "UnsupportedOperation");
     assert_eq!(client.list_functions().send().await.unwrap().total_count, 0, "nothing half-created");
 }
@@ -106,11 +110,23 @@ async fn environment_variables_are_checked() {
             .build()
             .unwrap()
     };
-    let reserved =
-        client.create_function().function_name("fn1").code(code(V1)).environment(environment("SCF_X")).send().await;
+    let reserved = client
+        .create_function()
+        .function_name("fn1")
+        .runtime("Python3.9")
+        .code(code(V1))
+        .environment(environment("SCF_X"))
+        .send()
+        .await;
     assert_eq!(code_of(reserved.unwrap_err()), "InvalidParameterValue.EnvironmentSystemProtect");
-    let invalid =
-        client.create_function().function_name("fn1").code(code(V1)).environment(environment("9x")).send().await;
+    let invalid = client
+        .create_function()
+        .function_name("fn1")
+        .runtime("Python3.9")
+        .code(code(V1))
+        .environment(environment("9x"))
+        .send()
+        .await;
     assert_eq!(code_of(invalid.unwrap_err()), "InvalidParameterValue.Environment");
 }
 
@@ -118,13 +134,13 @@ async fn environment_variables_are_checked() {
 async fn a_deploying_function_refuses_changes_until_active() {
     let (_emulator, client) =
         local::start_with(EmulatorConfig::default().activation_delay(Duration::from_secs(3))).await;
-    client.create_function().function_name("slow").code(code(V1)).send().await.unwrap();
-    assert_eq!(client.get_function().function_name("slow").send().await.unwrap().status, "Creating");
+    client.create_function().function_name("slow").runtime("Python3.9").code(code(V1)).send().await.unwrap();
+    assert_eq!(client.get_function().function_name("slow").send().await.unwrap().status, FunctionStatus::Creating);
     let refused = client.update_function_code().function_name("slow").code(code(V1)).send().await.unwrap_err();
     assert_eq!(code_of(refused), "FailedOperation.FunctionStatusError");
     wait_active(&client, "slow", None).await;
     client.update_function_code().function_name("slow").code(code(V1)).send().await.unwrap();
-    assert_eq!(client.get_function().function_name("slow").send().await.unwrap().status, "Updating");
+    assert_eq!(client.get_function().function_name("slow").send().await.unwrap().status, FunctionStatus::Updating);
 }
 
 #[tokio::test]
@@ -182,9 +198,9 @@ async fn aliases_are_created_read_updated_listed_and_deleted() {
     let duplicate = client.create_alias().function_name("aliased").name("canary").function_version("1").send().await;
     assert_eq!(code_of(duplicate.unwrap_err()), "ResourceInUse.Alias");
     let to_nowhere = client.create_alias().function_name("aliased").name("other").function_version("9").send().await;
-    assert_eq!(code_of(to_nowhere.unwrap_err()), "ResourceNotFound.Version");
+    assert_eq!(code_of(to_nowhere.unwrap_err()), "ResourceNotFound.FunctionVersion");
     let in_use = client.delete_function_version().function_name("aliased").qualifier("2").send().await;
-    assert_eq!(code_of(in_use.unwrap_err()), "ResourceInUse.Alias");
+    assert_eq!(code_of(in_use.unwrap_err()), "UnsupportedOperation.AliasBind");
 
     client.update_alias().function_name("aliased").name("canary").function_version("2").send().await.unwrap();
     assert_eq!(client.get_alias().function_name("aliased").name("canary").send().await.unwrap().function_version, "2");
@@ -197,7 +213,7 @@ async fn aliases_are_created_read_updated_listed_and_deleted() {
     let gone = client.get_alias().function_name("aliased").name("canary").send().await.unwrap_err();
     assert_eq!(code_of(gone), "ResourceNotFound.Alias");
     let default = client.delete_alias().function_name("aliased").name("$DEFAULT").send().await;
-    assert_eq!(code_of(default.unwrap_err()), "UnsupportedOperation");
+    assert_eq!(code_of(default.unwrap_err()), "InvalidParameterValue.Alias");
 }
 
 #[tokio::test]
@@ -271,6 +287,7 @@ async fn code_can_be_downloaded_from_its_address() {
     client
         .create_function()
         .function_name("downloadable")
+        .runtime("Python3.9")
         .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
         .send()
         .await
@@ -306,7 +323,7 @@ async fn version_numbers_are_only_written_one_way() {
     client.create_alias().function_name("canonical").name("live").function_version("1").send().await.unwrap();
     // `01` is not another name for version 1: it names no version at all.
     let padded = client.delete_function_version().function_name("canonical").qualifier("01").send().await;
-    assert_eq!(code_of(padded.unwrap_err()), "ResourceNotFound.Version");
+    assert_eq!(code_of(padded.unwrap_err()), "ResourceNotFound.Qualifier");
     let invoked = client.invoke_function().function_name("canonical").qualifier("live").send().await.unwrap();
     assert_eq!(invoked.result.ret_msg, "\"v1\"");
 }
@@ -315,7 +332,14 @@ async fn version_numbers_are_only_written_one_way() {
 async fn handlers_must_name_a_file_inside_the_package() {
     let (_emulator, client) = local::start().await;
     for handler in ["../../etc/passwd.x", "/abs/index.main", "index", "index.", ".main"] {
-        let error = client.create_function().function_name("escape").handler(handler).code(code(V1)).send().await;
+        let error = client
+            .create_function()
+            .function_name("escape")
+            .runtime("Python3.9")
+            .handler(handler)
+            .code(code(V1))
+            .send()
+            .await;
         assert_eq!(code_of(error.unwrap_err()), "InvalidParameterValue.Handler", "{handler}");
     }
     let nested = "def main_handler(event, context):\n    return 'nested'\n";
@@ -323,6 +347,7 @@ async fn handlers_must_name_a_file_inside_the_package() {
     client
         .create_function()
         .function_name("nested")
+        .runtime("Python3.9")
         .handler("src/app.main_handler")
         .code(Code::builder().zip_file(package::to_base64(&zip)).build().unwrap())
         .send()
@@ -335,15 +360,17 @@ async fn handlers_must_name_a_file_inside_the_package() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_changes_of_one_function_stay_consistent() {
-    let dir = std::env::temp_dir().join(format!("scf-local-test-races-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let temp = scf_tests::TempDir::new("races");
+    let dir = temp.join("data");
     {
         let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
         // Two creations of one name: exactly one succeeds.
         let creations: Vec<_> = (0..2)
             .map(|_| {
                 let client = client.clone();
-                tokio::spawn(async move { client.create_function().function_name("raced").code(code(V1)).send().await })
+                tokio::spawn(async move {
+                    client.create_function().function_name("raced").runtime("Python3.9").code(code(V1)).send().await
+                })
             })
             .collect();
         let mut succeeded = 0;
@@ -363,12 +390,18 @@ async fn concurrent_changes_of_one_function_stay_consistent() {
         };
         let delete = client.delete_function().function_name("raced").send().await;
         let update = update.await.unwrap();
-        assert!(delete.is_ok() || update.is_ok());
+        // Changes run one at a time: the delete always succeeds (an update leaves the function
+        // active at once), and an update that comes second finds no function.
+        assert!(delete.is_ok(), "{delete:?}");
+        if let Err(error) = update {
+            assert_eq!(code_of(error), "ResourceNotFound.Function");
+        }
         emulator.shutdown(Duration::from_secs(1)).await;
     }
     // What is on disk is what the emulator said.
-    let (_emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
+    let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
     let listed = client.list_functions().send().await.unwrap();
     assert_eq!(listed.total_count, 0, "the delete won, whatever the order: {:?}", listed.functions);
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(emulator);
+    scf_local::remove_data_dir(&dir).unwrap();
 }

@@ -46,7 +46,8 @@ async fn a_python_function_runs_and_reports_like_the_service() {
     assert_eq!(answer["request_id"], result.function_request_id.as_str());
     assert_eq!(answer["function"], "echo");
     assert_eq!(answer["memory"], 128);
-    assert!(answer["remaining_ms"].as_i64().unwrap() > 2000, "{answer}");
+    // The deadline comes from the 3 s timeout (how much is left depends on the machine's load).
+    assert!((1..=3000).contains(&answer["remaining_ms"].as_i64().unwrap()), "{answer}");
     assert_eq!(answer["env"]["SCF_FUNCTIONNAME"], "echo");
     assert_eq!(answer["env"]["TENCENTCLOUD_REGION"], "ap-guangzhou");
     assert_eq!(answer["env"]["TENCENTCLOUD_SECRET_KEY"], Value::Null, "the host's environment does not leak in");
@@ -80,17 +81,13 @@ async fn without_tail_there_is_no_log_and_the_tail_is_the_last_4_kb() {
 }
 
 #[tokio::test]
-async fn warm_instances_are_reused_and_faster() {
+async fn warm_instances_are_reused() {
     let (emulator, client) = local::start().await;
     create_function(&client, FunctionSpec::python("warm", ECHO)).await;
-    let started = Instant::now();
     let first = client.invoke_function().function_name("warm").send().await.unwrap();
-    let cold = started.elapsed();
-    let started = Instant::now();
     let second = client.invoke_function().function_name("warm").send().await.unwrap();
-    let warm = started.elapsed();
+    // The property itself (no second start), not a race between two durations.
     assert_eq!(ret_msg(&first.result)["pid"], ret_msg(&second.result)["pid"], "the same instance");
-    assert!(warm < cold, "warm {warm:?} vs cold {cold:?}");
     assert_eq!(emulator.live_instances(), 1);
 }
 
@@ -196,25 +193,28 @@ async fn a_handler_that_cannot_load_reports_437() {
 
 #[tokio::test]
 async fn beyond_the_concurrency_limit_invocations_get_432() {
-    let (_emulator, client) = local::start_with(EmulatorConfig::default().max_instances(2)).await;
-    let sleepy = "import time\n\ndef main_handler(event, context):\n    time.sleep(1.5)\n    return 'ok'\n";
-    create_function(&client, FunctionSpec::python("sleepy", sleepy)).await;
-    let calls = (0..3).map(|_| {
+    let (emulator, client) = local::start_with(EmulatorConfig::default().max_instances(2)).await;
+    // Each call holds its instance until the test says so: the third surely finds both busy.
+    let held = "import os, time\n\ndef main_handler(event, context):\n    open(event['started'], 'w').close()\n    for _ in range(600):\n        if os.path.exists(event['release']):\n            return 'ok'\n        time.sleep(0.05)\n    return 'never released'\n";
+    create_function(&client, FunctionSpec::python("held", held).timeout(60)).await;
+    let dir = emulator.data_dir().join("test-held");
+    std::fs::create_dir_all(&dir).unwrap();
+    let release = dir.join("release");
+    let call = |name: &str| {
         let client = client.clone();
-        tokio::spawn(async move { client.invoke_function().function_name("sleepy").send().await.unwrap() })
-    });
-    let calls: Vec<_> = calls.collect();
-    let mut status_codes = Vec::new();
-    for call in calls {
-        let result = call.await.unwrap().result;
-        status_codes.push(if result.ret_msg == "\"ok\"" {
-            200
-        } else {
-            ret_msg(&result)["statusCode"].as_i64().unwrap()
-        });
+        let event = json!({"started": dir.join(name), "release": release});
+        tokio::spawn(async move {
+            client.invoke_function().function_name("held").event_from(&event).unwrap().send().await.unwrap().result
+        })
+    };
+    let busy = [call("a"), call("b")];
+    assert!(wait_until(|| dir.join("a").exists() && dir.join("b").exists()).await, "both calls started");
+    let refused = call("c").await.unwrap();
+    assert_eq!(ret_msg(&refused)["statusCode"], 432, "{refused:?}");
+    std::fs::write(&release, b"").unwrap();
+    for call in busy {
+        assert_eq!(call.await.unwrap().ret_msg, "\"ok\"");
     }
-    status_codes.sort();
-    assert_eq!(status_codes, [200, 200, 432]);
 }
 
 #[tokio::test]

@@ -5,19 +5,22 @@
 use std::time::Duration;
 
 use scf_local::EmulatorConfig;
+use scf_sdk::types::FunctionStatus;
+use scf_tests::TempDir;
 use scf_tests::local::{self, FunctionSpec, create_function, process_gone};
 use serde_json::Value;
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scf-local-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A data directory's path inside a temporary directory that goes with the test, pass or fail.
+fn temp_dir(name: &str) -> (TempDir, std::path::PathBuf) {
+    let temp = TempDir::new(&format!("local-{name}"));
+    let dir = temp.join("data");
+    (temp, dir)
 }
 
 #[tokio::test]
 #[allow(deprecated)] // GetFunctionLogs
 async fn a_restart_on_the_same_data_directory_loses_nothing() {
-    let dir = temp_dir("restart");
+    let (_temp, dir) = temp_dir("restart");
     let source = "def main_handler(event, context):\n    print('persisted')\n    return 'from disk'\n";
     let request_id = {
         let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
@@ -39,7 +42,7 @@ async fn a_restart_on_the_same_data_directory_loses_nothing() {
     };
     let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
     let function = client.get_function().function_name("survivor").namespace("kept").send().await.unwrap();
-    assert_eq!(function.status, "Active");
+    assert_eq!(function.status, FunctionStatus::Active);
     let versions = client.list_version_by_function().function_name("survivor").namespace("kept").send().await.unwrap();
     assert_eq!(versions.function_version, ["$LATEST", "1"]);
     let alias = client.get_alias().function_name("survivor").namespace("kept").name("live").send().await.unwrap();
@@ -52,7 +55,46 @@ async fn a_restart_on_the_same_data_directory_loses_nothing() {
     let next = client.publish_version().function_name("survivor").namespace("kept").send().await.unwrap();
     assert_eq!(next.function_version, "2", "version numbers continue");
     drop(emulator);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scf_local::remove_data_dir(&dir).unwrap();
+}
+
+/// An asynchronous event cut off by a stop did not finish: after the restart it is `FAILED`, and
+/// its log row says why.
+#[tokio::test]
+#[allow(deprecated)] // GetFunctionLogs
+async fn events_cut_off_by_a_stop_are_failed_with_a_log_row() {
+    let (_temp, dir) = temp_dir("cut-off");
+    let source = "import time\n\ndef main_handler(event, context):\n    time.sleep(30)\n";
+    let id = {
+        let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
+        create_function(&client, FunctionSpec::python("slow", source).timeout(60)).await;
+        let started = client
+            .invoke()
+            .function_name("slow")
+            .invocation_type(scf_sdk::types::InvocationType::Event)
+            .send()
+            .await
+            .unwrap();
+        emulator.shutdown(Duration::from_secs(1)).await;
+        started.result.function_request_id
+    };
+    let (emulator, client) = local::start_with(EmulatorConfig::default().data_dir(&dir)).await;
+    let status = client.get_async_event_status().invoke_request_id(&id).send().await.unwrap().result;
+    assert_eq!(status.status.as_str(), "FAILED");
+    // Log rows are written in the background: poll, with a deadline.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let logs = loop {
+        let logs = client.get_function_logs().function_name("slow").function_request_id(&id).send().await.unwrap();
+        if logs.total_count > 0 {
+            break logs;
+        }
+        assert!(std::time::Instant::now() < deadline, "no log row for the cut-off event");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(logs.total_count, 1, "{:?}", logs.data);
+    assert!(logs.data[0].ret_msg.contains("The emulator stopped"), "{:?}", logs.data[0]);
+    drop(emulator);
+    scf_local::remove_data_dir(&dir).unwrap();
 }
 
 const SPAWNER: &str = r#"import os, subprocess

@@ -9,6 +9,7 @@ use std::time::Duration;
 use scf_local::{EmulatorConfig, Fault};
 use scf_sdk::catalog;
 use scf_sdk::runtime::RetryPolicy;
+use scf_sdk::types::FunctionStatus;
 use scf_tests::local::{self, FunctionSpec, RawRequest, create_function, error_code};
 use serde_json::{Value, json};
 
@@ -93,12 +94,13 @@ async fn every_seed_code_appears_in_its_situation() {
     slow_client
         .create_function()
         .function_name("deploying")
+        .runtime("Python3.9")
         .code(scf_sdk::types::Code::builder().zip_file(scf_local::package::to_base64(&zip)).build().unwrap())
         .send()
         .await
         .unwrap();
     let status = slow_client.get_function().function_name("deploying").send().await.unwrap().status;
-    assert_eq!(status, "Creating");
+    assert_eq!(status, FunctionStatus::Creating);
     let response = RawRequest::new(&slow_emulator, "InvokeFunction", &json!({"FunctionName": "deploying"}))
         .send(&slow_emulator)
         .await;

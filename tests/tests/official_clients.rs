@@ -1,10 +1,11 @@
 //! The official Tencent Cloud clients against `scf-local`, unchanged but for their endpoint: the
 //! Python SDK (`tencentcloud-sdk-python`), `tccli` and the Node.js SDK
-//! (`tencentcloud-sdk-nodejs-scf`), each run as a child process while the emulator serves.
+//! (`tencentcloud-sdk-nodejs-scf`), each run as a child process while the emulator serves. The
+//! Python SDK also invokes functions written in Rust (scf-runtime's examples, as cargo built them).
 //!
 //! The clients come from `tests/official-clients/install.sh` (pinned versions, into
-//! `target/official-clients/`). Without them these tests print why and pass, except in CI
-//! (`CI=true`), where they fail: CI runs the install script first.
+//! `target/official-clients/`), so these tests are ignored by a plain `cargo test`; `.ci/run` installs
+//! the clients and runs them (`-- --ignored`). Run without the clients, they fail and say why.
 //!
 //! On the wire (API 3.0, TC3-HMAC-SHA256, `SignedHeaders=content-type;host` for all three):
 //! - the Python SDK, `HttpProfile(protocol="http", endpoint="127.0.0.1:PORT")`, sends and signs
@@ -15,7 +16,6 @@
 //!
 //! The last two are accepted unless the emulator is strict, which these tests check as well.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
@@ -97,23 +97,14 @@ impl Clients {
     }
 }
 
-/// The installed clients; `None` (the test then passes, saying why) when they are not installed,
-/// except in CI, where that fails the test.
-fn installed_clients() -> Option<Clients> {
+/// The installed clients; a test run without them fails, saying how to install them.
+fn installed_clients() -> Clients {
     let root = workspace_root();
     let clients = Clients::at(&root);
-    let Some(problem) = clients.problem(&root) else { return Some(clients) };
-    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-        panic!(
-            "the official clients are not ready ({problem}): {INSTALL_HINT} before the tests (CI=true: not skipped)"
-        );
+    if let Some(problem) = clients.problem(&root) {
+        panic!("the official clients are not ready ({problem}): {INSTALL_HINT} first");
     }
-    // Straight to the process's stderr: the test harness would capture `eprintln!` of a passing test.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: {problem}; {INSTALL_HINT} to test the official clients against scf-local"
-    );
-    None
+    clients
 }
 
 /// A scratch `HOME` (tccli writes `~/.tccli/`), removed when dropped.
@@ -222,8 +213,9 @@ fn assert_flow(summary: &Value, function: &str, event: &Value, log_line: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
 async fn the_python_sdk_creates_waits_for_invokes_and_gets_errors_even_in_strict_mode() {
-    let Some(clients) = installed_clients() else { return };
+    let clients = installed_clients();
     let home = Home::new("python");
     for strict in [false, true] {
         let emulator =
@@ -247,8 +239,9 @@ async fn the_python_sdk_creates_waits_for_invokes_and_gets_errors_even_in_strict
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
 async fn the_node_sdk_works_with_its_service_scope_quirk_and_strict_mode_refuses_it() {
-    let Some(clients) = installed_clients() else { return };
+    let clients = installed_clients();
     let home = Home::new("node");
     let zip = package::zip_files(&[("index.js", NODE_HANDLER)]).expect("the package zips");
 
@@ -274,8 +267,9 @@ async fn the_node_sdk_works_with_its_service_scope_quirk_and_strict_mode_refuses
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
 async fn tccli_lists_and_invokes_with_its_host_quirk_and_strict_mode_refuses_it() {
-    let Some(clients) = installed_clients() else { return };
+    let clients = installed_clients();
     let home = Home::new("tccli");
     let emulator = Emulator::start(EmulatorConfig::default()).await.expect("the emulator starts");
     let client = emulator.client().expect("a client for the emulator");
@@ -314,4 +308,63 @@ async fn tccli_lists_and_invokes_with_its_host_quirk_and_strict_mode_refuses_it(
     assert!(printed.contains("code:AuthFailure.SignatureFailure"), "{}", printed.trim());
     let host = format!("`{}`", strict.endpoint_url());
     assert!(printed.contains(&host), "the error names the Host header {host}: {}", printed.trim());
+}
+
+/// An example of scf-runtime, where cargo put it (`target/<profile>/examples/NAME`, beside this
+/// test's directory); `cargo test --workspace` builds them.
+fn rust_example(name: &str) -> Vec<u8> {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let path = exe.parent().and_then(Path::parent).expect("target/<profile>/deps").join("examples").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; build scf-runtime's examples first (`cargo test --workspace` does; or `cargo build -p \
+             scf-runtime --examples`)",
+            path.display()
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
+async fn the_python_sdk_invokes_functions_written_in_rust() {
+    let clients = installed_clients();
+    let home = Home::new("python-rust");
+    let emulator = Emulator::start(EmulatorConfig::default()).await.expect("the emulator starts");
+    let client = emulator.client().expect("a client for the emulator");
+    for (name, example) in [("rust-echo", "echo"), ("rust-lifecycle", "lifecycle")] {
+        let zip = package::zip_files(&[("bootstrap", rust_example(example))]).expect("the package zips");
+        let code = scf_sdk::types::Code::builder().zip_file(package::to_base64(&zip)).build().expect("Code builds");
+        client
+            .create_function()
+            .function_name(name)
+            .runtime("CustomRuntime")
+            .code(code)
+            .send()
+            .await
+            .expect("CreateFunction succeeds");
+        scf_tests::local::wait_active(&client, name, None).await;
+    }
+
+    let invoke = |function: &str, event: &str| {
+        let mut command = python_script(&clients, &emulator, &home, "invoke");
+        command.env("SCF_TEST_FUNCTION", function).env("SCF_TEST_EVENT", event);
+        command
+    };
+    let what = "python_sdk.py invoke (echo)";
+    let summary = json_output(&run(invoke("rust-echo", r#"{"client":"python-sdk","lang":"rust"}"#), what).await, what);
+    let ret_msg = summary["ret_msg"].as_str().unwrap_or_else(|| panic!("no RetMsg: {summary}"));
+    let answer: Value = serde_json::from_str(ret_msg).unwrap_or_else(|e| panic!("RetMsg is not JSON ({e}): {ret_msg}"));
+    assert_eq!(
+        answer,
+        serde_json::json!({"echo": {"client": "python-sdk", "lang": "rust"}, "request_id": summary["function_request_id"]})
+    );
+    assert_eq!(summary["invoke_result"], 0, "{summary}");
+
+    let what = "python_sdk.py invoke (an error)";
+    let summary =
+        json_output(&run(invoke("rust-lifecycle", r#"{"action":"error","message":"no stock"}"#), what).await, what);
+    assert_eq!(summary["invoke_result"], 1, "{summary}");
+    let err_msg = summary["err_msg"].as_str().unwrap_or_default();
+    assert!(err_msg.contains("LifecycleError: no stock"), "{summary}");
+    assert!(summary["log"].as_str().is_some_and(|log| log.contains("LifecycleError: no stock")), "{summary}");
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask codegen [--check]`: the API description → `scf-sdk/src/generated/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -25,10 +25,6 @@ pub const TARGETS: &[Target] = &[Target {
     generated_path: "crate::generated",
 }];
 
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
 /// Generates (or checks) every target; the error says what went wrong, ready to print.
 pub fn generate_all(root: &Path, mode: Mode) -> Result<Vec<Report>, String> {
     TARGETS
@@ -49,7 +45,13 @@ pub fn generate_all(root: &Path, mode: Mode) -> Result<Vec<Report>, String> {
 }
 
 pub fn run(mode: Mode) -> ExitCode {
-    let root = workspace_root();
+    let root = match crate::workspace::root() {
+        Ok(root) => root,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let started = Instant::now();
     let reports = match generate_all(&root, mode) {
         Ok(reports) => reports,
@@ -93,7 +95,7 @@ mod tests {
     /// The same check as `cargo xtask codegen --check`, so `cargo test` catches stale code too.
     #[test]
     fn generated_code_is_up_to_date() {
-        let root = workspace_root();
+        let root = crate::workspace::root().unwrap();
         let reports = generate_all(&root, Mode::Check).unwrap();
         let stale: Vec<_> = reports.iter().flat_map(Report::paths).collect();
         assert!(stale.is_empty(), "generated code is stale; run `cargo xtask codegen`: {stale:#?}");

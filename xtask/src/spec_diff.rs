@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use codegen::ir::{self, Type};
 use serde_json::Value;
 
-use crate::{codegen_task, tccli};
+use crate::tccli;
 
 const SPEC: &str = "api-spec/scf/2018-04-16.json";
 const ALLOW_LIST: &str = "api-spec/scf/spec-diff-allow.json";
@@ -47,7 +47,7 @@ pub fn run() -> ExitCode {
 }
 
 fn diff() -> Result<bool, String> {
-    let root = codegen_task::workspace_root();
+    let root = crate::workspace::root()?;
     let official_dir = tccli::scf_dir(&root)?;
     let official: Value = read_json(&official_dir.join("api.json"))?;
     let spec_text = std::fs::read_to_string(root.join(SPEC)).map_err(|e| format!("{SPEC}: {e}"))?;

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Ctx, doc};
-use crate::ir::{self, JsonPayload, Member, StringFormat, Type};
+use crate::ir::{self, JsonPayload, Member, StringFormat, Type, WaiterState};
 use crate::naming;
 
 pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
@@ -50,6 +50,20 @@ pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
         }
     });
 
+    let waiter_refs = s.waiters.iter().map(|w| format_ident!("{}", w.descriptor));
+    let waiter_statics: Vec<TokenStream> = s.waiters.iter().map(waiter_descriptor).collect();
+    let waiter_fn_docs = doc(&match s.waiters.first() {
+        Some(w) => format!("The waiter with this name (`{}`), if the service has it.", w.name),
+        None => "The waiter with this name, if the service has it.".to_owned(),
+    });
+    let waiter_import = if waiter_statics.is_empty() {
+        quote!()
+    } else {
+        quote!(
+            use super::rt;
+        )
+    };
+
     let visit_docs = doc(&format!(
         "Calls [`ActionVisitor::visit`]({}::ActionVisitor::visit) once for each action's request type, \
          in the order of [`ACTIONS`].",
@@ -79,7 +93,22 @@ pub(crate) fn catalog(ctx: &Ctx<'_>) -> TokenStream {
             #(visitor.visit::<#generated::actions::#request_types>();)*
         }
 
+        /// Every waiter of the service, sorted by name.
+        pub static WAITERS: &[&#rt::WaiterDescriptor] = &[#(&waiters::#waiter_refs),*];
+
+        #waiter_fn_docs
+        pub fn waiter(name: &str) -> Option<&'static #rt::WaiterDescriptor> {
+            WAITERS.iter().copied().find(|waiter| waiter.name == name)
+        }
+
         #(#action_statics)*
+
+        /// Descriptors of the waiters: an action polled until its answer reaches a state.
+        pub mod waiters {
+            #waiter_import
+
+            #(#waiter_statics)*
+        }
 
         /// Descriptors of the structures and enums that members refer to.
         pub mod types {
@@ -112,6 +141,12 @@ fn action_descriptor(a: &ir::Action) -> TokenStream {
     if let Some(reason) = &a.deprecated {
         modifiers.push(quote!(.deprecated(#reason)));
     }
+    if let Some(p) = &a.pagination {
+        let (offset, limit, items) = (&p.offset, &p.limit, &p.items);
+        let page_size = proc_macro2::Literal::u64_unsuffixed(p.page_size);
+        let total = p.total.as_ref().map(|total| quote!(.total(#total)));
+        modifiers.push(quote!(.paginated(rt::PaginationDescriptor::new(#offset, #limit, #items, #page_size) #total)));
+    }
     quote! {
         #docs
         pub static #ident: rt::ActionDescriptor = rt::ActionDescriptor::new(
@@ -121,6 +156,48 @@ fn action_descriptor(a: &ir::Action) -> TokenStream {
             &[#(#input),*],
             &[#(#output),*],
             &[#(#errors),*],
+        ) #(#modifiers)*;
+    }
+}
+
+fn waiter_descriptor(w: &ir::Waiter) -> TokenStream {
+    let ident = format_ident!("{}", w.descriptor);
+    let action = format_ident!("{}", naming::static_name(&w.action));
+    let (name, docs_text) = (&w.name, &w.docs);
+    let acceptors = w.acceptors.iter().map(|a| {
+        let state = match a.state {
+            WaiterState::Success => quote!(rt::WaiterState::Success),
+            WaiterState::Failure => quote!(rt::WaiterState::Failure),
+            WaiterState::Retry => quote!(rt::WaiterState::Retry),
+        };
+        let (status, errors) = (&a.status, &a.errors);
+        if a.errors.is_empty() {
+            quote!(rt::Acceptor::status(#state, &[#(#status),*]))
+        } else {
+            quote!(rt::Acceptor::errors(#state, &[#(#errors),*]))
+        }
+    });
+    let mut modifiers = Vec::new();
+    if !w.status.is_empty() {
+        let status = &w.status;
+        modifiers.push(quote!(.status(&[#(#status),*])));
+    }
+    if !w.reasons.is_empty() {
+        let reasons = &w.reasons;
+        modifiers.push(quote!(.reasons(&[#(#reasons),*])));
+    }
+    let unsuffixed = proc_macro2::Literal::u64_unsuffixed;
+    let (min, max, total) =
+        (unsuffixed(w.min_delay_seconds), unsuffixed(w.max_delay_seconds), unsuffixed(w.max_wait_seconds));
+    modifiers.push(quote!(.delays(#min, #max, #total)));
+    let docs = doc(&format!("`{name}`: {}", super::summary(&w.docs)));
+    quote! {
+        #docs
+        pub static #ident: rt::WaiterDescriptor = rt::WaiterDescriptor::new(
+            #name,
+            #docs_text,
+            &super::#action,
+            &[#(#acceptors),*],
         ) #(#modifiers)*;
     }
 }

@@ -1,5 +1,6 @@
 //! The service client: one method per action, each returning the action's request builder with
-//! the client attached, so a call reads `client.invoke_function().function_name("f").send().await`.
+//! the client attached, so a call reads `client.invoke_function().function_name("f").send().await`;
+//! and one `wait_until_…` method per waiter.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -29,6 +30,10 @@ pub(crate) fn client(ctx: &Ctx<'_>) -> TokenStream {
                 #generated::actions::#request::builder().with_client(self.api.clone())
             }
         }
+    });
+    let waiters = s.waiters.iter().filter_map(|w| {
+        let action = s.actions.iter().find(|a| a.name == w.action)?;
+        Some(super::waiters::client_method(ctx, w, action))
     });
     let client_docs = doc(&format!(
         "A client for {} (`{}`, API version {}): one method per action.\n\n\
@@ -66,6 +71,8 @@ pub(crate) fn client(ctx: &Ctx<'_>) -> TokenStream {
             }
 
             #(#methods)*
+
+            #(#waiters)*
         }
     }
 }

@@ -66,6 +66,18 @@ fn string_enum(ctx: &Ctx<'_>, name: &Ident, docs: &str, what: &str, variants: &[
             }
         }
 
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+
+        impl From<&String> for #name {
+            fn from(value: &String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+
         impl std::str::FromStr for #name {
             type Err = std::convert::Infallible;
 
@@ -191,6 +203,7 @@ pub(crate) fn service_error_codes(ctx: &Ctx<'_>) -> TokenStream {
         let class = match c.retry? {
             RetryClass::Throttling => quote!(#rt::RetryClass::Throttling),
             RetryClass::Transient => quote!(#rt::RetryClass::Transient),
+            RetryClass::Credentials => quote!(#rt::RetryClass::Credentials),
         };
         Some(quote!(Self::#ident => Some(#class),))
     });

@@ -11,6 +11,7 @@ mod catalog;
 mod client;
 mod enums;
 mod structures;
+mod waiters;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -98,6 +99,20 @@ pub fn emit(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, 
         ),
     ));
 
+    let mut waiter_modules = Vec::new();
+    for w in &service.waiters {
+        files.push((format!("waiters/{}.rs", w.module), waiters::waiter_file(&ctx, w)));
+        waiter_modules.push((w.module.clone(), vec![w.type_name.clone()]));
+    }
+    waiter_modules.sort();
+    files.push((
+        "waiters/mod.rs".into(),
+        index_module(
+            "Every waiter of the service: a builder that polls an action until its answer reaches a state.",
+            &waiter_modules,
+        ),
+    ));
+
     let mut out: Vec<GeneratedFile> = files
         .into_iter()
         .map(|(path, tokens)| {
@@ -174,6 +189,7 @@ fn root_module(ctx: &Ctx<'_>) -> TokenStream {
         mod error_codes;
         mod region;
         pub mod types;
+        pub mod waiters;
 
         pub use client::Client;
         pub use error_codes::ErrorCode;

@@ -281,7 +281,7 @@ fn setters(ctx: &Ctx<'_>, s: &Structure, m: &Member) -> TokenStream {
 }
 
 /// The parameter type of a setter and the expression that turns `value` into the field's type.
-fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
+pub(crate) fn setter_param(ctx: &Ctx<'_>, ty: &Type) -> (TokenStream, TokenStream) {
     match ty {
         Type::String | Type::DateTime => (quote!(impl Into<String>), quote!(value.into())),
         Type::Json(JsonPayload::Any) => (quote!(impl Into<serde_json::Value>), quote!(value.into())),

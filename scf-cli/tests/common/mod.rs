@@ -10,6 +10,9 @@ use std::process::Output;
 
 use scf_local::{Emulator, EmulatorConfig};
 
+/// How long one `scf` run may take unless a test says otherwise.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The region every test calls.
 pub const REGION: &str = "ap-guangzhou";
 
@@ -40,6 +43,16 @@ impl Local {
         self.emulator().endpoint_url()
     }
 
+    /// An SDK client for the emulator, to set a scene faster than through `scf`.
+    pub fn client(&self) -> scf_sdk::Client {
+        self.emulator().client().unwrap()
+    }
+
+    /// Runs `future` on the emulator's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     /// `scf` with only HOME and PATH: no endpoint, no keys, no region.
     pub fn bare(&self) -> Scf {
         Scf::new(self.home.path())
@@ -48,9 +61,18 @@ impl Local {
     /// `scf` pointed at the emulator: `--endpoint-url` and `--region` before the command, the
     /// emulator's keys in the environment.
     pub fn scf(&self) -> Scf {
+        self.pointed(self.bare())
+    }
+
+    /// As [`Local::scf`], started by `sh -c SCRIPT` with `$0` the `scf` binary (for redirections a
+    /// test cannot make through pipes, as `exec "$0" "$@" >/dev/full`).
+    pub fn scf_via_shell(&self, script: &str) -> Scf {
+        self.pointed(Scf::via_shell(self.home.path(), script))
+    }
+
+    fn pointed(&self, scf: Scf) -> Scf {
         let credentials = self.emulator().credentials();
-        self.bare()
-            .env("TENCENTCLOUD_SECRET_ID", credentials.secret_id())
+        scf.env("TENCENTCLOUD_SECRET_ID", credentials.secret_id())
             .env("TENCENTCLOUD_SECRET_KEY", credentials.secret_key())
             .args(["--endpoint-url", &self.endpoint(), "--region", REGION])
     }
@@ -73,8 +95,22 @@ pub struct Scf {
 impl Scf {
     /// `scf` with an environment of HOME and PATH only.
     pub fn new(home: &Path) -> Scf {
-        let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_scf"));
-        command.env_clear().env("HOME", home);
+        Scf::clean(assert_cmd::Command::new(env!("CARGO_BIN_EXE_scf")), home)
+    }
+
+    /// `scf` started by `sh -c SCRIPT`, `$0` being the binary and `$@` the arguments given later.
+    pub fn via_shell(home: &Path, script: &str) -> Scf {
+        let mut shell = assert_cmd::Command::new("sh");
+        shell.args(["-c", script, env!("CARGO_BIN_EXE_scf")]);
+        Scf::clean(shell, home)
+    }
+
+    /// The clean environment, and a deadline: a hang fails the test (a test that waits longer
+    /// sets its own with [`Scf::timeout`]).
+    fn clean(mut command: assert_cmd::Command, home: &Path) -> Scf {
+        // No instance metadata service on a test machine: the credentials chain's CVM role must
+        // not go looking for one.
+        command.env_clear().env("HOME", home).env("TENCENTCLOUD_METADATA_DISABLED", "true").timeout(DEADLINE);
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);
         }
@@ -98,6 +134,33 @@ impl Scf {
 
     pub fn current_dir(mut self, dir: &Path) -> Scf {
         self.command.current_dir(dir);
+        self
+    }
+
+    /// The Rust toolchain `scf deploy` builds Cargo packages with, under the clean environment:
+    /// `CARGO` (this test's cargo), and where rustup and cargo keep their files (HOME is a scratch
+    /// directory here).
+    pub fn with_toolchain(mut self) -> Scf {
+        self = self.env("CARGO", std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        for (name, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+            match (std::env::var_os(name), &home) {
+                (Some(value), _) => self = self.env(name, value),
+                (None, Some(home)) => self = self.env(name, home.join(default)),
+                (None, None) => {}
+            }
+        }
+        for name in ["RUSTUP_TOOLCHAIN", "RUSTC", "RUSTUP_AUTO_INSTALL"] {
+            if let Some(value) = std::env::var_os(name) {
+                self = self.env(name, value);
+            }
+        }
+        self
+    }
+
+    /// Kills `scf` if it runs longer than `limit` (the run then fails).
+    pub fn timeout(mut self, limit: std::time::Duration) -> Scf {
+        self.command.timeout(limit);
         self
     }
 

@@ -14,6 +14,7 @@ use tokio::io::AsyncReadExt;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use super::process_tree;
 use super::runtime_api::{Completion, Delivery, RuntimeApi};
 
 /// Everything needed to start an instance.
@@ -100,14 +101,15 @@ impl Instance {
     /// Starts the process and waits until it reports ready (or fails, exits, or takes too long).
     pub async fn start(spec: Arc<InstanceSpec>, groups: super::Groups) -> Result<Instance, StartError> {
         let started = Instant::now();
-        let mut api =
-            RuntimeApi::start().await.map_err(|e| StartError::Spawn(format!("cannot open the runtime API: {e}")))?;
+        // The runtime's connection rests while its handler runs: up to the timeout, and then some.
+        let idle = spec.timeout.max(spec.init_timeout) + Duration::from_secs(60);
+        let mut api = RuntimeApi::start(idle)
+            .await
+            .map_err(|e| StartError::Spawn(format!("cannot open the runtime API: {e}")))?;
         // From here on, whatever happens — including the caller giving up — leaves nothing behind.
-        let mut starting = Starting {
-            groups: groups.clone(),
-            group: None,
-            scratch: spec.scratch_root.join(format!("instance-{}", crate::util::request_id())),
-        };
+        let id = crate::util::request_id();
+        let mut starting =
+            Starting { groups: groups.clone(), group: None, scratch: spec.scratch_root.join(format!("instance-{id}")) };
         let scratch = starting.scratch.clone();
         std::fs::create_dir_all(&scratch)
             .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
@@ -121,16 +123,28 @@ impl Instance {
             .env("SCF_RUNTIME_API_PORT", api.port.to_string())
             .env("HOME", &scratch)
             .env("TMPDIR", &scratch)
+            // Inherited by everything the function starts: how its processes are still found
+            // after its first process has exited and they were reparented away.
+            .env(process_tree::INSTANCE_MARKER, &id)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        let as_root = process_tree::running_as_root();
+        let descriptors = crate::http::original_descriptor_limit();
+        // SAFETY: the closure runs in the child between `fork` and `exec`; it makes only
+        // async-signal-safe system calls (prctl) through rustix, allocates nothing and touches no
+        // lock.
+        #[allow(unsafe_code)]
+        unsafe {
+            command.pre_exec(move || process_tree::prepare_child(as_root, descriptors));
+        }
         let mut child = command
             .spawn()
             .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
         let group = child.id().map_or(0, |pid| pid as i32);
-        groups.add(group);
+        groups.add(group, spec.code_dir.clone(), id);
         starting.group = Some(group);
         let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
             (Some(out), Some(err)) => (out, err),
@@ -238,18 +252,17 @@ impl Starting {
 impl Drop for Starting {
     fn drop(&mut self) {
         if let Some(group) = self.group.take() {
-            kill_group(group);
-            self.groups.remove(group);
+            self.groups.stop(group);
         }
         if !self.scratch.as_os_str().is_empty() {
-            let _ = std::fs::remove_dir_all(&self.scratch);
+            crate::store::remove_tree(&self.scratch);
         }
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        self.groups.kill_if_alive(self.group);
+        self.groups.stop(self.group);
     }
 }
 
@@ -296,10 +309,10 @@ impl Supervisor {
         }
         // Unregister before reaping (when the process has not been reaped already), so nothing
         // kills a process id the system may reuse.
-        kill_group(self.group);
-        self.groups.remove(self.group);
+        self.groups.stop(self.group);
         let _ = self.child.wait().await;
-        let _ = std::fs::remove_dir_all(&self.scratch);
+        // The function may have made parts of it read-only: write bits are given back first.
+        crate::store::remove_tree(&self.scratch);
     }
 
     async fn invoke(&mut self, request_id: String, event: Bytes) -> Completed {
@@ -329,6 +342,8 @@ impl Supervisor {
                 let mut out_buf = [0u8; 8192];
                 let mut err_buf = [0u8; 8192];
                 tokio::select! {
+                    // An answer that arrived wins over the process's exit right after it.
+                    biased;
                     completion = &mut completion => break match completion {
                         Ok(Completion::Response(body)) => Outcome::Response(body),
                         Ok(Completion::Error(body)) => Outcome::FunctionError(body),
@@ -337,7 +352,7 @@ impl Supervisor {
                     },
                     status = self.child.wait() => break Outcome::Exited(describe_exit(status)),
                     _ = &mut deadline => break Outcome::Timeout,
-                    _ = watch.tick() => if self.memory.resident().is_some_and(|rss| rss > limit) { break Outcome::OutOfMemory },
+                    _ = watch.tick() => if self.memory.tree_resident() > limit { break Outcome::OutOfMemory },
                     read = self.stdout.read(&mut out_buf), if self.out_open => collect(read, &out_buf, &mut output, &mut self.out_open),
                     read = self.stderr.read(&mut err_buf), if self.err_open => collect(read, &err_buf, &mut output, &mut self.err_open),
                 }
@@ -417,18 +432,14 @@ fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
     }
 }
 
-/// Kills a process group (the instance's process and everything it started).
-pub(crate) fn kill_group(group: i32) {
-    if let Some(pid) = rustix::process::Pid::from_raw(group) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-}
-
-/// A process's memory, read from `/proc/<pid>/status` and reset through `/proc/<pid>/clear_refs`
-/// (Linux). The files stay open for the instance's life: opening them costs more than reading.
+/// An instance's memory: its first process's, read from `/proc/<pid>/status` and reset through
+/// `/proc/<pid>/clear_refs`, and its descendants' (Linux); see [`process_tree`]. The files stay open for the instance's life: opening them costs more than reading.
 /// Where they cannot be opened, memory is reported as 0 and not enforced.
 #[derive(Debug)]
 struct MemoryProbe {
+    pid: i32,
+    /// The most the descendants held together since the last reset (seen while watching).
+    descendants_peak: u64,
     status: Option<std::fs::File>,
     clear_refs: Option<std::fs::File>,
     buffer: Vec<u8>,
@@ -437,6 +448,8 @@ struct MemoryProbe {
 impl MemoryProbe {
     fn open(pid: i32) -> MemoryProbe {
         MemoryProbe {
+            pid,
+            descendants_peak: 0,
             status: std::fs::File::open(format!("/proc/{pid}/status")).ok(),
             clear_refs: std::fs::OpenOptions::new().write(true).open(format!("/proc/{pid}/clear_refs")).ok(),
             buffer: Vec::with_capacity(4096),
@@ -450,11 +463,28 @@ impl MemoryProbe {
         if let Some(file) = &self.clear_refs {
             let _ = file.write_at(b"5", 0);
         }
+        self.descendants_peak = 0;
     }
 
-    /// Peak resident memory since the last reset (`VmHWM`), in bytes.
+    /// Peak resident memory since the last reset, in bytes: the first process's `VmHWM`, plus the
+    /// most its descendants were seen holding together.
     fn peak(&mut self) -> Option<u64> {
-        self.field("VmHWM:")
+        Some(self.field("VmHWM:")? + self.descendants_peak)
+    }
+
+    /// Resident memory of the whole instance (every process of its tree), in bytes: the first
+    /// process's resident size alone, or with descendants, the tree's proportional shares
+    /// (memory they share is counted once).
+    fn tree_resident(&mut self) -> u64 {
+        let root = self.resident().unwrap_or(0);
+        let tree = process_tree::tree(self.pid);
+        if tree.len() == 1 {
+            return root;
+        }
+        let together = process_tree::resident_bytes(&tree);
+        // What the descendants add to the first process, for the peak.
+        self.descendants_peak = self.descendants_peak.max(together.saturating_sub(root));
+        together.max(root)
     }
 
     /// Current resident memory (`VmRSS`), in bytes.

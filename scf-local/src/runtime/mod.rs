@@ -7,9 +7,10 @@
 
 mod instance;
 mod pool;
+mod process_tree;
 mod runtime_api;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -19,32 +20,39 @@ pub(crate) use pool::{NoInstance, Pools, PoolsConfig};
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
 
-/// The process groups of every live instance, so that stopping the emulator can kill them all —
-/// including anything the functions started — even while invocations are running.
+/// The process groups of every live instance (with its code directory), so that stopping the
+/// emulator can kill them all — including anything the functions started — even while invocations
+/// are running, and so that a code package in use is not removed.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Groups(Arc<Mutex<HashSet<i32>>>);
+pub(crate) struct Groups(Arc<Mutex<HashMap<i32, Member>>>);
+
+/// A live instance: its code directory, and the marker its processes carry in their environment.
+#[derive(Debug, Clone)]
+struct Member {
+    code_dir: PathBuf,
+    marker: String,
+}
 
 impl Groups {
-    fn add(&self, group: i32) {
-        self.lock().insert(group);
+    fn add(&self, group: i32, code_dir: PathBuf, marker: String) {
+        self.lock().insert(group, Member { code_dir, marker });
     }
 
-    fn remove(&self, group: i32) {
-        self.lock().remove(&group);
-    }
-
-    /// Kills `group` if its instance is still registered (its supervisor has not reaped it).
-    fn kill_if_alive(&self, group: i32) {
-        let groups = self.lock();
-        if groups.contains(&group) {
-            instance::kill_group(group);
+    /// Kills `group` and unregisters it, if it is still registered (so never after its process was
+    /// reaped: the system may reuse its id). Whoever stops an instance first does it — its owner
+    /// dropping it, or its supervisor when the process ends — and at once, so a code package's
+    /// collection right after sees the package free.
+    fn stop(&self, group: i32) {
+        let mut groups = self.lock();
+        if let Some(member) = groups.remove(&group) {
+            process_tree::kill_tree(group, &member.marker);
         }
     }
 
-    /// Kills every group (SIGKILL).
+    /// Kills every instance (SIGKILL), with everything it started.
     pub fn kill_all(&self) {
-        for group in self.lock().drain() {
-            instance::kill_group(group);
+        for (group, member) in self.lock().drain() {
+            process_tree::kill_tree(group, &member.marker);
         }
     }
 
@@ -53,7 +61,12 @@ impl Groups {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<i32>> {
+    /// The code directories of live instances.
+    pub fn code_dirs(&self) -> HashSet<PathBuf> {
+        self.lock().values().map(|member| member.code_dir.clone()).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Member>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

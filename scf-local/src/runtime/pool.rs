@@ -16,6 +16,8 @@ use super::instance::{Completed, Instance, InstanceSpec, StartError};
 pub(crate) struct PoolsConfig {
     /// Concurrent instances per function version.
     pub max_instances: usize,
+    /// Instances alive at once across every pool.
+    pub max_total_instances: usize,
     /// An instance idle this long is stopped.
     pub idle_timeout: Duration,
 }
@@ -23,10 +25,15 @@ pub(crate) struct PoolsConfig {
 /// Every pool, by key (`namespace/function/version#revision`).
 #[derive(Debug)]
 pub(crate) struct Pools {
-    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    pools: Arc<PoolMap>,
     groups: Groups,
     config: PoolsConfig,
+    /// Instances alive across every pool (retired pools' included, until their instances go).
+    total: Arc<AtomicUsize>,
 }
+
+/// The pools by key; each pool also sees it (weakly), to make room for itself at the global cap.
+type PoolMap = Mutex<HashMap<String, Arc<Pool>>>;
 
 /// Why an invocation got no instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +47,12 @@ pub(crate) enum NoInstance {
 impl Pools {
     /// Pools with a reaper task that stops idle instances.
     pub fn new(config: PoolsConfig, groups: Groups) -> Arc<Pools> {
-        let pools = Arc::new(Pools { pools: Mutex::new(HashMap::new()), groups, config });
+        let pools = Arc::new(Pools {
+            pools: Arc::new(Mutex::new(HashMap::new())),
+            groups,
+            config,
+            total: Arc::new(AtomicUsize::new(0)),
+        });
         let weak = Arc::downgrade(&pools);
         tokio::spawn(reap(weak, (config.idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))));
         pools
@@ -62,6 +74,9 @@ impl Pools {
             idle: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
             limit: self.config.max_instances,
+            total: self.total.clone(),
+            total_limit: self.config.max_total_instances,
+            all: Arc::downgrade(&self.pools),
             retired: AtomicBool::new(false),
             groups: self.groups.clone(),
         });
@@ -78,8 +93,7 @@ impl Pools {
             keys.iter().filter_map(|k| pools.remove(k)).collect()
         };
         for pool in retired {
-            pool.retired.store(true, Ordering::Release);
-            pool.lock_idle().clear();
+            pool.retire();
         }
     }
 
@@ -87,8 +101,7 @@ impl Pools {
     pub fn shutdown(&self) {
         let pools: Vec<Arc<Pool>> = self.lock().drain().map(|(_, pool)| pool).collect();
         for pool in pools {
-            pool.retired.store(true, Ordering::Release);
-            pool.lock_idle().clear();
+            pool.retire();
         }
         self.groups.kill_all();
     }
@@ -96,6 +109,11 @@ impl Pools {
     /// How many instances are alive.
     pub fn live_instances(&self) -> usize {
         self.groups.len()
+    }
+
+    /// The code directories live instances run from.
+    pub fn code_dirs_in_use(&self) -> std::collections::HashSet<std::path::PathBuf> {
+        self.groups.code_dirs()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Pool>>> {
@@ -120,7 +138,7 @@ async fn reap(pools: Weak<Pools>, every: Duration) {
             idle.retain(|instance| instance.last_used.elapsed() < idle_timeout);
             let stopped = before - idle.len();
             if stopped > 0 {
-                pool.live.fetch_sub(stopped, Ordering::AcqRel);
+                pool.uncount(stopped);
                 tracing::debug!(stopped, "stopped idle instances");
             }
         }
@@ -135,6 +153,11 @@ pub(crate) struct Pool {
     /// Instances alive: idle, busy or starting.
     live: AtomicUsize,
     limit: usize,
+    /// Instances alive in every pool, and their limit.
+    total: Arc<AtomicUsize>,
+    total_limit: usize,
+    /// Every pool (this one included while it is not retired).
+    all: Weak<PoolMap>,
     retired: AtomicBool,
     groups: Groups,
 }
@@ -159,6 +182,11 @@ impl Pool {
                     self.live.fetch_sub(1, Ordering::AcqRel);
                     return Err(NoInstance::ConcurrencyLimit { limit: self.limit });
                 }
+                // At the global cap an idle instance of any function makes room: only busy ones refuse.
+                if self.total.fetch_add(1, Ordering::AcqRel) >= self.total_limit && !self.stop_least_recent_idle() {
+                    self.uncount(1);
+                    return Err(NoInstance::ConcurrencyLimit { limit: self.total_limit });
+                }
                 let mut slot = Slot { pool: self, instance: None, released: false };
                 let instance =
                     Instance::start(self.spec.clone(), self.groups.clone()).await.map_err(NoInstance::StartFailed)?;
@@ -171,7 +199,7 @@ impl Pool {
             Some(running) => running.invoke(request_id, event).await,
             None => return Err(NoInstance::StartFailed(StartError::Spawn("the instance is gone".into()))),
         };
-        if !completed.outcome.is_fatal() && !self.retired.load(Ordering::Acquire) {
+        if !completed.outcome.is_fatal() {
             instance.release();
         }
         Ok(PoolRun { completed, cold_start })
@@ -185,9 +213,54 @@ impl Pool {
             if instance.is_alive() {
                 return Some(instance);
             }
-            self.live.fetch_sub(1, Ordering::AcqRel);
+            self.uncount(1);
         }
         None
+    }
+
+    /// Stops the least recently used idle instance of any pool; whether there was one.
+    fn stop_least_recent_idle(&self) -> bool {
+        let Some(all) = self.all.upgrade() else { return false };
+        let pools: Vec<Arc<Pool>> = all.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        // Each idle list is in order of use, its oldest first. Another caller may take the chosen
+        // one meanwhile: then look again.
+        loop {
+            let oldest = pools
+                .iter()
+                .filter_map(|pool| pool.lock_idle().first().map(|instance| (instance.last_used, pool)))
+                .min_by_key(|(last_used, _)| *last_used);
+            let Some((last_used, pool)) = oldest else { return false };
+            let stopped = {
+                let mut idle = pool.lock_idle();
+                match idle.first() {
+                    Some(instance) if instance.last_used == last_used => Some(idle.remove(0)),
+                    _ => None,
+                }
+            };
+            if let Some(instance) = stopped {
+                drop(instance);
+                pool.uncount(1);
+                tracing::debug!("stopped the least recently used idle instance to stay within the instance cap");
+                return true;
+            }
+        }
+    }
+
+    /// Stops the idle instances now; busy ones stop when they finish (the flag is set under the
+    /// idle list's lock, so an instance being released either sees it or is taken here).
+    fn retire(&self) {
+        let stopped = {
+            let mut idle = self.lock_idle();
+            self.retired.store(true, Ordering::Release);
+            std::mem::take(&mut *idle)
+        };
+        self.uncount(stopped.len());
+    }
+
+    /// `n` instances of this pool are gone.
+    fn uncount(&self, n: usize) {
+        self.live.fetch_sub(n, Ordering::AcqRel);
+        self.total.fetch_sub(n, Ordering::AcqRel);
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Instance>> {
@@ -205,10 +278,15 @@ struct Slot<'a> {
 }
 
 impl Slot<'_> {
+    /// Back to the idle list, unless the pool was retired (then dropped: the instance stops).
     fn release(mut self) {
+        let mut idle = self.pool.lock_idle();
+        if self.pool.retired.load(Ordering::Acquire) {
+            return;
+        }
         if let Some(mut instance) = self.instance.take() {
             instance.last_used = Instant::now();
-            self.pool.lock_idle().push(instance);
+            idle.push(instance);
             self.released = true;
         }
     }
@@ -217,7 +295,7 @@ impl Slot<'_> {
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
         if !self.released {
-            self.pool.live.fetch_sub(1, Ordering::AcqRel);
+            self.pool.uncount(1);
         }
     }
 }

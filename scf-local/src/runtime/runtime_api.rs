@@ -8,31 +8,43 @@
 //! - `POST /runtime/invocation/response`: the result (body);
 //! - `POST /runtime/invocation/error`: the error (body).
 //!
-//! Each instance gets its own listener on 127.0.0.1, so requests need no instance id.
+//! Each instance gets its own listener on 127.0.0.1, so requests need no instance id. It answers
+//! loopback names only, no web page (see `crate::http`), and caps bodies before reading them.
 
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
-/// The largest result (or error) a function may return; the service's limit for a synchronous
-/// invocation.
+use crate::http::{Access, BodyError, Server, ServerOptions, declared_length, discard_body, read_body};
+
+/// The largest result a function may return; the service's limit for a synchronous invocation.
 pub(crate) const MAX_RESULT_BYTES: usize = 6 * 1024 * 1024;
+/// The largest error report: a result-sized message plus its JSON framing (type, stack trace).
+const MAX_ERROR_BYTES: usize = MAX_RESULT_BYTES + 64 * 1024;
+/// The body of `/runtime/init/ready` carries nothing the emulator reads.
+const MAX_READY_BYTES: usize = 64 * 1024;
+/// The most of a too-large result that is read (and dropped) to keep the connection open.
+const MAX_DISCARDED_BYTES: u64 = 64 * 1024 * 1024;
+/// Connections one instance's API accepts at once (a runtime needs one or two).
+const MAX_CONNECTIONS: usize = 8;
+/// How long a body may take to arrive.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the function answered.
 #[derive(Debug)]
 pub(crate) enum Completion {
     Response(Bytes),
     Error(Bytes),
-    /// A result or error over [`MAX_RESULT_BYTES`] (not kept).
+    /// A result over [`MAX_RESULT_BYTES`], or an error over its own cap (not kept).
     TooLarge,
 }
 
@@ -62,22 +74,19 @@ struct Shared {
 }
 
 /// A running runtime API: its port, where to send events, and when the process said it is ready.
+/// Dropping it closes the listener and its connections.
 pub(crate) struct RuntimeApi {
     pub port: u16,
     pub deliveries: mpsc::Sender<Delivery>,
     pub ready: Option<oneshot::Receiver<()>>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for RuntimeApi {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    _server: Server,
 }
 
 impl RuntimeApi {
-    /// Starts a runtime API on a free port of 127.0.0.1.
-    pub async fn start() -> std::io::Result<RuntimeApi> {
+    /// Starts a runtime API on a free port of 127.0.0.1. A connection may stay idle between
+    /// requests for `idle_timeout` (the function's timeout and then some: the runtime's connection
+    /// rests while the handler runs).
+    pub async fn start(idle_timeout: Duration) -> std::io::Result<RuntimeApi> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let (deliveries, receiver) = mpsc::channel(1);
@@ -92,22 +101,22 @@ impl RuntimeApi {
             .route("/runtime/invocation/next", get(next))
             .route("/runtime/invocation/response", post(respond))
             .route("/runtime/invocation/error", post(fail))
-            // Results are limited where they are read (`read_result`), to answer 407 rather than 413.
-            .layer(DefaultBodyLimit::disable())
             .with_state(shared);
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok(RuntimeApi { port, deliveries, ready: Some(ready_rx), server })
+        let options = ServerOptions {
+            max_connections: MAX_CONNECTIONS,
+            header_read_timeout: idle_timeout,
+            access: Arc::new(Access::loopback(port)),
+        };
+        Ok(RuntimeApi { port, deliveries, ready: Some(ready_rx), _server: Server::spawn(listener, router, options) })
     }
 }
 
-// Handlers take the body even when they ignore it: an unread body makes the server close the
+// Handlers read the body even when they ignore it: an unread body makes the server close the
 // connection, and the runtime would have to reconnect for every request.
-async fn ready(State(shared): State<Arc<Shared>>, _body: Bytes) -> StatusCode {
+async fn ready(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> StatusCode {
+    if read_body(&headers, body, MAX_READY_BYTES, BODY_READ_TIMEOUT).await.is_err() {
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
     if let Some(ready) = lock(&shared.ready).take() {
         let _ = ready.send(());
     }
@@ -151,26 +160,39 @@ fn event_response(request_id: &str, event: &Bytes, memory_mb: u64, time_ms: u64)
     (StatusCode::OK, headers, event.clone()).into_response()
 }
 
-async fn respond(State(shared): State<Arc<Shared>>, body: Body) -> StatusCode {
-    let completion = match read_result(body).await {
-        Some(bytes) => Completion::Response(bytes),
-        None => Completion::TooLarge,
-    };
-    complete(&shared, completion)
+async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> StatusCode {
+    finish(&shared, &headers, body, MAX_RESULT_BYTES, Completion::Response).await
 }
 
-async fn fail(State(shared): State<Arc<Shared>>, body: Body) -> StatusCode {
-    let completion = match read_result(body).await {
-        Some(bytes) => Completion::Error(bytes),
-        None => Completion::TooLarge,
-    };
-    complete(&shared, completion)
+async fn fail(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> StatusCode {
+    finish(&shared, &headers, body, MAX_ERROR_BYTES, Completion::Error).await
 }
 
-/// A result body, or `None` if it is over the limit (the rest is not read: the connection
-/// closes, and the runtime reconnects for its next request).
-async fn read_result(body: Body) -> Option<Bytes> {
-    axum::body::to_bytes(body, MAX_RESULT_BYTES).await.ok()
+/// Completes the invocation with the body, read up to `limit`. A body declared larger completes it
+/// as too large before a byte is buffered; its bytes are then read and dropped (up to a bound), so
+/// the runtime's connection stays usable. One that turns out larger while reading does the same,
+/// and the connection closes. A body that does not arrive leaves the invocation to its timeout.
+async fn finish(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    completion: fn(Bytes) -> Completion,
+) -> StatusCode {
+    if declared_length(headers).is_some_and(|length| length > limit as u64) {
+        complete(shared, Completion::TooLarge);
+        discard_body(body, MAX_DISCARDED_BYTES, BODY_READ_TIMEOUT).await;
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
+    match read_body(headers, body, limit, BODY_READ_TIMEOUT).await {
+        Ok(bytes) => complete(shared, completion(bytes)),
+        Err(BodyError::TooLarge) => {
+            complete(shared, Completion::TooLarge);
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        Err(BodyError::Timeout) => StatusCode::REQUEST_TIMEOUT,
+        Err(BodyError::Failed) => StatusCode::BAD_REQUEST,
+    }
 }
 
 fn complete(shared: &Shared, completion: Completion) -> StatusCode {
@@ -187,4 +209,78 @@ fn complete(shared: &Shared, completion: Completion) -> StatusCode {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    use super::*;
+
+    async fn exchange(port: u16, request: String) -> String {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer)).await.unwrap().unwrap();
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    }
+
+    #[tokio::test]
+    async fn bodies_over_their_cap_are_refused_before_they_are_read() {
+        let mut api = RuntimeApi::start(Duration::from_secs(10)).await.unwrap();
+        let port = api.port;
+        // A declared gigabyte, none of it sent: refused at once, not waited for.
+        let started = Instant::now();
+        let answer = exchange(
+            port,
+            format!(
+                "POST /runtime/init/ready HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 1000000000\r\n\r\n"
+            ),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let mut ready = api.ready.take().unwrap();
+        assert!(ready.try_recv().is_err(), "not ready from a refused request");
+        // An event in progress, then a result declared over 6 MB: the invocation ends as too large.
+        let (done, completion) = oneshot::channel();
+        let delivery = Delivery {
+            request_id: "r".into(),
+            event: Bytes::from_static(b"{}"),
+            memory_limit_mb: 128,
+            time_limit_ms: 3000,
+            done,
+        };
+        api.deliveries.send(delivery).await.unwrap();
+        let next =
+            exchange(port, format!("GET /runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n")).await;
+        assert!(next.starts_with("HTTP/1.1 200"), "{next}");
+        let too_large = exchange(
+            port,
+            format!(
+                "POST /runtime/invocation/response HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n\r\n",
+                MAX_RESULT_BYTES + 1
+            ),
+        );
+        // The server drains what it refused: the exchange ends when the client stops sending.
+        let _ = tokio::time::timeout(Duration::from_millis(500), too_large).await;
+        assert!(matches!(completion.await, Ok(Completion::TooLarge)));
+    }
+
+    #[tokio::test]
+    async fn only_loopback_names_and_no_web_page_may_call_it() {
+        let api = RuntimeApi::start(Duration::from_secs(10)).await.unwrap();
+        let port = api.port;
+        let ready = |host: &str, extra: &str| {
+            format!("POST /runtime/init/ready HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: 0\r\n\r\n")
+        };
+        let answer = exchange(port, ready(&format!("evil.example:{port}"), "")).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+        let answer = exchange(port, ready(&format!("127.0.0.1:{port}"), "Origin: http://evil.example\r\n")).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+        let answer = exchange(port, ready("localhost", "")).await;
+        assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    }
 }

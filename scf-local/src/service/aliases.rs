@@ -9,24 +9,76 @@ use scf_sdk::actions::{
     CreateAliasRequest, CreateAliasResponse, DeleteAliasRequest, DeleteAliasResponse, GetAliasRequest,
     GetAliasResponse, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest, UpdateAliasResponse,
 };
+use scf_sdk::runtime::{Action as _, ActionDescriptor};
 use scf_sdk::types::{Alias, RoutingConfig, VersionMatch, VersionWeight};
 
-use super::{error, function, namespace, page};
+use super::{documented, error, function, page, scope};
 use crate::api_error::ApiError;
-use crate::server::{Call, Handlers};
-use crate::state::{AliasRecord, FunctionEntry, MatchRule, State, StoredAliasRef};
+use crate::records::{AliasRecord, FunctionKey, MatchRule};
+use crate::server::{Call, Contract, Handlers};
+use crate::state::{FunctionEntry, State};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add_change(create);
-    handlers.add(get);
-    handlers.add_change(update);
-    handlers.add_change(delete);
-    handlers.add(list);
+    handlers.add_change(&CREATE, create);
+    handlers.add(&GET, get);
+    handlers.add_change(&UPDATE, update);
+    handlers.add_change(&DELETE, delete);
+    handlers.add(&LIST, list);
 }
 
+const CREATE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::InvalidParameterValueName,
+        ErrorCode::ResourceInUseAlias,
+        ErrorCode::ResourceNotFoundFunctionVersion,
+        ErrorCode::InvalidParameterValueRoutingConfig,
+    ],
+    honours: &["Name", "FunctionName", "FunctionVersion", "Namespace", "RoutingConfig", "Description"],
+    refuses: &[],
+};
+
+const UPDATE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundAlias,
+        ErrorCode::ResourceNotFoundFunctionVersion,
+        ErrorCode::InvalidParameterValueRoutingConfig,
+    ],
+    honours: &["FunctionName", "Name", "FunctionVersion", "Namespace", "RoutingConfig", "Description"],
+    refuses: &[],
+};
+
+const GET: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundAlias,
+    ],
+    honours: &["FunctionName", "Name", "Namespace"],
+    refuses: &[],
+};
+
+const DELETE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundAlias,
+        ErrorCode::InvalidParameterValueAlias,
+    ],
+    honours: &["FunctionName", "Name", "Namespace"],
+    refuses: &[],
+};
+
+const LIST: Contract = Contract {
+    answers: &[ErrorCode::ResourceNotFoundNamespace, ErrorCode::ResourceNotFoundFunction],
+    honours: &["FunctionName", "Namespace", "FunctionVersion", "Offset", "Limit"],
+    refuses: &[],
+};
+
 async fn create(state: Arc<State>, call: Call, request: CreateAliasRequest) -> Result<CreateAliasResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    let entry = function(&state, CreateAliasRequest::DESCRIPTOR, &key.scope, &key.name)?;
     check_name(&request.name)?;
     if entry.aliases.contains_key(&request.name) {
         return Err(error(
@@ -36,40 +88,48 @@ async fn create(state: Arc<State>, call: Call, request: CreateAliasRequest) -> R
         ));
     }
     let now = crate::util::now();
+    let named = Named {
+        name: request.name.clone(),
+        description: request.description.clone().unwrap_or_default(),
+        add_time: now.clone(),
+        mod_time: now,
+    };
     let alias = routing(
+        CreateAliasRequest::DESCRIPTOR,
         &entry,
-        &request.name,
+        named,
         &request.function_version,
         request.routing_config.as_ref(),
-        request.description.clone(),
-        now.clone(),
-        now,
     )?;
-    save(&state, &namespace, &request.function_name, alias)?;
+    save(&state, &key, alias)?;
     CreateAliasResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
 async fn update(state: Arc<State>, call: Call, request: UpdateAliasRequest) -> Result<UpdateAliasResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    let entry = function(&state, UpdateAliasRequest::DESCRIPTOR, &key.scope, &key.name)?;
     let existing = entry.aliases.get(&request.name).ok_or_else(|| not_found(&request.name))?;
     let description = request.description.clone().or_else(|| Some(existing.description.clone()));
+    let named = Named {
+        name: request.name.clone(),
+        description: description.unwrap_or_default(),
+        add_time: existing.add_time.clone(),
+        mod_time: crate::util::now(),
+    };
     let alias = routing(
+        UpdateAliasRequest::DESCRIPTOR,
         &entry,
-        &request.name,
+        named,
         &request.function_version,
         request.routing_config.as_ref(),
-        description,
-        existing.add_time.clone(),
-        crate::util::now(),
     )?;
-    save(&state, &namespace, &request.function_name, alias)?;
+    save(&state, &key, alias)?;
     UpdateAliasResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
 async fn get(state: Arc<State>, call: Call, request: GetAliasRequest) -> Result<GetAliasResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    let entry = function(&state, GetAliasRequest::DESCRIPTOR, &key.scope, &key.name)?;
     let alias = entry.aliases.get(&request.name).ok_or_else(|| not_found(&request.name))?;
     GetAliasResponse::builder()
         .function_version(&alias.version)
@@ -84,11 +144,15 @@ async fn get(state: Arc<State>, call: Call, request: GetAliasRequest) -> Result<
 }
 
 async fn delete(state: Arc<State>, call: Call, request: DeleteAliasRequest) -> Result<DeleteAliasResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    let entry = function(&state, DeleteAliasRequest::DESCRIPTOR, &key.scope, &key.name)?;
     if request.name == "$DEFAULT" {
         return Err(error(
-            ErrorCode::UnsupportedOperation,
+            documented(
+                DeleteAliasRequest::DESCRIPTOR,
+                &[ErrorCode::InvalidParameterValueAlias],
+                ErrorCode::InvalidParameterValue,
+            ),
             "The `$DEFAULT` alias cannot be deleted.",
             "默认别名 $DEFAULT 不能删除。",
         ));
@@ -96,10 +160,8 @@ async fn delete(state: Arc<State>, call: Call, request: DeleteAliasRequest) -> R
     if !entry.aliases.contains_key(&request.name) {
         return Err(not_found(&request.name));
     }
-    let name = request.function_name.clone();
-    let key = (namespace.clone(), name.clone());
     state.change(
-        |w| w.delete_alias(&namespace, &name, &request.name),
+        |w| w.delete_alias(&key, &request.name),
         |model, _| {
             if let Some(entry) = model.functions.get_mut(&key) {
                 entry.aliases.remove(&request.name);
@@ -110,8 +172,8 @@ async fn delete(state: Arc<State>, call: Call, request: DeleteAliasRequest) -> R
 }
 
 async fn list(state: Arc<State>, call: Call, request: ListAliasesRequest) -> Result<ListAliasesResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    let entry = function(&state, ListAliasesRequest::DESCRIPTOR, &key.scope, &key.name)?;
     let mut aliases: Vec<Arc<AliasRecord>> = entry.aliases.values().cloned().collect();
     if let Some(version) = request.function_version.as_deref() {
         aliases.retain(|a| a.version == version);
@@ -119,9 +181,18 @@ async fn list(state: Arc<State>, call: Call, request: ListAliasesRequest) -> Res
     aliases.sort_by(|a, b| a.add_time.cmp(&b.add_time).then(a.name.cmp(&b.name)));
     let total = aliases.len() as u64;
     // This action takes its paging as strings.
-    let offset = request.offset.as_deref().and_then(|o| o.parse::<u64>().ok());
-    let limit = request.limit.as_deref().and_then(|l| l.parse::<u64>().ok());
-    let aliases = page(aliases, offset, limit, 20)
+    let number = |member: &str, text: &Option<String>| -> Result<Option<i64>, ApiError> {
+        let Some(text) = text.as_deref().filter(|t| !t.is_empty()) else { return Ok(None) };
+        text.trim().parse::<i64>().map(Some).map_err(|_| {
+            error(
+                ErrorCode::InvalidParameterValue,
+                format!("`{member}` is `{text}`; it must be a number."),
+                format!("{member} 须为数字。"),
+            )
+        })
+    };
+    let (offset, limit) = (number("Offset", &request.offset)?, number("Limit", &request.limit)?);
+    let aliases = page(ListAliasesRequest::DESCRIPTOR, aliases, offset, limit, 20)?
         .iter()
         .map(|a| {
             Alias::builder()
@@ -143,19 +214,25 @@ async fn list(state: Arc<State>, call: Call, request: ListAliasesRequest) -> Res
         .map_err(ApiError::internal)
 }
 
-/// An alias record from a request, after checking the versions and the routing rules.
-fn routing(
-    entry: &FunctionEntry,
-    name: &str,
-    version: &str,
-    config: Option<&RoutingConfig>,
-    description: Option<String>,
+/// What an alias is called and described as, and when it was made and changed.
+struct Named {
+    name: String,
+    description: String,
     add_time: String,
     mod_time: String,
+}
+
+/// An alias record from a request, after checking the versions and the routing rules.
+fn routing(
+    descriptor: &ActionDescriptor,
+    entry: &FunctionEntry,
+    named: Named,
+    version: &str,
+    config: Option<&RoutingConfig>,
 ) -> Result<AliasRecord, ApiError> {
     let exists = |v: &str| v == "$LATEST" || super::version_number(v).is_some_and(|n| entry.versions.contains_key(&n));
     if !exists(version) {
-        return Err(ApiError::version_not_found(&entry.latest.name, version));
+        return Err(super::version_not_found(descriptor, VERSION_NOT_FOUND, &entry.latest.name, version));
     }
     let weights: Vec<(String, f64)> = config
         .and_then(|c| c.additional_version_weights.clone())
@@ -194,7 +271,7 @@ fn routing(
             ));
         }
         if !exists(other) {
-            return Err(ApiError::version_not_found(&entry.latest.name, other));
+            return Err(super::version_not_found(descriptor, VERSION_NOT_FOUND, &entry.latest.name, other));
         }
     }
     let total: f64 = weights.iter().map(|(_, w)| w).sum();
@@ -222,15 +299,19 @@ fn routing(
         }
     }
     Ok(AliasRecord {
-        name: name.to_owned(),
+        name: named.name,
         version: version.to_owned(),
         weights,
         matches,
-        description: description.unwrap_or_default(),
-        add_time,
-        mod_time,
+        description: named.description,
+        add_time: named.add_time,
+        mod_time: named.mod_time,
     })
 }
+
+/// How a missing version is named where the member is a version.
+const VERSION_NOT_FOUND: &[ErrorCode] =
+    &[ErrorCode::ResourceNotFoundFunctionVersion, ErrorCode::ResourceNotFoundVersion];
 
 /// `[a,b]` (inclusive) or `(a,b)` (exclusive), with integer bounds.
 pub(super) fn parse_range(expression: &str) -> Option<(bool, i64, i64, bool)> {
@@ -272,12 +353,11 @@ fn not_found(name: &str) -> ApiError {
     )
 }
 
-fn save(state: &State, namespace: &str, function: &str, alias: AliasRecord) -> Result<(), ApiError> {
-    let key = (namespace.to_owned(), function.to_owned());
+fn save(state: &State, key: &FunctionKey, alias: AliasRecord) -> Result<(), ApiError> {
     state.change(
-        |w| w.put_alias(namespace, function, &alias.name, &StoredAliasRef { namespace, function, alias: &alias }),
+        |w| w.put_alias(key, &alias),
         |model, _| {
-            if let Some(entry) = model.functions.get_mut(&key) {
+            if let Some(entry) = model.functions.get_mut(key) {
                 entry.aliases.insert(alias.name.clone(), Arc::new(alias.clone()));
             }
         },

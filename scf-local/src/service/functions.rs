@@ -11,26 +11,194 @@ use scf_sdk::actions::{
     ListFunctionsRequest, ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionCodeResponse,
     UpdateFunctionConfigurationRequest, UpdateFunctionConfigurationResponse,
 };
+use scf_sdk::runtime::{Action as _, ActionDescriptor};
 use scf_sdk::types::{
-    AccessInfo, CfsConfig, Code, DeadLetterConfig, EipConfigOut, EipOutConfig, EnableState, Environment, Function,
-    FunctionType, PublicNetConfigOut, SortOrder, Switch, Variable, VpcConfig,
+    AccessInfo, BillingStatus, CfsConfig, Code, DeadLetterConfig, EipConfigOut, EipOutConfig, EnableState, Environment,
+    FilterName, Function, FunctionStatus, FunctionType, PublicNetConfigIn, PublicNetConfigOut, SortOrder, Switch, Tag,
+    Variable, VpcConfig,
 };
 
-use super::{activate_later, error, function, namespace, page, require_active};
+use super::{activate_later, documented, error, function, page, require_active, scope};
 use crate::api_error::ApiError;
+use crate::records::{AliasRecord, FunctionRecord};
 use crate::runtime::RuntimeKind;
-use crate::server::{Call, Handlers};
-use crate::state::{AliasRecord, FunctionEntry, FunctionRecord, State, StoredAliasRef};
+use crate::server::{Call, Contract, Handlers};
+use crate::state::{FunctionEntry, State};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add_change(create);
-    handlers.add(get);
-    handlers.add(list);
-    handlers.add_change(delete);
-    handlers.add_change(update_code);
-    handlers.add_change(update_configuration);
-    handlers.add(address);
+    handlers.add_change(&CREATE, create);
+    handlers.add(&GET, get);
+    handlers.add(&LIST, list);
+    handlers.add_change(&DELETE, delete);
+    handlers.add_change(&UPDATE_CODE, update_code);
+    handlers.add_change(&UPDATE_CONFIGURATION, update_configuration);
+    handlers.add(&ADDRESS, address);
 }
+
+const CREATE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceInUseFunction,
+        ErrorCode::MissingParameterRuntime,
+        ErrorCode::InvalidParameterValueRuntime,
+        ErrorCode::InvalidParameterValueMemorySize,
+        ErrorCode::InvalidParameterValueHandler,
+        ErrorCode::InvalidParameterValueEnvironment,
+        ErrorCode::InvalidParameterValueEnvironmentSystemProtect,
+        ErrorCode::InvalidParameterValueEnvironmentExceededLimit,
+        ErrorCode::InvalidParameterValuePublicNetConfig,
+        ErrorCode::MissingParameterCode,
+        ErrorCode::InvalidParameterValueZipFile,
+        ErrorCode::InvalidParameterValueCode,
+    ],
+    honours: &[
+        "FunctionName",
+        "Code",
+        "Handler",
+        "Description",
+        "MemorySize",
+        "Timeout",
+        "Environment",
+        "Runtime",
+        "Namespace",
+        "Type",
+        "CodeSource",
+        "InitTimeout",
+        "Tags",
+        "AsyncRunEnable",
+        // Functions here reach the network as the machine does: public access on, no fixed IP.
+        "PublicNetConfig",
+    ],
+    refuses: &[
+        "VpcConfig",
+        "Role",
+        "InstallDependency",
+        "ClsLogsetId",
+        "ClsTopicId",
+        "Layers",
+        "DeadLetterConfig",
+        "CfsConfig",
+        "TraceEnable",
+        "AutoDeployClsTopicIndex",
+        "AutoCreateClsTopic",
+        "ProtocolType",
+        "ProtocolParams",
+        "InstanceConcurrencyConfig",
+        "DnsCache",
+        "IntranetConfig",
+    ],
+};
+
+const GET: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundVersion,
+    ],
+    honours: &["FunctionName", "Qualifier", "Namespace", "ShowCode"],
+    refuses: &[],
+};
+
+const LIST: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::InvalidParameterValueOffset,
+        ErrorCode::InvalidParameterValueLimit,
+    ],
+    honours: &["Order", "Orderby", "Offset", "Limit", "SearchKey", "Namespace", "Description", "Filters"],
+    refuses: &[],
+};
+
+const DELETE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundQualifier,
+        ErrorCode::UnsupportedOperationAliasBind,
+        ErrorCode::FailedOperationFunctionStatusError,
+    ],
+    honours: &["FunctionName", "Namespace", "Qualifier"],
+    refuses: &[],
+};
+
+const UPDATE_CODE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::FailedOperationFunctionStatusError,
+        ErrorCode::InvalidParameterValueHandler,
+        ErrorCode::InvalidParameterValueZipFile,
+        ErrorCode::InvalidParameterValueCode,
+    ],
+    // `CosBucketName`/`CosObjectName` name a local directory with `CodeSource` `Local`, and are
+    // refused otherwise (`store_code`).
+    honours: &[
+        "FunctionName",
+        "Handler",
+        "CosBucketName",
+        "CosObjectName",
+        "ZipFile",
+        "Namespace",
+        "Publish",
+        "Code",
+        "CodeSource",
+    ],
+    refuses: &["CosBucketRegion", "InstallDependency", "EnvId"],
+};
+
+const UPDATE_CONFIGURATION: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::FailedOperationUpdateFunctionConfiguration,
+        ErrorCode::InvalidParameterValueRuntime,
+        ErrorCode::InvalidParameterValueMemorySize,
+        ErrorCode::InvalidParameterValueEnvironment,
+        ErrorCode::InvalidParameterValueEnvironmentSystemProtect,
+        ErrorCode::InvalidParameterValueEnvironmentExceededLimit,
+        ErrorCode::InvalidParameterValuePublicNetConfig,
+    ],
+    honours: &[
+        "FunctionName",
+        "Description",
+        "MemorySize",
+        "Timeout",
+        "Runtime",
+        "Environment",
+        "Namespace",
+        "Publish",
+        "InitTimeout",
+        "PublicNetConfig",
+        "IgnoreSysLog",
+    ],
+    refuses: &[
+        "VpcConfig",
+        "Role",
+        "InstallDependency",
+        "ClsLogsetId",
+        "ClsTopicId",
+        "L5Enable",
+        "Layers",
+        "DeadLetterConfig",
+        "CfsConfig",
+        "ProtocolParams",
+        "InstanceConcurrencyConfig",
+        "DnsCache",
+        "IntranetConfig",
+    ],
+};
+
+const ADDRESS: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundVersion,
+        ErrorCode::ResourceNotFoundFunctionVersion,
+        ErrorCode::FailedOperationFunctionStatusError,
+    ],
+    honours: &["FunctionName", "Qualifier", "Namespace"],
+    refuses: &[],
+};
 
 /// The extension to the API for local development: `CodeSource` `Local` takes the code from the
 /// directory named in `Code.CosObjectName`.
@@ -49,29 +217,42 @@ async fn create(
     call: Call,
     request: CreateFunctionRequest,
 ) -> Result<CreateFunctionResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let name = request.function_name.clone();
-    if !state.read().namespaces.contains_key(&namespace) {
+    let scope = scope(&call, &request.namespace);
+    let (namespace, name) = (scope.namespace.clone(), request.function_name.clone());
+    let key = scope.function(&name);
+    if !state.read().has_namespace(&scope) {
         return Err(ApiError::namespace_not_found(&namespace));
     }
-    if state.read().functions.contains_key(&(namespace.clone(), name.clone())) {
+    if state.read().functions.contains_key(&key) {
         return Err(error(
             ErrorCode::ResourceInUseFunction,
             format!("The function `{name}` already exists in namespace `{namespace}`."),
             format!("函数 `{name}` 已存在。"),
         ));
     }
-    let runtime = request.runtime.as_ref().map_or("Python3.9", |r| r.as_str()).to_owned();
+    // The service's default runtime is Python 2.7, which scf-local does not run: name one.
+    let runtime = request.runtime.as_ref().map(|r| r.as_str().to_owned()).ok_or_else(|| {
+        error(
+            ErrorCode::MissingParameterRuntime,
+            "`Runtime` is required here: the service's default is Python2.7, which scf-local cannot run; give e.g. `Python3.9`.",
+            "请指定 Runtime：服务默认的 Python2.7 无法在 scf-local 中运行。",
+        )
+    })?;
     check_runtime(&runtime)?;
+    check_public_net(request.public_net_config.as_ref())?;
+    let tags = tags(request.tags.as_deref())?;
     let memory_size = request.memory_size.unwrap_or(128);
     check_memory(memory_size)?;
     let handler = request.handler.clone().unwrap_or_else(|| "index.main_handler".into());
     check_handler(&handler)?;
     let environment = environment(request.environment.as_ref())?;
     let code_source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
-    let code = store_code(&state, code_source.as_deref(), &request.code, MAX_ZIP_CREATE).await?;
+    let code =
+        store_code(&state, CreateFunctionRequest::DESCRIPTOR, code_source.as_deref(), &request.code, MAX_ZIP_CREATE)
+            .await?;
     let now = crate::util::now();
     let record = FunctionRecord {
+        region: scope.region.clone(),
         namespace: namespace.clone(),
         name: name.clone(),
         version: "$LATEST".into(),
@@ -86,12 +267,15 @@ async fn create(
         function_type: request.type_.as_ref().map_or("Event", |t| t.as_str()).to_owned(),
         code_sha256: code.sha256,
         code_size: code.size as i64,
-        status: "Creating".into(),
+        status: FunctionStatus::Creating,
         status_desc: String::new(),
         add_time: now.clone(),
         mod_time: now.clone(),
         revision: fastrand::u64(..),
         version_description: String::new(),
+        tags,
+        async_run_enable: request.async_run_enable.as_ref() == Some(&Switch::True),
+        ignore_sys_log: false,
     };
     let default_alias = AliasRecord {
         name: "$DEFAULT".into(),
@@ -105,13 +289,8 @@ async fn create(
     let revision = record.revision;
     state.change(
         |w| {
-            w.put_function(&namespace, &name, "$LATEST", &record)?;
-            w.put_alias(
-                &namespace,
-                &name,
-                "$DEFAULT",
-                &StoredAliasRef { namespace: &namespace, function: &name, alias: &default_alias },
-            )
+            w.put_function(&record)?;
+            w.put_alias(&key, &default_alias)
         },
         |model, _| {
             let mut entry = FunctionEntry {
@@ -120,11 +299,113 @@ async fn create(
                 aliases: Default::default(),
             };
             entry.aliases.insert("$DEFAULT".into(), Arc::new(default_alias.clone()));
-            model.functions.insert((namespace.clone(), name.clone()), entry);
+            model.functions.insert(key.clone(), entry);
         },
     )?;
-    activate_later(&state, &namespace, &name, revision);
+    activate_later(&state, &key, revision);
     CreateFunctionResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+/// Public network access on and no fixed IP: what a local process has. Anything else is refused.
+fn check_public_net(config: Option<&PublicNetConfigIn>) -> Result<(), ApiError> {
+    let Some(config) = config else { return Ok(()) };
+    let eip = config.eip_config.as_ref().is_some_and(|e| e.eip_status == EnableState::Enable);
+    if config.public_net_status == EnableState::Enable && !eip {
+        return Ok(());
+    }
+    Err(error(
+        ErrorCode::InvalidParameterValuePublicNetConfig,
+        "scf-local functions reach the network as this machine does: `PublicNetConfig` can only ask for public access (`ENABLE`) without a fixed IP.",
+        "scf-local 的函数按本机网络访问外网：PublicNetConfig 仅支持开启公网且不使用固定 IP。",
+    ))
+}
+
+/// The tags: unique keys, at most 50, keys up to 127 and values up to 255 characters.
+fn tags(tags: Option<&[Tag]>) -> Result<Vec<(String, String)>, ApiError> {
+    let tags = tags.unwrap_or_default();
+    let bad = |why: String| {
+        error(ErrorCode::InvalidParameterValue, format!("`Tags`: {why}."), format!("标签不合法：{why}。"))
+    };
+    if tags.len() > 50 {
+        return Err(bad(format!("{} tags; at most 50 are allowed", tags.len())));
+    }
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        if tag.key.is_empty() || tag.key.chars().count() > 127 || tag.value.chars().count() > 255 {
+            return Err(bad(format!(
+                "`{}` must have a key of 1 to 127 characters and a value of at most 255",
+                tag.key
+            )));
+        }
+        if pairs.iter().any(|(key, _)| *key == tag.key) {
+            return Err(bad(format!("the key `{}` is given twice", tag.key)));
+        }
+        pairs.push((tag.key.clone(), tag.value.clone()));
+    }
+    Ok(pairs)
+}
+
+/// The tags as the API returns them.
+fn tag_list(record: &FunctionRecord) -> Result<Vec<Tag>, ApiError> {
+    record
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)
+}
+
+/// What a `ListFunctions` filter looks at.
+enum FilterField {
+    Runtime,
+    Status,
+    Type,
+    AsyncRunEnable,
+    PublicNetStatus,
+    TraceEnable,
+    /// An attribute no local function sets (a VPC, a log topic, a role): matches `""`.
+    Unset,
+    Tag(String),
+}
+
+impl FilterField {
+    /// Every filter the API describes, and `tag-<key>` for a tag.
+    fn named(name: &FilterName) -> Option<FilterField> {
+        Some(match name {
+            FilterName::Runtime => FilterField::Runtime,
+            FilterName::Status => FilterField::Status,
+            FilterName::FunctionType => FilterField::Type,
+            FilterName::AsyncRunEnable => FilterField::AsyncRunEnable,
+            FilterName::PublicNetStatus => FilterField::PublicNetStatus,
+            FilterName::TraceEnable => FilterField::TraceEnable,
+            FilterName::VpcId
+            | FilterName::SubnetId
+            | FilterName::ClsTopicId
+            | FilterName::ClsLogsetId
+            | FilterName::Role
+            | FilterName::CfsId
+            | FilterName::CfsMountInsId
+            | FilterName::Eip => FilterField::Unset,
+            other => FilterField::Tag(other.as_str().strip_prefix("tag-")?.to_owned()),
+        })
+    }
+
+    fn value(&self, f: &FunctionRecord) -> String {
+        match self {
+            FilterField::Runtime => f.runtime.clone(),
+            FilterField::Status => f.status.as_str().to_owned(),
+            FilterField::Type => f.function_type.clone(),
+            FilterField::AsyncRunEnable => switch(f.async_run_enable).as_str().to_owned(),
+            FilterField::PublicNetStatus => EnableState::Enable.as_str().to_owned(),
+            FilterField::TraceEnable => Switch::False.as_str().to_owned(),
+            FilterField::Unset => String::new(),
+            FilterField::Tag(key) => f.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+fn switch(on: bool) -> Switch {
+    if on { Switch::True } else { Switch::False }
 }
 
 /// The runtimes the emulator runs (`python3`, `node`, or the package's own `bootstrap`).
@@ -220,6 +501,7 @@ fn environment(environment: Option<&Environment>) -> Result<Vec<(String, String)
 #[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
 async fn store_code(
     state: &State,
+    descriptor: &'static ActionDescriptor,
     source: Option<&str>,
     code: &Code,
     max_zip: usize,
@@ -231,7 +513,7 @@ async fn store_code(
     let package = if source == Some(LOCAL_CODE_SOURCE) {
         let dir = code.cos_object_name.as_deref().ok_or_else(|| {
             error(
-                ErrorCode::MissingParameterCode,
+                documented(descriptor, &[ErrorCode::MissingParameterCode], ErrorCode::MissingParameter),
                 "With `CodeSource` `Local`, `Code.CosObjectName` names the local directory of the code.",
                 "CodeSource 为 Local 时，Code.CosObjectName 须为本地代码目录。",
             )
@@ -251,7 +533,7 @@ async fn store_code(
         ));
     } else {
         return Err(error(
-            ErrorCode::MissingParameterCode,
+            documented(descriptor, &[ErrorCode::MissingParameterCode], ErrorCode::MissingParameter),
             "The code is missing: set `Code.ZipFile`.",
             "缺少代码，请设置 Code.ZipFile。",
         ));
@@ -263,14 +545,22 @@ async fn store_code(
         Package::Base64(zip) => {
             let bytes = base64::engine::general_purpose::STANDARD.decode(zip.trim()).map_err(|e| {
                 error(
-                    ErrorCode::InvalidParameterValueZipFile,
+                    documented(
+                        descriptor,
+                        &[ErrorCode::InvalidParameterValueZipFile],
+                        ErrorCode::InvalidParameterValue,
+                    ),
                     format!("`Code.ZipFile` is not base64 ({e})."),
                     "Code.ZipFile 不是合法的 base64 编码。",
                 )
             })?;
             if bytes.len() > max_zip {
                 return Err(error(
-                    ErrorCode::InvalidParameterValueZipFile,
+                    documented(
+                        descriptor,
+                        &[ErrorCode::InvalidParameterValueZipFile],
+                        ErrorCode::InvalidParameterValue,
+                    ),
                     format!(
                         "The zip archive is {} bytes; at most {} MB is allowed.",
                         bytes.len(),
@@ -286,7 +576,7 @@ async fn store_code(
     .map_err(ApiError::internal)??;
     stored.map_err(|e| {
         error(
-            ErrorCode::InvalidParameterValueCode,
+            documented(descriptor, &[ErrorCode::InvalidParameterValueCode], ErrorCode::InvalidParameterValue),
             format!("The code package is not usable: {}.", e.0),
             format!("代码包不可用：{}。", e.0),
         )
@@ -294,11 +584,13 @@ async fn store_code(
 }
 
 async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Result<GetFunctionResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
+    let scope = scope(&call, &request.namespace);
     let name = super::required(&request.function_name, "FunctionName")?;
-    let entry = function(&state, &namespace, name)?;
+    let entry = function(&state, GetFunctionRequest::DESCRIPTOR, &scope, name)?;
     let qualifier = request.qualifier.clone().unwrap_or_else(|| "$LATEST".into());
-    let record = super::version(&entry, &qualifier).ok_or_else(|| ApiError::version_not_found(name, &qualifier))?;
+    let record = super::version(&entry, &qualifier).ok_or_else(|| {
+        super::version_not_found(GetFunctionRequest::DESCRIPTOR, super::QUALIFIER_NOT_FOUND, name, &qualifier)
+    })?;
     let show_code = request.show_code.as_ref() == Some(&Switch::True);
     let variables = record
         .environment
@@ -329,12 +621,12 @@ async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Resu
         .namespace(&record.namespace)
         .role("")
         .install_dependency("FALSE")
-        .status(&record.status)
+        .status(record.status.clone())
         .status_desc(&record.status_desc)
         .cls_logset_id("")
         .cls_topic_id("")
         .function_id(&record.function_id)
-        .tags([])
+        .tags(tag_list(&record)?)
         .eip_config(
             EipOutConfig::builder().eip_fixed(Switch::False).eips(Vec::<String>::new()).build().map_err(internal)?,
         )
@@ -358,12 +650,12 @@ async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Resu
         )
         .ons_enable("FALSE")
         .cfs_config(CfsConfig::builder().build().map_err(internal)?)
-        .available_status("Available")
+        .available_status(BillingStatus::Available)
         .qualifier(&qualifier)
         .init_timeout(record.init_timeout)
         .status_reasons([])
-        .async_run_enable("FALSE")
-        .trace_enable("FALSE")
+        .async_run_enable(switch(record.async_run_enable))
+        .trace_enable(Switch::False)
         .dns_cache("FALSE")
         .request_id(call.request_id)
         .build()
@@ -382,13 +674,13 @@ fn code_info(state: &State, record: &FunctionRecord) -> String {
 }
 
 async fn list(state: Arc<State>, call: Call, request: ListFunctionsRequest) -> Result<ListFunctionsResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
+    let scope = scope(&call, &request.namespace);
     let mut functions: Vec<Arc<FunctionRecord>> = {
         let model = state.read();
-        if !model.namespaces.contains_key(&namespace) {
-            return Err(ApiError::namespace_not_found(&namespace));
+        if !model.has_namespace(&scope) {
+            return Err(ApiError::namespace_not_found(&scope.namespace));
         }
-        model.functions.iter().filter(|((ns, _), _)| *ns == namespace).map(|(_, entry)| entry.latest.clone()).collect()
+        model.functions_in(&scope).map(|entry| entry.latest.clone()).collect()
     };
     if let Some(key) = request.search_key.as_deref().filter(|k| !k.is_empty()) {
         functions.retain(|f| f.name.contains(key));
@@ -397,13 +689,14 @@ async fn list(state: Arc<State>, call: Call, request: ListFunctionsRequest) -> R
         functions.retain(|f| f.description.contains(description));
     }
     for filter in request.filters.iter().flatten() {
-        let values = &filter.values;
-        match filter.name.as_str() {
-            "Runtime" => functions.retain(|f| values.contains(&f.runtime)),
-            "Status" => functions.retain(|f| values.contains(&f.status)),
-            "FunctionType" | "Type" => functions.retain(|f| values.contains(&f.function_type)),
-            _ => {}
-        }
+        let field = FilterField::named(&filter.name).ok_or_else(|| {
+            error(
+                ErrorCode::InvalidParameterValue,
+                format!("`Filters.Name` `{}` is not a filter of ListFunctions.", filter.name.as_str()),
+                format!("过滤条件 `{}` 不合法。", filter.name.as_str()),
+            )
+        })?;
+        functions.retain(|f| filter.values.contains(&field.value(f)));
     }
     let order_by = request.orderby.as_ref().map_or("AddTime", |o| o.as_str()).to_owned();
     functions.sort_by(|a, b| match order_by.as_str() {
@@ -415,7 +708,7 @@ async fn list(state: Arc<State>, call: Call, request: ListFunctionsRequest) -> R
         functions.reverse();
     }
     let total = functions.len() as i64;
-    let page = page(functions, request.offset, request.limit, 20);
+    let page = page(ListFunctionsRequest::DESCRIPTOR, functions, request.offset, request.limit, 20)?;
     let functions = page
         .iter()
         .map(|f| {
@@ -426,18 +719,18 @@ async fn list(state: Arc<State>, call: Call, request: ListFunctionsRequest) -> R
                 .function_name(&f.name)
                 .function_id(&f.function_id)
                 .namespace(&f.namespace)
-                .status(&f.status)
+                .status(f.status.clone())
                 .status_desc(&f.status_desc)
                 .description(&f.description)
-                .tags([])
+                .tags(tag_list(f)?)
                 .type_(f.function_type.as_str())
                 .status_reasons([])
-                .async_run_enable(Switch::False)
+                .async_run_enable(switch(f.async_run_enable))
                 .trace_enable(Switch::False)
                 .build()
+                .map_err(ApiError::internal)
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
+        .collect::<Result<Vec<_>, _>>()?;
     ListFunctionsResponse::builder()
         .functions(functions)
         .total_count(total)
@@ -451,25 +744,29 @@ async fn delete(
     call: Call,
     request: DeleteFunctionRequest,
 ) -> Result<DeleteFunctionResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
+    let scope = scope(&call, &request.namespace);
     let name = request.function_name.clone();
-    let entry = function(&state, &namespace, &name)?;
+    let key = scope.function(&name);
+    let entry = function(&state, DeleteFunctionRequest::DESCRIPTOR, &scope, &name)?;
     match request.qualifier.as_deref().filter(|q| !q.is_empty() && *q != "$LATEST") {
         // A published version only.
-        Some(qualifier) => super::versions::delete_version(&state, &namespace, &name, qualifier)?,
+        Some(qualifier) => super::versions::delete_version(&state, DeleteFunctionRequest::DESCRIPTOR, &key, qualifier)?,
         None => {
-            if entry.latest.status.ends_with("ing") {
-                return Err(ApiError::status(&name, &entry.latest.status));
+            if entry.latest.in_progress() {
+                require_active(DeleteFunctionRequest::DESCRIPTOR, &entry.latest)?;
             }
+            super::invoke::stop_async_events_of(&state, &key);
             state.change(
-                |w| w.delete_function(&namespace, &name, None),
+                |w| w.delete_function(&key, None),
                 |model, _| {
-                    model.functions.remove(&(namespace.clone(), name.clone()));
+                    model.functions.remove(&key);
+                    model.async_events.retain(|_, event| event.function_key() != key);
                 },
             )?;
-            state.pools.retire(&format!("{namespace}/{name}/"));
+            state.pools.retire(&crate::records::function_pool_prefix(&key));
         }
     }
+    super::collect_code(&state).await;
     DeleteFunctionResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
@@ -478,10 +775,9 @@ async fn update_code(
     call: Call,
     request: UpdateFunctionCodeRequest,
 ) -> Result<UpdateFunctionCodeResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let name = request.function_name.clone();
-    let entry = function(&state, &namespace, &name)?;
-    require_active(&entry.latest)?;
+    let scope = scope(&call, &request.namespace);
+    let entry = function(&state, UpdateFunctionCodeRequest::DESCRIPTOR, &scope, &request.function_name)?;
+    require_active(UpdateFunctionCodeRequest::DESCRIPTOR, &entry.latest)?;
     if let Some(handler) = &request.handler {
         check_handler(handler)?;
     }
@@ -496,7 +792,8 @@ async fn update_code(
             .map_err(ApiError::internal)?,
     };
     let source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
-    let stored = store_code(&state, source.as_deref(), &code, MAX_ZIP_UPDATE).await?;
+    let stored =
+        store_code(&state, UpdateFunctionCodeRequest::DESCRIPTOR, source.as_deref(), &code, MAX_ZIP_UPDATE).await?;
     let mut record = (*entry.latest).clone();
     record.code_sha256 = stored.sha256;
     record.code_size = stored.size as i64;
@@ -505,6 +802,7 @@ async fn update_code(
     }
     let publish = request.publish.as_deref() == Some("TRUE");
     apply_update(&state, record, publish)?;
+    super::collect_code(&state).await;
     UpdateFunctionCodeResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
@@ -513,9 +811,9 @@ async fn update_configuration(
     call: Call,
     request: UpdateFunctionConfigurationRequest,
 ) -> Result<UpdateFunctionConfigurationResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
-    require_active(&entry.latest)?;
+    let scope = scope(&call, &request.namespace);
+    let entry = function(&state, UpdateFunctionConfigurationRequest::DESCRIPTOR, &scope, &request.function_name)?;
+    require_active(UpdateFunctionConfigurationRequest::DESCRIPTOR, &entry.latest)?;
     let mut record = (*entry.latest).clone();
     if let Some(runtime) = &request.runtime {
         check_runtime(runtime)?;
@@ -531,6 +829,10 @@ async fn update_configuration(
     if let Some(init_timeout) = request.init_timeout {
         record.init_timeout = init_timeout;
     }
+    check_public_net(request.public_net_config.as_ref())?;
+    if let Some(ignore) = request.ignore_sys_log {
+        record.ignore_sys_log = ignore;
+    }
     if let Some(description) = &request.description {
         record.description = description.clone();
     }
@@ -545,21 +847,21 @@ async fn update_configuration(
 /// Stores a changed `$LATEST` (status `Updating`, then `Active`), retires its warm instances, and
 /// publishes a version if asked.
 fn apply_update(state: &Arc<State>, mut record: FunctionRecord, publish: bool) -> Result<(), ApiError> {
-    let (namespace, name) = (record.namespace.clone(), record.name.clone());
+    let key = record.key();
     record.mod_time = crate::util::now();
     record.revision = record.revision.wrapping_add(1);
-    record.status = "Updating".into();
+    record.status = FunctionStatus::Updating;
     let revision = record.revision;
     state.change(
-        |w| w.put_function(&namespace, &name, "$LATEST", &record),
+        |w| w.put_function(&record),
         |model, _| {
-            if let Some(entry) = model.functions.get_mut(&(namespace.clone(), name.clone())) {
+            if let Some(entry) = model.functions.get_mut(&key) {
                 entry.latest = Arc::new(record.clone());
             }
         },
     )?;
-    state.pools.retire(&format!("{namespace}/{name}/$LATEST#"));
-    activate_later(state, &namespace, &name, revision);
+    state.pools.retire(&format!("{}#", record.pool_prefix()));
+    activate_later(state, &key, revision);
     if publish {
         // The version is what the update made, whenever `$LATEST` becomes `Active`.
         super::versions::publish_record(state, &record, "")?;
@@ -572,14 +874,21 @@ async fn address(
     call: Call,
     request: GetFunctionAddressRequest,
 ) -> Result<GetFunctionAddressResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    let entry = function(&state, &namespace, &request.function_name)?;
+    let scope = scope(&call, &request.namespace);
+    let entry = function(&state, GetFunctionAddressRequest::DESCRIPTOR, &scope, &request.function_name)?;
     let qualifier = request.qualifier.clone().unwrap_or_else(|| "$LATEST".into());
-    let record = super::version(&entry, &qualifier)
-        .ok_or_else(|| ApiError::version_not_found(&request.function_name, &qualifier))?;
-    require_active(&record)?;
+    let record = super::version(&entry, &qualifier).ok_or_else(|| {
+        super::version_not_found(
+            GetFunctionAddressRequest::DESCRIPTOR,
+            super::QUALIFIER_NOT_FOUND,
+            &request.function_name,
+            &qualifier,
+        )
+    })?;
+    require_active(GetFunctionAddressRequest::DESCRIPTOR, &record)?;
+    let expires = crate::util::unix_now() + state.settings.limits.code_url_ttl.as_secs() as i64;
     GetFunctionAddressResponse::builder()
-        .url(format!("{}/code/{}.zip", state.settings.base_url, record.code_sha256))
+        .url(state.settings.code_url_key.url(&state.settings.base_url, &record.code_sha256, expires))
         .code_sha256(&record.code_sha256)
         .request_id(call.request_id)
         .build()

@@ -19,24 +19,88 @@ use scf_sdk::actions::{
     InvokeRequest, InvokeResponse, ListAsyncEventsRequest, ListAsyncEventsResponse, TerminateAsyncEventRequest,
     TerminateAsyncEventResponse,
 };
-use scf_sdk::types::{AsyncEvent, AsyncEventState, AsyncEventStatus, InvocationType, ResultValue, SortOrder};
+use scf_sdk::runtime::Action as _;
+use scf_sdk::runtime::ActionDescriptor;
+use scf_sdk::types::{
+    AsyncEvent, AsyncEventState, AsyncEventStatus, FunctionStatus, InvocationType, ResultValue, SortOrder,
+};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{error, namespace, page};
+use super::{documented, error, page, scope};
 use crate::api_error::ApiError;
+use crate::records::{AliasRecord, AsyncEventRecord, FunctionRecord, Scope};
 use crate::runtime::{Completed, InstanceSpec, NoInstance, Outcome, RuntimeKind, StartError};
-use crate::server::{Call, Handlers};
-use crate::state::{AliasRecord, AsyncEventRecord, FunctionEntry, FunctionRecord, LogCommand, LogRecord, State};
+use crate::server::{Call, Contract, Handlers};
+use crate::state::{FunctionEntry, LogCommand, State};
+use crate::store::LogRecord;
 use crate::store::Store;
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(invoke_function);
-    handlers.add(invoke);
-    handlers.add(get_async_event_status);
-    handlers.add(list_async_events);
-    handlers.add(terminate_async_event);
+    handlers.add(&INVOKE_FUNCTION, invoke_function);
+    handlers.add(&INVOKE, invoke);
+    handlers.add(&GET_ASYNC_EVENT_STATUS, get_async_event_status);
+    handlers.add(&LIST_ASYNC_EVENTS, list_async_events);
+    handlers.add(&TERMINATE_ASYNC_EVENT, terminate_async_event);
 }
+
+const INVOKE_FUNCTION: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundFunctionName,
+        ErrorCode::ResourceNotFoundQualifier,
+        ErrorCode::FailedOperationFunctionStatusError,
+        ErrorCode::FailedOperationInvokeFunction,
+        ErrorCode::InvalidParameterValueFunctionType,
+        ErrorCode::InvalidParameterValueClientContext,
+    ],
+    honours: &["FunctionName", "Qualifier", "Event", "LogType", "Namespace", "RoutingKey"],
+    refuses: &[],
+};
+
+const INVOKE: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::ResourceNotFoundFunctionName,
+        ErrorCode::FailedOperationFunctionStatusError,
+        ErrorCode::FailedOperationInvokeFunction,
+    ],
+    honours: &["FunctionName", "InvocationType", "Qualifier", "ClientContext", "LogType", "Namespace", "RoutingKey"],
+    refuses: &[],
+};
+
+const GET_ASYNC_EVENT_STATUS: Contract =
+    Contract { answers: &[ErrorCode::ResourceNotFoundAsyncEvent], honours: &["InvokeRequestId"], refuses: &[] };
+
+const LIST_ASYNC_EVENTS: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::InvalidParameterValueLimit,
+    ],
+    honours: &[
+        "FunctionName",
+        "Namespace",
+        "Qualifier",
+        "InvokeType",
+        "Status",
+        "StartTimeInterval",
+        "EndTimeInterval",
+        "Order",
+        "Orderby",
+        "Offset",
+        "Limit",
+        "InvokeRequestId",
+    ],
+    refuses: &[],
+};
+
+const TERMINATE_ASYNC_EVENT: Contract = Contract {
+    answers: &[ErrorCode::ResourceNotFoundAsyncEvent, ErrorCode::FailedOperationAsyncEventStatus],
+    honours: &["FunctionName", "InvokeRequestId", "Namespace"],
+    // A graceful stop (`SIGTERM` and a grace period) is not emulated: terminating kills at once.
+    refuses: &["GraceShutdown"],
+};
 
 /// What `LogType` `Tail` returns of the log: its end.
 const TAIL_BYTES: usize = 4 * 1024;
@@ -53,13 +117,14 @@ async fn invoke_function(
 ) -> Result<InvokeFunctionResponse, ApiError> {
     let target = Target::resolve(
         &state,
-        namespace(&request.namespace),
+        InvokeFunctionRequest::DESCRIPTOR,
+        &scope(&call, &request.namespace),
         &request.function_name,
         request.qualifier.as_deref().unwrap_or("$DEFAULT"),
         request.routing_key.as_ref(),
     )?;
     target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
-    let event = event_bytes(request.event.as_ref())?;
+    let event = event_bytes(InvokeFunctionRequest::DESCRIPTOR, request.event.as_ref())?;
     let tail = request.log_type.as_ref().is_some_and(|t| t.as_str() == "Tail");
     let result = run(&state, &call, &target, event, tail).await?;
     InvokeFunctionResponse::builder().result(result).request_id(call.request_id).build().map_err(ApiError::internal)
@@ -68,18 +133,23 @@ async fn invoke_function(
 async fn invoke(state: Arc<State>, call: Call, request: InvokeRequest) -> Result<InvokeResponse, ApiError> {
     let target = Target::resolve(
         &state,
-        namespace(&request.namespace),
+        InvokeRequest::DESCRIPTOR,
+        &scope(&call, &request.namespace),
         &request.function_name,
         request.qualifier.as_deref().unwrap_or("$LATEST"),
         request.routing_key.as_ref(),
     )?;
     // `Invoke` lists no code of its own for this.
     target.refuse_web_function(ErrorCode::InvalidParameterValue)?;
-    let event = event_bytes(request.client_context.as_ref())?;
+    let event = event_bytes(InvokeRequest::DESCRIPTOR, request.client_context.as_ref())?;
     let result = if request.invocation_type.as_ref() == Some(&InvocationType::Event) {
         if event.len() > MAX_ASYNC_EVENT_BYTES {
             return Err(error(
-                ErrorCode::InvalidParameterRequestTooLarge,
+                documented(
+                    InvokeRequest::DESCRIPTOR,
+                    &[ErrorCode::InvalidParameterRequestTooLarge],
+                    ErrorCode::InvalidParameterValue,
+                ),
                 format!("An asynchronous event is at most 128 KB; this one is {} bytes.", event.len()),
                 "异步调用的事件大小不能超过 128 KB。",
             ));
@@ -102,7 +172,8 @@ struct Target {
 impl Target {
     fn resolve(
         state: &State,
-        namespace: &str,
+        descriptor: &ActionDescriptor,
+        scope: &Scope,
         name: &str,
         qualifier: &str,
         routing_key: Option<&BTreeMap<String, String>>,
@@ -111,14 +182,15 @@ impl Target {
         // `ResourceNotFound.Function` when its namespace does not exist either.
         let entry: FunctionEntry = {
             let model = state.read();
-            if !model.namespaces.contains_key(namespace) {
+            let namespace = &scope.namespace;
+            if !model.has_namespace(scope) {
                 return Err(error(
                     ErrorCode::ResourceNotFoundFunction,
                     format!("The function `{name}` does not exist: there is no namespace `{namespace}`."),
                     format!("函数 `{name}` 不存在（命名空间 `{namespace}` 不存在）。"),
                 ));
             }
-            model.functions.get(&(namespace.to_owned(), name.to_owned())).cloned().ok_or_else(|| {
+            model.functions.get(&scope.function(name)).cloned().ok_or_else(|| {
                 error(
                     ErrorCode::ResourceNotFoundFunctionName,
                     format!("Function not found: [{name}]"),
@@ -132,14 +204,14 @@ impl Target {
         };
         let record = super::version(&entry, &version).ok_or_else(|| {
             error(
-                ErrorCode::ResourceNotFoundQualifier,
+                documented(descriptor, super::QUALIFIER_NOT_FOUND, ErrorCode::ResourceNotFound),
                 format!("The version or alias `{qualifier}` of `{name}` does not exist."),
                 format!("函数 `{name}` 的版本或别名 `{qualifier}` 不存在。"),
             )
         })?;
         // A failed update leaves published versions usable; what is deploying is not.
-        if record.status != "Active" {
-            return Err(ApiError::status(name, &record.status));
+        if record.status != FunctionStatus::Active {
+            return Err(ApiError::status(name, record.status.as_str()));
         }
         Ok(Target { record, qualifier: qualifier.to_owned() })
     }
@@ -194,12 +266,12 @@ fn route(alias: &AliasRecord, routing_key: Option<&BTreeMap<String, String>>) ->
 }
 
 /// The event as the function receives it: a JSON object (`{}` when absent).
-fn event_bytes(event: Option<&Value>) -> Result<Bytes, ApiError> {
+fn event_bytes(descriptor: &ActionDescriptor, event: Option<&Value>) -> Result<Bytes, ApiError> {
     match event {
         None => Ok(Bytes::from_static(b"{}")),
         Some(value @ Value::Object(_)) => Ok(Bytes::from(serde_json::to_vec(value).map_err(ApiError::internal)?)),
         Some(other) => Err(error(
-            ErrorCode::InvalidParameterValueClientContext,
+            documented(descriptor, &[ErrorCode::InvalidParameterValueClientContext], ErrorCode::InvalidParameterValue),
             format!("The event must be a JSON object; got {}.", kind_of(other)),
             "函数的入参须为 JSON 对象。",
         )),
@@ -284,26 +356,28 @@ async fn run(
     event: Bytes,
     tail: bool,
 ) -> Result<ResultValue, ApiError> {
-    let report = execute(state, call, target, event, false).await?;
+    let request_id = crate::util::request_id();
+    let start_time = crate::util::now();
+    let report = execute(state, call, target, &request_id, event).await?;
+    record_log(state, target, &request_id, start_time, &report);
     let log = if tail { crate::util::tail(&report.log, TAIL_BYTES).to_owned() } else { String::new() };
     let mut result = report.result;
     result.log = log;
     Ok(result)
 }
 
-/// Runs one invocation on the version's pool; the outcome becomes a `Result` (failures of the
-/// function included) and a log record.
-/// A run that found no free instance (432) is not logged when `retry_when_busy`: the caller tries
-/// again, and only the run that happens is the invocation.
+/// Runs one invocation, `function_request_id`, on the version's pool; the outcome becomes a
+/// `Result` (failures of the function included) and a log (which the caller records: an
+/// asynchronous invocation that is retried or terminated is recorded once, as it ended).
 async fn execute(
     state: &Arc<State>,
     call: &Call,
     target: &Target,
+    function_request_id: &str,
     event: Bytes,
-    retry_when_busy: bool,
 ) -> Result<Report, ApiError> {
     let record = &target.record;
-    let key = format!("{}@{}", record.pool_key(), call.region);
+    let key = record.pool_key();
     let pool = match state.pools.get_existing(&key) {
         Some(pool) => pool,
         None => {
@@ -311,19 +385,18 @@ async fn execute(
             state.pools.get(&key, || spec)
         }
     };
-    let function_request_id = crate::util::request_id();
-    let start_time = crate::util::now();
     let started = Instant::now();
-    let report = match pool.invoke(function_request_id.clone(), event).await {
+    let report = match pool.invoke(function_request_id.to_owned(), event).await {
         Ok(run) => {
             if let Some(cold) = run.cold_start {
                 tracing::debug!(function = %record.name, cold_start_ms = cold.as_millis() as u64, "started an instance");
             }
-            report(record, &function_request_id, &run.completed)
+            let completed = as_on_service(state, record, run.completed);
+            report(record, function_request_id, &completed)
         }
         Err(NoInstance::ConcurrencyLimit { limit }) => platform_failure(
             record,
-            &function_request_id,
+            function_request_id,
             432,
             format!(
                 "Function [ {} ] concurrency exceeded region unreserved quota {} MB",
@@ -334,11 +407,11 @@ async fn execute(
         ),
         // The package failed to load, or the handler was not found.
         Err(NoInstance::StartFailed(StartError::Exited(why))) => {
-            platform_failure(record, &function_request_id, 437, format!("HandlerNotFound: {why}"), started.elapsed())
+            platform_failure(record, function_request_id, 437, format!("HandlerNotFound: {why}"), started.elapsed())
         }
         Err(NoInstance::StartFailed(StartError::Timeout(why))) => platform_failure(
             record,
-            &function_request_id,
+            function_request_id,
             450,
             format!("InitContainerTimeout: {why}"),
             started.elapsed(),
@@ -352,14 +425,78 @@ async fn execute(
             ));
         }
     };
-    if retry_when_busy && report.status_code == 432 {
-        return Ok(report);
+    Ok(report)
+}
+
+/// An event's time (with microseconds) as invocation records keep times (whole seconds).
+fn to_seconds(time: &str) -> String {
+    time.split('.').next().unwrap_or(time).to_owned()
+}
+
+/// Records a terminated asynchronous event's invocation, under its id.
+/// Asynchronous events an earlier run left running did not finish: each becomes `FAILED`, stored
+/// so, with a log row that says why.
+pub(crate) fn fail_interrupted_events(state: &State) -> Result<(), ApiError> {
+    let interrupted: Vec<AsyncEventRecord> =
+        state.read().async_events.values().filter(|event| event.status == AsyncEventState::Running).cloned().collect();
+    for mut event in interrupted {
+        event.status = AsyncEventState::Failed;
+        event.status_code = 500;
+        event.end_time = crate::util::now_micros();
+        record_unfinished(state, &event, "The emulator stopped while the asynchronous event ran");
+        save_event(state, event)?;
     }
-    let _ = state.logs.send(LogCommand::Record(LogRecord {
+    Ok(())
+}
+
+/// The log row of an event that ended without a result (terminated, or cut off by a stop).
+fn record_unfinished(state: &State, event: &AsyncEventRecord, why: &str) {
+    let payload = failure_payload(-1, why, None, &event.request_id, event.status_code);
+    let log = log_text(&event.request_id, "", Some(&payload), 0.0, 0, 0);
+    let _ = state.logs.send(LogCommand::Record(Box::new(LogRecord {
+        region: event.region.clone(),
+        namespace: event.namespace.clone(),
+        function: event.function.clone(),
+        qualifier: event.qualifier.clone(),
+        request_id: event.request_id.clone(),
+        start_time: to_seconds(&event.start_time),
+        duration: 0.0,
+        bill_duration: 0,
+        mem_usage: 0,
+        ret_code: event.status_code,
+        ret_msg: payload,
+        log,
+    })));
+}
+
+/// What an invocation printed and reported, with this machine's paths written as the service's:
+/// the code directory as `/var/user`, the runtime bootstraps' as `/var/runtime` (a stack trace
+/// then reads as it would on SCF, and shows nothing of the host).
+fn as_on_service(state: &State, record: &FunctionRecord, mut completed: Completed) -> Completed {
+    let code_dir = state.store.code_dir(&record.code_sha256).display().to_string();
+    let runtime_dir = state.settings.data_dir.join("runtimes").display().to_string();
+    let rewrite = |text: &str| text.replace(&code_dir, "/var/user").replace(&runtime_dir, "/var/runtime");
+    if completed.output.contains(&code_dir) || completed.output.contains(&runtime_dir) {
+        completed.output = rewrite(&completed.output);
+    }
+    if let Outcome::FunctionError(body) = &completed.outcome {
+        let text = String::from_utf8_lossy(body);
+        if text.contains(&code_dir) || text.contains(&runtime_dir) {
+            completed.outcome = Outcome::FunctionError(Bytes::from(rewrite(&text)));
+        }
+    }
+    completed
+}
+
+/// Sends an invocation's record to the log writer.
+fn record_log(state: &State, target: &Target, request_id: &str, start_time: String, report: &Report) {
+    let record = &target.record;
+    let _ = state.logs.send(LogCommand::Record(Box::new(LogRecord {
+        region: record.region.clone(),
         namespace: record.namespace.clone(),
         function: record.name.clone(),
         qualifier: target.qualifier.clone(),
-        request_id: function_request_id,
+        request_id: request_id.to_owned(),
         start_time,
         duration: report.result.duration,
         bill_duration: report.result.bill_duration,
@@ -367,8 +504,7 @@ async fn execute(
         ret_code: if report.status_code == 200 { 0 } else { report.status_code },
         ret_msg: crate::util::head(&report.result.ret_msg, MAX_STORED_LOG_BYTES).to_owned(),
         log: crate::util::tail(&report.log, MAX_STORED_LOG_BYTES).to_owned(),
-    }));
-    Ok(report)
+    })));
 }
 
 /// The `Result` and log of a finished invocation.
@@ -404,7 +540,12 @@ fn report(record: &FunctionRecord, request_id: &str, completed: &Completed) -> R
     };
     let bill_duration = (duration_ms.ceil() as i64).max(1);
     let mem_usage = completed.peak_memory as i64;
-    let log = log_text(request_id, &completed.output, payload.as_deref(), duration_ms, record.memory_size, mem_usage);
+    // `IgnoreSysLog`: the function's own output only, without the platform's lines.
+    let log = if record.ignore_sys_log {
+        completed.output.clone()
+    } else {
+        log_text(request_id, &completed.output, payload.as_deref(), duration_ms, record.memory_size, mem_usage)
+    };
     let result = result_value(
         request_id,
         ret_msg,
@@ -427,7 +568,11 @@ fn platform_failure(
 ) -> Report {
     let payload = failure_payload(-1, &message, None, request_id, status_code);
     let duration_ms = (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-    let log = log_text(request_id, "", Some(&payload), duration_ms, record.memory_size, 0);
+    let log = if record.ignore_sys_log {
+        String::new()
+    } else {
+        log_text(request_id, "", Some(&payload), duration_ms, record.memory_size, 0)
+    };
     let result = result_value(request_id, payload.clone(), payload, duration_ms, 0, 0, -1);
     Report { result, log, status_code }
 }
@@ -512,16 +657,29 @@ fn log_text(
 
 /// Starts an asynchronous invocation; returns the `Result` of its acceptance.
 fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) -> Result<ResultValue, ApiError> {
+    let max_events = state.settings.limits.max_async_events;
+    let running = state.running_async.lock().unwrap_or_else(|e| e.into_inner()).len();
+    if running >= max_events {
+        return Err(error(
+            ErrorCode::FailedOperationInvokeFunction,
+            format!(
+                "{running} asynchronous events are running, the most scf-local keeps ({max_events}); try again when some have finished."
+            ),
+            format!("正在运行的异步事件已达上限（{max_events}），请稍后重试。"),
+        ));
+    }
+    retain_async_events(state, max_events.saturating_sub(1))?;
     let request_id = crate::util::request_id();
     let record = AsyncEventRecord {
         request_id: request_id.clone(),
+        region: target.record.region.clone(),
         namespace: target.record.namespace.clone(),
         function: target.record.name.clone(),
         qualifier: target.qualifier.clone(),
         invoke_type: "OTHERS".into(),
-        status: "RUNNING".into(),
+        status: AsyncEventState::Running,
         status_code: 202,
-        start_time: crate::util::now(),
+        start_time: crate::util::now_micros(),
         end_time: String::new(),
     };
     save_event(state, record.clone())?;
@@ -530,29 +688,36 @@ fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) ->
     let mut running = state.running_async.lock().unwrap_or_else(|e| e.into_inner());
     let task = tokio::spawn(async move {
         let state = state_for_task;
+        let started = Instant::now();
         // Like the service, wait for capacity instead of failing (the service retries every minute).
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status_code = loop {
-            let retry_when_busy = Instant::now() < deadline;
-            match execute(&state, &call, &target, event.clone(), retry_when_busy).await {
-                Ok(report) if report.status_code == 432 && retry_when_busy => {
+        let deadline = started + Duration::from_secs(60);
+        let report = loop {
+            match execute(&state, &call, &target, &record.request_id, event.clone()).await {
+                Ok(report) if report.status_code == 432 && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Ok(report) => break report.status_code,
-                Err(_) => break 500,
+                Ok(report) => break report,
+                Err(error) => {
+                    break platform_failure(&target.record, &record.request_id, 500, error.en, started.elapsed());
+                }
             }
         };
-        // `TerminateAsyncEvent` may have decided the event's end already.
+        // Whoever takes the event out of the running set ends it: here, `TerminateAsyncEvent` or
+        // `DeleteFunction`.
         let was_running = state.running_async.lock().unwrap_or_else(|e| e.into_inner()).remove(&record.request_id);
         if was_running.is_none() {
             return;
         }
+        let done_id = record.request_id.clone();
+        let start_time = to_seconds(&record.start_time);
         let mut done = record;
-        done.status = if status_code == 200 { "FINISHED" } else { "FAILED" }.into();
-        done.status_code = status_code;
-        done.end_time = crate::util::now();
-        if let Err(error) = save_event(&state, done) {
-            tracing::error!("cannot record an asynchronous event: {}", error.en);
+        done.status = if report.status_code == 200 { AsyncEventState::Finished } else { AsyncEventState::Failed };
+        done.status_code = report.status_code;
+        done.end_time = crate::util::now_micros();
+        match finish_event(&state, done) {
+            Ok(true) => record_log(&state, &target, &done_id, start_time, &report),
+            Ok(false) => {} // The function was deleted meanwhile: nothing of it is kept.
+            Err(error) => tracing::error!("cannot record an asynchronous event: {}", error.en),
         }
     });
     running.insert(request_id.clone(), task.abort_handle());
@@ -560,13 +725,75 @@ fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) ->
     Ok(result_value(&request_id, String::new(), String::new(), 0.0, 0, 0, 0))
 }
 
+/// Keeps at most `keep` asynchronous events: the oldest finished ones go (a tenth more than needed,
+/// so this is not done for every event). Running events always stay.
+fn retain_async_events(state: &State, keep: usize) -> Result<(), ApiError> {
+    let expired: Vec<String> = {
+        let model = state.read();
+        if model.async_events.len() <= keep {
+            return Ok(());
+        }
+        let excess = model.async_events.len() - keep + keep / 10;
+        let mut finished: Vec<&AsyncEventRecord> =
+            model.async_events.values().filter(|e| e.status != AsyncEventState::Running).collect();
+        finished.sort_by(|a, b| a.start_time.cmp(&b.start_time));
+        finished.iter().take(excess).map(|e| e.request_id.clone()).collect()
+    };
+    state.change(
+        |w| expired.iter().try_for_each(|id| w.delete_async_event(id)),
+        |model, _| {
+            for id in &expired {
+                model.async_events.remove(id);
+            }
+        },
+    )
+}
+
 fn save_event(state: &State, record: AsyncEventRecord) -> Result<(), ApiError> {
     state.change(
-        |w| w.put_async_event(&record.request_id, &record.namespace, &record.function, &record),
+        |w| w.put_async_event(&record),
         |model, _| {
             model.async_events.insert(record.request_id.clone(), record.clone());
         },
     )
+}
+
+/// Records a finished event, unless its function was deleted while it ran (checked in the same
+/// transaction as the write, so a deletion cannot slip in between). Whether it was recorded.
+fn finish_event(state: &State, record: AsyncEventRecord) -> Result<bool, ApiError> {
+    let key = record.function_key();
+    state.change(
+        |w| {
+            let exists = w.has_function(&key)?;
+            if exists {
+                w.put_async_event(&record)?;
+            }
+            Ok(exists)
+        },
+        |model, exists| {
+            if *exists {
+                model.async_events.insert(record.request_id.clone(), record.clone());
+            }
+        },
+    )
+}
+
+/// Stops the running asynchronous events of a function that is being deleted: none of them
+/// records anything afterwards. Each stopped task drops its instance, which kills the process.
+pub(crate) fn stop_async_events_of(state: &State, key: &crate::records::FunctionKey) {
+    let ids: Vec<String> = state
+        .read()
+        .async_events
+        .values()
+        .filter(|event| event.function_key() == *key)
+        .map(|event| event.request_id.clone())
+        .collect();
+    let mut running = state.running_async.lock().unwrap_or_else(|e| e.into_inner());
+    for id in ids {
+        if let Some(task) = running.remove(&id) {
+            task.abort();
+        }
+    }
 }
 
 fn event_not_found(id: &str) -> ApiError {
@@ -586,11 +813,12 @@ async fn get_async_event_status(
         .read()
         .async_events
         .get(&request.invoke_request_id)
+        .filter(|event| event.region == call.region)
         .cloned()
         .ok_or_else(|| event_not_found(&request.invoke_request_id))?;
     let status = AsyncEventStatus::builder()
-        .status(event.status.as_str())
-        .status_code(if event.status == "RUNNING" { 0 } else { event.status_code })
+        .status(event.status.clone())
+        .status_code(if event.status == AsyncEventState::Running { 0 } else { event.status_code })
         .invoke_request_id(&event.request_id)
         .build()
         .map_err(ApiError::internal)?;
@@ -606,15 +834,10 @@ async fn list_async_events(
     call: Call,
     request: ListAsyncEventsRequest,
 ) -> Result<ListAsyncEventsResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
-    super::function(&state, &namespace, &request.function_name)?;
-    let mut events: Vec<AsyncEventRecord> = state
-        .read()
-        .async_events
-        .values()
-        .filter(|e| e.namespace == namespace && e.function == request.function_name)
-        .cloned()
-        .collect();
+    let key = scope(&call, &request.namespace).function(&request.function_name);
+    super::function(&state, ListAsyncEventsRequest::DESCRIPTOR, &key.scope, &key.name)?;
+    let mut events: Vec<AsyncEventRecord> =
+        state.read().async_events.values().filter(|e| e.function_key() == key).cloned().collect();
     if let Some(qualifier) = &request.qualifier {
         events.retain(|e| &e.qualifier == qualifier);
     }
@@ -627,20 +850,44 @@ async fn list_async_events(
     if let Some(types) = request.invoke_type.as_ref().filter(|t| !t.is_empty()) {
         events.retain(|e| types.contains(&e.invoke_type));
     }
+    // Half-open `[Start, End)`; times compare as text (`…:ss.ffffff` after `…:ss`).
+    for (member, interval, time) in [
+        (
+            "StartTimeInterval",
+            &request.start_time_interval,
+            (|e: &AsyncEventRecord| e.start_time.clone()) as fn(&AsyncEventRecord) -> String,
+        ),
+        ("EndTimeInterval", &request.end_time_interval, |e: &AsyncEventRecord| e.end_time.clone()),
+    ] {
+        let Some(interval) = interval else { continue };
+        for (part, text) in [("Start", &interval.start), ("End", &interval.end)] {
+            if !crate::util::is_time(text) {
+                return Err(error(
+                    ErrorCode::InvalidParameterValue,
+                    format!("`{member}.{part}` is `{text}`; it must be a time such as `2024-01-02 15:04:05`."),
+                    format!("{member}.{part} 时间格式错误，应为 %Y-%m-%d %H:%M:%S。"),
+                ));
+            }
+        }
+        events.retain(|e| {
+            let time = time(e);
+            !time.is_empty() && time.as_str() >= interval.start.as_str() && time.as_str() < interval.end.as_str()
+        });
+    }
     let by_end = request.orderby.as_ref().is_some_and(|o| o.as_str() == "EndTime");
     events.sort_by(|a, b| if by_end { a.end_time.cmp(&b.end_time) } else { a.start_time.cmp(&b.start_time) });
     if request.order.as_ref() != Some(&SortOrder::Asc) {
         events.reverse();
     }
     let total = events.len() as i64;
-    let list = page(events, request.offset, request.limit, 20)
+    let list = page(ListAsyncEventsRequest::DESCRIPTOR, events, request.offset, request.limit, 20)?
         .iter()
         .map(|e| {
             AsyncEvent::builder()
                 .invoke_request_id(&e.request_id)
                 .invoke_type(&e.invoke_type)
                 .qualifier(&e.qualifier)
-                .status(AsyncEventState::from(e.status.as_str()))
+                .status(e.status.clone())
                 .start_time(&e.start_time)
                 .end_time(&e.end_time)
                 .build()
@@ -661,12 +908,13 @@ async fn terminate_async_event(
     request: TerminateAsyncEventRequest,
 ) -> Result<TerminateAsyncEventResponse, ApiError> {
     let id = request.invoke_request_id.clone();
+    let key = scope(&call, &request.namespace).function(&request.function_name);
     let event = state.read().async_events.get(&id).cloned().ok_or_else(|| event_not_found(&id))?;
-    if event.function != request.function_name {
+    if event.function_key() != key {
         return Err(event_not_found(&id));
     }
     let running = state.running_async.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
-    let Some(task) = running.filter(|_| event.status == "RUNNING") else {
+    let Some(task) = running.filter(|_| event.status == AsyncEventState::Running) else {
         return Err(error(
             ErrorCode::FailedOperationAsyncEventStatus,
             format!("The event `{id}` is {}; only a running event can be terminated.", event.status),
@@ -676,21 +924,26 @@ async fn terminate_async_event(
     // Stopping the task drops its instance, which kills the process.
     task.abort();
     let mut aborted = event;
-    aborted.status = "ABORTED".into();
+    aborted.status = AsyncEventState::Aborted;
     aborted.status_code = 499;
-    aborted.end_time = crate::util::now();
+    aborted.end_time = crate::util::now_micros();
+    record_unfinished(&state, &aborted, "The asynchronous event was terminated");
     save_event(&state, aborted)?;
     TerminateAsyncEventResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
 /// Stores invocation logs off the invocation path, gathered into one transaction per 100 ms (or
-/// per 2,000 records, or at a flush); keeps the newest 100,000. It owns the store, so what was
-/// sent is written even while the emulator is being dropped.
-pub(crate) async fn log_writer(store: Arc<Store>, mut commands: mpsc::UnboundedReceiver<LogCommand>) {
-    const KEEP: i64 = 100_000;
+/// per 2,000 records, or at a flush); keeps the newest within `limits` (rows and bytes). It owns the
+/// store, so what was sent is written even while the emulator is being dropped.
+pub(crate) async fn log_writer(
+    store: Arc<Store>,
+    mut commands: mpsc::UnboundedReceiver<LogCommand>,
+    limits: crate::store::LogLimits,
+) {
     const GATHER: Duration = Duration::from_millis(100);
     const MAX_BATCH: usize = 2_000;
-    let mut since_trim: usize = 0;
+    // Trim when a tenth of either limit has been written since the last trim (and once at start).
+    let (mut rows_since_trim, mut bytes_since_trim) = (limits.rows, limits.bytes);
     while let Some(first) = commands.recv().await {
         let deadline = tokio::time::Instant::now() + GATHER;
         let mut batch = Vec::new();
@@ -698,7 +951,7 @@ pub(crate) async fn log_writer(store: Arc<Store>, mut commands: mpsc::UnboundedR
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
-                LogCommand::Record(record) => batch.push(record),
+                LogCommand::Record(record) => batch.push(*record),
                 LogCommand::Flush(reply) => {
                     flush = Some(reply);
                     break;
@@ -709,17 +962,18 @@ pub(crate) async fn log_writer(store: Arc<Store>, mut commands: mpsc::UnboundedR
             }
         }
         if !batch.is_empty() {
-            since_trim += batch.len();
-            let trim = since_trim >= KEEP as usize / 10;
+            rows_since_trim += batch.len() as u64;
+            bytes_since_trim += batch.iter().map(LogRecord::approximate_bytes).sum::<u64>();
+            let trim = rows_since_trim >= limits.rows / 10 || bytes_since_trim >= limits.bytes / 10;
             if trim {
-                since_trim = 0;
+                (rows_since_trim, bytes_since_trim) = (0, 0);
             }
             let store = store.clone();
             // SQLite blocks: keep it off the async workers.
             let written = tokio::task::spawn_blocking(move || {
                 store.write(|w| batch.iter().try_for_each(|record| w.add_log(record)))?;
                 if trim {
-                    store.trim_logs(KEEP)?;
+                    store.trim_logs(limits)?;
                 }
                 Ok::<_, crate::store::StoreError>(())
             })
@@ -747,7 +1001,7 @@ mod tests {
             weights: weights.into_iter().map(|(v, w)| (v.into(), w)).collect(),
             matches: matches
                 .into_iter()
-                .map(|(version, key, method, expression)| crate::state::MatchRule {
+                .map(|(version, key, method, expression)| crate::records::MatchRule {
                     version: version.into(),
                     key: key.into(),
                     method: method.into(),

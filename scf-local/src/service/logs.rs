@@ -1,5 +1,5 @@
-//! `GetFunctionLogs`: the stored record of each invocation (the emulator keeps the newest
-//! 100,000), filtered, sorted and paged as the service does.
+//! `GetFunctionLogs`: the stored record of each invocation (the newest within the emulator's log
+//! limits: 100,000 records and 256 MiB by default), filtered, sorted and paged as the service does.
 //!
 //! The service has taken this action offline in favour of CLS log search (the SDK marks it
 //! deprecated); locally it is still the simplest way to read what an invocation printed.
@@ -9,32 +9,67 @@ use std::sync::Arc;
 
 use scf_sdk::ErrorCode;
 use scf_sdk::actions::{GetFunctionLogsRequest, GetFunctionLogsResponse};
+use scf_sdk::runtime::Action as _;
 use scf_sdk::types::{FunctionLog, LogRetCode, LogSortKey, LogSortOrder};
 use tokio::sync::oneshot;
 
-use super::{error, function, namespace};
+use super::{error, function, scope};
 use crate::api_error::ApiError;
-use crate::server::{Call, Handlers};
+use crate::server::{Call, Contract, Handlers};
 use crate::state::{LogCommand, State};
 use crate::store::{LogOrder, LogQuery, RetCodeFilter};
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(get_function_logs);
+    handlers.add(&GET_FUNCTION_LOGS, get_function_logs);
 }
+
+const GET_FUNCTION_LOGS: Contract = Contract {
+    answers: &[
+        ErrorCode::ResourceNotFoundFunction,
+        ErrorCode::InvalidParameterValueOffset,
+        ErrorCode::InvalidParameterValueStartTimeOrEndTime,
+        ErrorCode::InvalidParameterValueDateTime,
+        ErrorCode::InvalidParameterValueRetCode,
+        ErrorCode::InvalidParameterValueOrderBy,
+        ErrorCode::InvalidParameterValueOrder,
+    ],
+    honours: &[
+        "FunctionName",
+        "Offset",
+        "Limit",
+        "Order",
+        "OrderBy",
+        "Filter",
+        "Namespace",
+        "Qualifier",
+        "FunctionRequestId",
+        "StartTime",
+        "EndTime",
+        // "No longer used" by the service either: accepted and ignored there too.
+        "SearchContext",
+    ],
+    refuses: &[],
+};
 
 /// The service's limit on `Offset` + `Limit`.
 const MAX_WINDOW: i64 = 10_000;
+/// The widest `StartTime`–`EndTime` window: one day.
+const MAX_WINDOW_SECONDS: i64 = 24 * 3600;
 /// Records returned when `Limit` is absent.
 const DEFAULT_LIMIT: i64 = 20;
+/// The most bytes of records one answer carries (a record holds up to 64 KB of output and 64 KB of
+/// result; 10,000 of them would be over a gigabyte). `TotalCount` still counts every match, so a
+/// caller pages on with `Offset`.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 
 async fn get_function_logs(
     state: Arc<State>,
     call: Call,
     request: GetFunctionLogsRequest,
 ) -> Result<GetFunctionLogsResponse, ApiError> {
-    let namespace = namespace(&request.namespace).to_owned();
+    let scope = scope(&call, &request.namespace);
     let name = super::required(&request.function_name, "FunctionName")?.to_owned();
-    function(&state, &namespace, &name)?;
+    function(&state, GetFunctionLogsRequest::DESCRIPTOR, &scope, &name)?;
     let (offset, limit) = (request.offset.unwrap_or(0), request.limit.unwrap_or(DEFAULT_LIMIT));
     if offset < 0 || limit < 0 || offset.saturating_add(limit) > MAX_WINDOW {
         return Err(error(
@@ -46,7 +81,27 @@ async fn get_function_logs(
         ));
     }
     let window = match (&request.start_time, &request.end_time) {
-        (Some(start), Some(end)) => Some((start.clone(), end.clone())),
+        (Some(start), Some(end)) => {
+            let (Some(from), Some(to)) = (crate::util::parse_time(start), crate::util::parse_time(end)) else {
+                return Err(error(
+                    ErrorCode::InvalidParameterValueDateTime,
+                    format!(
+                        "`StartTime` (`{start}`) and `EndTime` (`{end}`) must be times such as `2024-01-02 15:04:05`."
+                    ),
+                    "StartTime 与 EndTime 须为 YYYY-MM-DD HH:MM:SS 格式。",
+                ));
+            };
+            if to < from || to - from > MAX_WINDOW_SECONDS {
+                return Err(error(
+                    ErrorCode::InvalidParameterValueStartTimeOrEndTime,
+                    format!(
+                        "`EndTime` must not be before `StartTime`, and at most one day after it (`{start}` to `{end}`)."
+                    ),
+                    "EndTime 不能早于 StartTime，且两者相差不能超过一天。",
+                ));
+            }
+            Some((start.clone(), end.clone()))
+        }
         (None, None) => None,
         _ => {
             return Err(error(
@@ -101,7 +156,8 @@ async fn get_function_logs(
         let _ = done.await;
     }
     let query = LogQuery {
-        namespace,
+        region: scope.region,
+        namespace: scope.namespace,
         function: name,
         qualifier: request.qualifier.clone().filter(|q| !q.is_empty()),
         request_id: request.function_request_id.clone().filter(|id| !id.is_empty()),
@@ -111,6 +167,7 @@ async fn get_function_logs(
         descending,
         offset: offset as u64,
         limit: limit as u64,
+        max_bytes: MAX_ANSWER_BYTES,
     };
     // Up to 10,000 records: read off the async workers.
     let store = state.store.clone();

@@ -1,5 +1,5 @@
-//! Namespaces: `default` always exists; the others are created, listed, described and deleted
-//! (only when they hold no function).
+//! Namespaces, per region: `default` always exists in every region; the others are created, listed,
+//! described and deleted (only when they hold no function).
 
 use std::sync::Arc;
 
@@ -8,32 +8,79 @@ use scf_sdk::actions::{
     CreateNamespaceRequest, CreateNamespaceResponse, DeleteNamespaceRequest, DeleteNamespaceResponse,
     ListNamespacesRequest, ListNamespacesResponse, UpdateNamespaceRequest, UpdateNamespaceResponse,
 };
+use scf_sdk::runtime::Action as _;
 use scf_sdk::types::{Namespace, SortOrder};
 
-use super::{error, page};
+use super::{DEFAULT_NAMESPACE, error, page};
 use crate::api_error::ApiError;
-use crate::server::{Call, Handlers};
-use crate::state::{NamespaceRecord, State};
+use crate::records::{NamespaceRecord, Scope};
+use crate::server::{Call, Contract, Handlers};
+use crate::state::State;
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add_change(create);
-    handlers.add(list);
-    handlers.add_change(update);
-    handlers.add_change(delete);
+    handlers.add_change(&CREATE, create);
+    handlers.add(&LIST, list);
+    handlers.add_change(&UPDATE, update);
+    handlers.add_change(&DELETE, delete);
 }
 
-/// Creates the `default` namespace if the store has none (first start).
-pub(crate) fn ensure_default(state: &State) -> Result<(), ApiError> {
-    if state.read().namespaces.contains_key("default") {
+const CREATE: Contract = Contract {
+    answers: &[
+        ErrorCode::InvalidParameterValueDefaultNamespace,
+        ErrorCode::InvalidParameterValueNamespaceInvalid,
+        ErrorCode::ResourceInUseNamespace,
+    ],
+    honours: &["Namespace", "Description"],
+    // An environment of Tencent's Cloud Base: nothing local stands for it.
+    refuses: &["ResourceEnv"],
+};
+
+const LIST: Contract = Contract {
+    answers: &[ErrorCode::InvalidParameterValueSearchKey],
+    honours: &["Limit", "Offset", "Orderby", "Order", "SearchKey"],
+    refuses: &[],
+};
+
+const UPDATE: Contract =
+    Contract { answers: &[ErrorCode::ResourceNotFoundNamespace], honours: &["Namespace", "Description"], refuses: &[] };
+
+const DELETE: Contract = Contract {
+    answers: &[
+        ErrorCode::FailedOperationDeleteNamespace,
+        ErrorCode::ResourceNotFoundNamespace,
+        ErrorCode::ResourceInUseNamespace,
+    ],
+    honours: &["Namespace"],
+    refuses: &[],
+};
+
+/// Creates the `default` namespace of every region the store lacks it in (first start).
+pub(crate) fn ensure_defaults(state: &State) -> Result<(), ApiError> {
+    let now = crate::util::now();
+    let missing: Vec<NamespaceRecord> = {
+        let model = state.read();
+        scf_sdk::catalog::SERVICE
+            .regions
+            .iter()
+            .filter(|region| !model.namespaces.contains_key(&(region.to_string(), DEFAULT_NAMESPACE.to_owned())))
+            .map(|region| NamespaceRecord {
+                region: region.to_string(),
+                name: DEFAULT_NAMESPACE.into(),
+                description: String::new(),
+                add_time: now.clone(),
+                mod_time: now.clone(),
+            })
+            .collect()
+    };
+    if missing.is_empty() {
         return Ok(());
     }
-    let now = crate::util::now();
-    let record =
-        NamespaceRecord { name: "default".into(), description: String::new(), add_time: now.clone(), mod_time: now };
     state.change(
-        |w| w.put_namespace("default", &record),
+        |w| missing.iter().try_for_each(|record| w.put_namespace(record)),
         |model, _| {
-            model.namespaces.insert("default".into(), record.clone());
+            for record in &missing {
+                model.namespaces.insert((record.region.clone(), record.name.clone()), record.clone());
+            }
         },
     )
 }
@@ -44,7 +91,8 @@ async fn create(
     request: CreateNamespaceRequest,
 ) -> Result<CreateNamespaceResponse, ApiError> {
     let name = request.namespace.clone();
-    if name == "default" {
+    let scope = Scope { region: call.region.clone(), namespace: name.clone() };
+    if name == DEFAULT_NAMESPACE {
         return Err(error(
             ErrorCode::InvalidParameterValueDefaultNamespace,
             "The `default` namespace always exists.",
@@ -60,7 +108,7 @@ async fn create(
             "Namespace 为英文字母、数字、-_ 符号组成，长度 30。",
         ));
     }
-    if state.read().namespaces.contains_key(&name) {
+    if state.read().has_namespace(&scope) {
         return Err(error(
             ErrorCode::ResourceInUseNamespace,
             format!("The namespace `{name}` already exists."),
@@ -69,15 +117,16 @@ async fn create(
     }
     let now = crate::util::now();
     let record = NamespaceRecord {
+        region: call.region.clone(),
         name: name.clone(),
         description: request.description.clone().unwrap_or_default(),
         add_time: now.clone(),
         mod_time: now,
     };
     state.change(
-        |w| w.put_namespace(&name, &record),
+        |w| w.put_namespace(&record),
         |model, _| {
-            model.namespaces.insert(name.clone(), record.clone());
+            model.namespaces.insert(scope.namespace_key(), record.clone());
         },
     )?;
     CreateNamespaceResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
@@ -88,13 +137,20 @@ async fn list(
     call: Call,
     request: ListNamespacesRequest,
 ) -> Result<ListNamespacesResponse, ApiError> {
-    let mut namespaces: Vec<NamespaceRecord> = state.read().namespaces.values().cloned().collect();
+    let mut namespaces: Vec<NamespaceRecord> =
+        state.read().namespaces.values().filter(|n| n.region == call.region).cloned().collect();
     for key in request.search_key.iter().flatten() {
         let value = key.value.as_str();
         match key.key.as_str() {
             "Namespace" => namespaces.retain(|n| n.name.contains(value)),
             "Description" => namespaces.retain(|n| n.description.contains(value)),
-            _ => {}
+            other => {
+                return Err(error(
+                    ErrorCode::InvalidParameterValueSearchKey,
+                    format!("`SearchKey.Key` `{other}` is not `Namespace` or `Description`."),
+                    format!("SearchKey.Key `{other}` 不合法，可选 Namespace 或 Description。"),
+                ));
+            }
         }
     }
     let by_name = request.orderby.as_ref().is_some_and(|o| o.as_str() == "Name");
@@ -105,7 +161,7 @@ async fn list(
         namespaces.reverse();
     }
     let total = namespaces.len() as i64;
-    let namespaces = page(namespaces, request.offset, request.limit, 20)
+    let namespaces = page(ListNamespacesRequest::DESCRIPTOR, namespaces, request.offset, request.limit, 20)?
         .iter()
         .map(|n| {
             Namespace::builder()
@@ -132,13 +188,19 @@ async fn update(
     request: UpdateNamespaceRequest,
 ) -> Result<UpdateNamespaceResponse, ApiError> {
     let name = request.namespace.clone();
-    let mut record = state.read().namespaces.get(&name).cloned().ok_or_else(|| ApiError::namespace_not_found(&name))?;
+    let scope = Scope { region: call.region.clone(), namespace: name.clone() };
+    let mut record = state
+        .read()
+        .namespaces
+        .get(&scope.namespace_key())
+        .cloned()
+        .ok_or_else(|| ApiError::namespace_not_found(&name))?;
     record.description = request.description.clone();
     record.mod_time = crate::util::now();
     state.change(
-        |w| w.put_namespace(&name, &record),
+        |w| w.put_namespace(&record),
         |model, _| {
-            model.namespaces.insert(name.clone(), record.clone());
+            model.namespaces.insert(scope.namespace_key(), record.clone());
         },
     )?;
     UpdateNamespaceResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
@@ -150,7 +212,8 @@ async fn delete(
     request: DeleteNamespaceRequest,
 ) -> Result<DeleteNamespaceResponse, ApiError> {
     let name = request.namespace.clone();
-    if name == "default" {
+    let scope = Scope { region: call.region.clone(), namespace: name.clone() };
+    if name == DEFAULT_NAMESPACE {
         return Err(error(
             ErrorCode::FailedOperationDeleteNamespace,
             "The `default` namespace cannot be deleted.",
@@ -159,10 +222,10 @@ async fn delete(
     }
     {
         let model = state.read();
-        if !model.namespaces.contains_key(&name) {
+        if !model.has_namespace(&scope) {
             return Err(ApiError::namespace_not_found(&name));
         }
-        if model.functions.keys().any(|(ns, _)| *ns == name) {
+        if model.functions_in(&scope).next().is_some() {
             return Err(error(
                 ErrorCode::ResourceInUseNamespace,
                 format!("The namespace `{name}` still has functions; delete them first."),
@@ -171,9 +234,9 @@ async fn delete(
         }
     }
     state.change(
-        |w| w.delete_namespace(&name),
+        |w| w.delete_namespace(&scope),
         |model, _| {
-            model.namespaces.remove(&name);
+            model.namespaces.remove(&scope.namespace_key());
         },
     )?;
     DeleteNamespaceResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)

@@ -647,4 +647,31 @@ impl Client {
         crate::generated::actions::UpdateTriggerStatusRequest::builder()
             .with_client(self.api.clone())
     }
+
+    /// Waits until `GetAsyncEventStatus` says so: Waits until an asynchronous invocation has finished: its status is `FINISHED`.
+    ///
+    /// Set the polled request's members on the returned waiter, then call `send().await`.
+    pub fn wait_until_async_event_finished(
+        &self,
+    ) -> crate::generated::waiters::AsyncEventFinishedWaiter {
+        crate::generated::waiters::AsyncEventFinishedWaiter::new(self.api.clone())
+    }
+
+    /// Waits until `GetFunction` says so: Waits until a function is `Active`, ready to invoke, after it was created, updated or published.
+    ///
+    /// Set the polled request's members on the returned waiter, then call `send().await`.
+    pub fn wait_until_function_active(
+        &self,
+    ) -> crate::generated::waiters::FunctionActiveWaiter {
+        crate::generated::waiters::FunctionActiveWaiter::new(self.api.clone())
+    }
+
+    /// Waits until `GetFunction` says so: Waits until a function no longer exists: `GetFunction` answers `ResourceNotFound.Function` (or `ResourceNotFound.FunctionName`).
+    ///
+    /// Set the polled request's members on the returned waiter, then call `send().await`.
+    pub fn wait_until_function_deleted(
+        &self,
+    ) -> crate::generated::waiters::FunctionDeletedWaiter {
+        crate::generated::waiters::FunctionDeletedWaiter::new(self.api.clone())
+    }
 }

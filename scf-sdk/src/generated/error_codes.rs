@@ -2461,6 +2461,18 @@ impl From<&str> for ErrorCode {
     }
 }
 
+impl From<String> for ErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ErrorCode {
     type Err = std::convert::Infallible;
 
@@ -3583,6 +3595,12 @@ impl ErrorCode {
     /// Why repeating the request may succeed, if it may.
     pub fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
         match self {
+            Self::AuthFailureSecretIdNotFound => {
+                Some(crate::runtime::RetryClass::Credentials)
+            }
+            Self::AuthFailureTokenFailure => {
+                Some(crate::runtime::RetryClass::Credentials)
+            }
             Self::InternalError => Some(crate::runtime::RetryClass::Transient),
             Self::InternalErrorApiGateway => Some(crate::runtime::RetryClass::Transient),
             Self::InternalErrorCkafka => Some(crate::runtime::RetryClass::Transient),

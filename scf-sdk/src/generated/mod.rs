@@ -14,6 +14,7 @@ mod error_codes;
 mod region;
 
 pub mod types;
+pub mod waiters;
 
 pub use client::Client;
 pub use error_codes::ErrorCode;

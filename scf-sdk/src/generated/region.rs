@@ -118,6 +118,18 @@ impl From<&str> for Region {
     }
 }
 
+impl From<String> for Region {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for Region {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for Region {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,10 @@ pub enum RetryClass {
     /// The service failed internally or was unavailable; the request may or may not have had an
     /// effect, so only idempotent requests are safe to retry.
     Transient,
+    /// The service refused the credentials as expired or unknown (a stale session token, a key
+    /// just rotated): worth one more try with credentials looked up again. The client does it,
+    /// once per call.
+    Credentials,
 }
 
 /// Receives every action type of a service from the generated `catalog::visit_actions`.

@@ -4,6 +4,8 @@
 //! Descriptors are built with `const fn` constructors and modifiers, so generated statics stay short
 //! and new fields can be added without breaking generated code.
 
+use std::time::Duration;
+
 /// A service: identity, endpoints and regions.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -63,6 +65,8 @@ pub struct ActionDescriptor {
     pub idempotent: bool,
     /// Why the action should no longer be used, if so.
     pub deprecated: Option<&'static str>,
+    /// How the action's results come in pages, if they do.
+    pub pagination: Option<PaginationDescriptor>,
 }
 
 impl ActionDescriptor {
@@ -85,6 +89,7 @@ impl ActionDescriptor {
             service_wide_errors: false,
             idempotent: false,
             deprecated: None,
+            pagination: None,
         }
     }
 
@@ -106,9 +111,195 @@ impl ActionDescriptor {
         self
     }
 
+    /// Marks the action paginated.
+    pub const fn paginated(mut self, pagination: PaginationDescriptor) -> Self {
+        self.pagination = Some(pagination);
+        self
+    }
+
     /// The input member with this wire name.
     pub fn input_member(&self, name: &str) -> Option<&'static MemberDescriptor> {
         self.input.iter().find(|m| m.name == name)
+    }
+
+    /// The output member with this wire name.
+    pub fn output_member(&self, name: &str) -> Option<&'static MemberDescriptor> {
+        self.output.iter().find(|m| m.name == name)
+    }
+}
+
+/// How a paginated action pages: the request says where a page starts and how long it is, the
+/// answer holds the page's items and, usually, how many there are in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaginationDescriptor {
+    /// Input member: the offset of the page's first item (`Offset`).
+    pub offset: &'static str,
+    /// Input member: the most items a page may hold (`Limit`).
+    pub limit: &'static str,
+    /// Output member: the page's items, a list (`Functions`).
+    pub items: &'static str,
+    /// Output member: how many items there are in all (`TotalCount`), if the action says.
+    pub total: Option<&'static str>,
+    /// How many items to ask for per page, from the API description.
+    pub page_size: u64,
+}
+
+impl PaginationDescriptor {
+    /// Pages read through `offset` and `limit`, items in `items`, `page_size` at a time.
+    pub const fn new(offset: &'static str, limit: &'static str, items: &'static str, page_size: u64) -> Self {
+        Self { offset, limit, items, total: None, page_size }
+    }
+
+    /// The output member counting every item.
+    pub const fn total(mut self, member: &'static str) -> Self {
+        self.total = Some(member);
+        self
+    }
+}
+
+/// A waiter: an action polled until its answer (or error code) reaches a state its acceptors
+/// name — `FunctionActive` polls `GetFunction` until `Status` is `Active`.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct WaiterDescriptor {
+    /// Name in the API description (`FunctionActive`).
+    pub name: &'static str,
+    /// English documentation.
+    pub docs: &'static str,
+    /// The action polled.
+    pub action: &'static ActionDescriptor,
+    /// Path of wire names, through structures, to the output member holding the status that
+    /// acceptors match (`["Status"]`, `["Result", "Status"]`); empty if only error codes count.
+    pub status: &'static [&'static str],
+    /// Path to the output member that explains a failure state (`["StatusReasons"]`), if any.
+    pub reasons: &'static [&'static str],
+    /// What each status or error code means for the wait.
+    pub acceptors: &'static [Acceptor],
+    /// The first wait between polls.
+    pub min_delay: Duration,
+    /// Waits between polls double up to this.
+    pub max_delay: Duration,
+    /// How long to wait in all, unless the caller says otherwise.
+    pub max_wait: Duration,
+}
+
+impl WaiterDescriptor {
+    /// A waiter polling `action`, waiting 1 s to 10 s between polls, 300 s in all.
+    pub const fn new(
+        name: &'static str,
+        docs: &'static str,
+        action: &'static ActionDescriptor,
+        acceptors: &'static [Acceptor],
+    ) -> Self {
+        Self {
+            name,
+            docs,
+            action,
+            status: &[],
+            reasons: &[],
+            acceptors,
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(10),
+            max_wait: Duration::from_secs(300),
+        }
+    }
+
+    /// Sets the path of the status member.
+    pub const fn status(mut self, path: &'static [&'static str]) -> Self {
+        self.status = path;
+        self
+    }
+
+    /// Sets the path of the member explaining failures.
+    pub const fn reasons(mut self, path: &'static [&'static str]) -> Self {
+        self.reasons = path;
+        self
+    }
+
+    /// Sets the waits, in seconds: between polls from `min` doubling up to `max`, `max_wait` in all.
+    pub const fn delays(mut self, min: u64, max: u64, max_wait: u64) -> Self {
+        self.min_delay = Duration::from_secs(min);
+        self.max_delay = Duration::from_secs(max);
+        self.max_wait = Duration::from_secs(max_wait);
+        self
+    }
+
+    /// The state a status value means, if an acceptor names it.
+    pub fn state_of_status(&self, status: &str) -> Option<WaiterState> {
+        self.acceptors.iter().find_map(|a| match a.matcher {
+            Matcher::Status(values) if values.contains(&status) => Some(a.state),
+            _ => None,
+        })
+    }
+
+    /// The state an error code means, if an acceptor names it.
+    pub fn state_of_error(&self, code: &str) -> Option<WaiterState> {
+        self.acceptors.iter().find_map(|a| match a.matcher {
+            Matcher::Errors(codes) if codes.contains(&code) => Some(a.state),
+            _ => None,
+        })
+    }
+
+    /// Whether success comes from an error code (`FunctionDeleted`: `ResourceNotFound.Function`)
+    /// rather than from an answer.
+    pub fn succeeds_on_error(&self) -> bool {
+        self.acceptors.iter().any(|a| a.state == WaiterState::Success && matches!(a.matcher, Matcher::Errors(_)))
+    }
+}
+
+/// What a status value or an error code means for a wait.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Acceptor {
+    /// Where the wait stands when the matcher matches.
+    pub state: WaiterState,
+    /// What it matches.
+    pub matcher: Matcher,
+}
+
+impl Acceptor {
+    /// `state` when the status is one of `values`.
+    pub const fn status(state: WaiterState, values: &'static [&'static str]) -> Self {
+        Self { state, matcher: Matcher::Status(values) }
+    }
+
+    /// `state` when the action fails with one of `codes`.
+    pub const fn errors(state: WaiterState, codes: &'static [&'static str]) -> Self {
+        Self { state, matcher: Matcher::Errors(codes) }
+    }
+}
+
+/// What an [`Acceptor`] matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Matcher {
+    /// The waiter's status member holds one of these values.
+    Status(&'static [&'static str]),
+    /// The action failed with one of these error codes.
+    Errors(&'static [&'static str]),
+}
+
+/// Where a wait stands after a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaiterState {
+    /// Done: the state waited for is reached.
+    Success,
+    /// Done: a state from which the one waited for cannot come (`CreateFailed`).
+    Failure,
+    /// Not yet: poll again.
+    Retry,
+}
+
+impl WaiterState {
+    /// `success`, `failure` or `retry`, as in the API description.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiterState::Success => "success",
+            WaiterState::Failure => "failure",
+            WaiterState::Retry => "retry",
+        }
     }
 }
 

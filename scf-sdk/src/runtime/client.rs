@@ -1,9 +1,13 @@
 //! [`ApiClient`]: calls any action described by the catalogue — validates, encodes, signs, sends,
 //! retries and decodes.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Instant, UNIX_EPOCH};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, OnceLock};
+use std::task::Poll;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,12 +15,15 @@ use serde_json::value::RawValue;
 use tracing::Instrument as _;
 
 use super::action::{Action, ActionErrorCode, RetryClass};
-use super::catalog::ActionDescriptor;
+use super::catalog::{ActionDescriptor, ServiceInfo};
 use super::config::Config;
 use super::credentials::Credentials;
 use super::encode::{self, Encoded};
-use super::error::{ConfigError, Error, ResponseError, ServiceError, ValidationError, ValidationErrorKind};
-use super::retry::{Decision, Failure};
+use super::error::{
+    ConfigError, Error, OperationTimeoutError, ResponseError, ResponseErrorKind, ServiceError, ValidationError,
+    ValidationErrorKind,
+};
+use super::retry::{Clock, Decision, Failure};
 use super::sign::{self, SignableRequest, SigningParams};
 use super::transport::{HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportSettings};
 use super::validate;
@@ -34,6 +41,19 @@ pub struct ApiClient {
 struct Inner {
     config: Config,
     transport: Arc<dyn Transport>,
+    /// Where the first service called goes (in practice the only one): worked out once.
+    target: OnceLock<Target>,
+}
+
+/// Where a service's requests go from this client: the region and the endpoint.
+#[derive(Clone)]
+struct Target {
+    service: &'static ServiceInfo,
+    region: String,
+    /// The `Host` value signed and sent.
+    host: String,
+    /// `scheme://authority/`.
+    base_url: String,
 }
 
 impl fmt::Debug for ApiClient {
@@ -57,7 +77,7 @@ impl ApiClient {
                 .map_err(|e| ConfigError::new(e.to_string()))?,
             ),
         };
-        Ok(Self { inner: Arc::new(Inner { config, transport }) })
+        Ok(Self { inner: Arc::new(Inner { config, transport, target: OnceLock::new() }) })
     }
 
     /// The configuration.
@@ -70,10 +90,11 @@ impl ApiClient {
         let descriptor = A::DESCRIPTOR;
         // Only encoding and decoding depend on the action's types; everything between is shared by
         // all actions (one copy of the machinery, not one per action).
-        let params = to_params(request)?;
+        let target = self.target(descriptor.service).map_err(Error::map_code)?;
+        let encoded = self.encode_typed(request).map_err(Error::map_code)?;
         let retry_class = |code: &str| A::ErrorCode::from(code).retry_class();
         let answer = self
-            .execute(descriptor, params, retry_class)
+            .execute(descriptor, &target, encoded, retry_class)
             .instrument(self.span(descriptor))
             .await
             .map_err(Error::map_code)?;
@@ -92,9 +113,14 @@ impl ApiClient {
         descriptor: &'static ActionDescriptor,
         params: Value,
     ) -> Result<Box<RawValue>, Error<C>> {
+        let target = self.target(descriptor.service).map_err(Error::map_code)?;
+        let encoded = validate::validate_input(descriptor, &params)
+            .and_then(|()| encode::encode(self.inner.config.method, &params))
+            .map_err(Error::Validation)?;
+        drop(params);
         let retry_class = |code: &str| C::from(code).retry_class();
         let answer = self
-            .execute(descriptor, params, retry_class)
+            .execute(descriptor, &target, encoded, retry_class)
             .instrument(self.span(descriptor))
             .await
             .map_err(Error::map_code)?;
@@ -117,7 +143,9 @@ impl ApiClient {
     /// Builds the request exactly as [`call`](Self::call) sends its first attempt — validated,
     /// encoded, signed — without sending it. For inspecting the wire format, and for benchmarks.
     pub async fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest, Error<A::ErrorCode>> {
-        let prepared = self.encode(A::DESCRIPTOR, to_params(request)?).map_err(Error::map_code)?;
+        let target = self.target(A::DESCRIPTOR.service).map_err(Error::map_code)?;
+        let encoded = self.encode_typed(request).map_err(Error::map_code)?;
+        let prepared = self.hash(&target, encoded);
         let credentials = self.inner.config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
         Ok(prepared.sign(A::DESCRIPTOR, &credentials, self.timestamp()))
     }
@@ -126,9 +154,12 @@ impl ApiClient {
         self.inner.config.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
     }
 
-    /// Everything about a request that does not change between attempts.
-    fn encode(&self, descriptor: &'static ActionDescriptor, params: Value) -> Result<Prepared<'_>, Error<RawCode>> {
-        let service = descriptor.service;
+    /// Where requests for `service` go: worked out on the first call, then reused.
+    fn target(&self, service: &'static ServiceInfo) -> Result<Cow<'_, Target>, Error<RawCode>> {
+        let cached = &self.inner.target;
+        if let Some(target) = cached.get().filter(|target| std::ptr::eq(target.service, service)) {
+            return Ok(Cow::Borrowed(target));
+        }
         let config = &self.inner.config;
         let region = config.region.clone().ok_or_else(|| {
             Error::Config(ConfigError::new(format!(
@@ -137,42 +168,94 @@ impl ApiClient {
             )))
         })?;
         let endpoint = config.endpoint(service, &region).map_err(Error::Config)?;
-        validate::validate_input(descriptor, &params)?;
-        let Encoded { body, query, content_type } = encode::encode(config.method, &params)?;
-        drop(params);
-        // Hash the payload once; every attempt is signed afresh, with its own timestamp.
-        let payload_hash = match (config.unsigned_payload, config.method) {
-            (true, _) => sign::hash_payload(sign::UNSIGNED_PAYLOAD.as_bytes()),
-            (false, HttpMethod::Get) => sign::hash_payload(b""),
-            (false, HttpMethod::Post) => sign::hash_payload(&body),
-        };
-        let url = if query.is_empty() { endpoint.base_url.clone() } else { format!("{}?{query}", endpoint.base_url) };
-        Ok(Prepared { config, region, host: endpoint.host, url, query, content_type, body, payload_hash })
+        let target = Target { service, region, host: endpoint.host, base_url: endpoint.base_url };
+        if cached.set(target.clone()).is_ok() {
+            return Ok(Cow::Borrowed(cached.get().unwrap_or_else(|| unreachable!("just set"))));
+        }
+        Ok(Cow::Owned(target))
     }
 
-    /// Sends a request and retries as the policy allows: the untyped core of [`call`](Self::call).
-    /// `retry_class` classifies the service's error codes.
+    /// A typed request, validated and encoded: for POST straight from the request, checked as it
+    /// is written; otherwise (or if that finds a problem) through its JSON, which the validator
+    /// checks and reports on.
+    fn encode_typed<A: Action>(&self, request: &A) -> Result<Encoded, Error<RawCode>> {
+        let method = self.inner.config.method;
+        if method == HttpMethod::Post
+            && let Some(encoded) = encode::encode_post_checked(request, A::DESCRIPTOR.input)
+        {
+            return Ok(encoded?);
+        }
+        let params = to_params(request)?;
+        validate::validate_input(A::DESCRIPTOR, &params)?;
+        Ok(encode::encode(method, &params)?)
+    }
+
+    /// Everything about a request that does not change between attempts.
+    fn hash<'a>(&'a self, target: &'a Target, encoded: Encoded) -> Prepared<'a> {
+        let config = &self.inner.config;
+        let Encoded { body, query, content_type } = encoded;
+        // Hash the payload once; every attempt is signed afresh, with its own timestamp.
+        let payload_hash = match (config.unsigned_payload, config.method) {
+            (true, _) => sign::hash_payload_hex(sign::UNSIGNED_PAYLOAD.as_bytes()),
+            (false, HttpMethod::Get) => sign::hash_payload_hex(b""),
+            (false, HttpMethod::Post) => sign::hash_payload_hex(&body),
+        };
+        let url = if query.is_empty() {
+            Cow::Borrowed(target.base_url.as_str())
+        } else {
+            Cow::Owned(format!("{}?{query}", target.base_url))
+        };
+        Prepared { config, target, url, query, content_type, body, payload_hash }
+    }
+
+    /// Sends a request and retries as the policy allows, within the operation timeout: the untyped
+    /// core of [`call`](Self::call). `retry_class` classifies the service's error codes.
     async fn execute(
         &self,
         descriptor: &'static ActionDescriptor,
-        params: Value,
+        target: &Target,
+        encoded: Encoded,
         retry_class: fn(&str) -> Option<RetryClass>,
     ) -> Result<Answer, Error<RawCode>> {
         let started = Instant::now();
         let config = &self.inner.config;
-        let prepared = self.encode(descriptor, params)?;
-        let credentials = config.credentials.provide_credentials().await.map_err(Error::Credentials)?;
+        let deadline = Deadline::new(config.clock.as_ref(), config.operation_timeout);
+        let prepared = self.hash(target, encoded);
         let span = tracing::Span::current();
         let mut attempt = 0;
+        // What the operation timeout's error reports if it passes.
+        let mut maybe_sent = false;
+        let mut last_failure = None;
+        let timed_out = |attempts: u32, maybe_sent: bool, last_failure: Option<String>| {
+            span.record("attempts", attempts);
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            tracing::debug!(attempts, "the operation timeout passed");
+            Error::OperationTimeout(OperationTimeoutError {
+                operation_timeout: config.operation_timeout.unwrap_or_default(),
+                attempts,
+                maybe_sent,
+                last_failure,
+            })
+        };
+        let Some(credentials) = deadline.within(config.credentials.provide_credentials()).await else {
+            return Err(timed_out(0, false, None));
+        };
+        let mut credentials = credentials.map_err(Error::Credentials)?;
+        // Credentials the service refused as stale are looked up again, once per call.
+        let mut refreshed = false;
         loop {
+            if deadline.passed() {
+                return Err(timed_out(attempt, maybe_sent, last_failure));
+            }
             attempt += 1;
             let request = prepared.sign(descriptor, &credentials, self.timestamp());
-            let result = match self.inner.transport.send(request).await {
-                Ok(response) => decode(response),
-                Err(error) => Err(Error::Transport(error)),
+            let result = match deadline.within(self.inner.transport.send(request)).await {
+                None => return Err(timed_out(attempt, true, last_failure)),
+                Some(Ok(response)) => decode(response),
+                Some(Err(error)) => Err(Error::Transport(error)),
             };
             if let Some(id) = match &result {
-                Ok(answer) => Some(answer.request_id.as_str()),
+                Ok(answer) => Some(answer.request_id()),
                 Err(error) => error.request_id(),
             } {
                 span.record("request_id", id);
@@ -186,15 +269,44 @@ impl ApiClient {
                 }
                 Err(error) => error,
             };
+            if let Error::Service(e) = &error
+                && !refreshed
+                && retry_class(&e.code.0) == Some(RetryClass::Credentials)
+            {
+                refreshed = true;
+                match deadline.within(config.credentials.refresh_credentials()).await {
+                    None => return Err(timed_out(attempt, maybe_sent, Some(error.to_string()))),
+                    Some(Ok(fresh)) if fresh != credentials => {
+                        tracing::info!(attempt, error = %error, "the credentials were refused: sending again with fresh ones");
+                        credentials = fresh;
+                        last_failure = Some(error.to_string());
+                        continue;
+                    }
+                    Some(Ok(_)) => tracing::debug!("the credentials were refused, and looking again found the same"),
+                    Some(Err(why)) => tracing::debug!(%why, "the credentials were refused, and looking again failed"),
+                }
+            }
             let failure = match &error {
                 Error::Transport(e) => Failure::Transport(e),
                 Error::Service(e) => Failure::Code(retry_class(&e.code.0)),
-                Error::Response(e) if e.reason.starts_with("HTTP") => Failure::Status(e.status),
+                Error::Response(e) if e.kind == ResponseErrorKind::HttpStatus => Failure::Status(e.status),
                 _ => Failure::Final,
             };
+            // A service error means the service turned the request away; anything else may have
+            // come after it ran.
+            maybe_sent |= match &error {
+                Error::Transport(e) => e.maybe_sent,
+                Error::Service(_) => false,
+                _ => true,
+            };
             match config.retry.decide(&failure, attempt, descriptor.idempotent) {
+                Decision::Retry { delay, .. } if !deadline.allows_wait(delay) => {
+                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "not retrying: the wait would outlast the operation timeout");
+                    return Err(timed_out(attempt, maybe_sent, Some(error.to_string())));
+                }
                 Decision::Retry { reason, delay } => {
                     tracing::info!(attempt, reason, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    last_failure = Some(error.to_string());
                     config.clock.sleep(delay).await;
                 }
                 Decision::Stop { reason } => {
@@ -208,8 +320,53 @@ impl ApiClient {
     }
 }
 
+/// The end of a call's operation timeout, read on the client's clock (so a manual clock tests it).
+struct Deadline<'a> {
+    clock: &'a dyn Clock,
+    /// `None`: no operation timeout.
+    at: Option<SystemTime>,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(clock: &'a dyn Clock, timeout: Option<Duration>) -> Self {
+        Self { clock, at: timeout.map(|timeout| clock.now() + timeout) }
+    }
+
+    /// The time left: `None` without a limit.
+    fn remaining(&self) -> Option<Duration> {
+        self.at.map(|at| at.duration_since(self.clock.now()).unwrap_or(Duration::ZERO))
+    }
+
+    fn passed(&self) -> bool {
+        self.remaining().is_some_and(|left| left.is_zero())
+    }
+
+    /// Whether a wait of `delay` ends before the deadline.
+    fn allows_wait(&self, delay: Duration) -> bool {
+        self.remaining().is_none_or(|left| delay < left)
+    }
+
+    /// `future`'s output, or `None` if the deadline passes first.
+    async fn within<F: Future>(&self, future: F) -> Option<F::Output> {
+        let Some(left) = self.remaining() else {
+            return Some(future.await);
+        };
+        // The timer is made only once the future has had its first chance: a future that is
+        // ready at once never starts one (a manual clock's wait would move its time).
+        let mut future = pin!(future);
+        let mut timer = pin!(async { self.clock.sleep(left).await });
+        std::future::poll_fn(|context| {
+            if let Poll::Ready(output) = future.as_mut().poll(context) {
+                return Poll::Ready(Some(output));
+            }
+            timer.as_mut().poll(context).map(|()| None)
+        })
+        .await
+    }
+}
+
 /// A request's parameters as wire JSON.
-fn to_params<A: Action>(request: &A) -> Result<Value, Error<A::ErrorCode>> {
+fn to_params<A: Action, C>(request: &A) -> Result<Value, Error<C>> {
     serde_json::to_value(request).map_err(|e| {
         Error::Validation(ValidationError::new(
             "request",
@@ -254,16 +411,23 @@ impl ActionErrorCode for RawCode {
 pub(crate) struct Answer {
     pub body: bytes::Bytes,
     pub response: std::ops::Range<usize>,
-    pub request_id: String,
+    /// Part of `body` (a copy only if the answer escaped a character in it).
+    request_id: bytes::Bytes,
 }
 
 impl Answer {
+    /// The request id the answer gave.
+    pub fn request_id(&self) -> &str {
+        std::str::from_utf8(&self.request_id).unwrap_or_default()
+    }
+
     /// The `Response` object as `T`; if it is not one, a response error saying `what`, with the
     /// request id.
-    fn decode<'a, T: Deserialize<'a>, C>(&'a self, what: &str) -> Result<T, Error<C>> {
+    pub(crate) fn decode<'a, T: Deserialize<'a>, C>(&'a self, what: &str) -> Result<T, Error<C>> {
         serde_json::from_slice(&self.body[self.response.clone()]).map_err(|e| {
-            let mut error = ResponseError::new(200, format!("{what}: {e}"), &self.body);
-            error.request_id = Some(self.request_id.clone());
+            let mut error =
+                ResponseError::new(ResponseErrorKind::OutputMismatch, 200, format!("{what}: {e}"), &self.body);
+            error.request_id = Some(self.request_id().to_owned());
             Error::Response(error)
         })
     }
@@ -272,13 +436,13 @@ impl Answer {
 /// A request encoded and hashed, ready to be signed for each attempt.
 struct Prepared<'a> {
     config: &'a Config,
-    region: String,
-    host: String,
-    url: String,
+    target: &'a Target,
+    url: Cow<'a, str>,
     query: String,
     content_type: &'static str,
     body: bytes::Bytes,
-    payload_hash: String,
+    /// Lower-case hex digits.
+    payload_hash: [u8; 64],
 }
 
 impl Prepared<'_> {
@@ -291,8 +455,8 @@ impl Prepared<'_> {
                 method: config.method.as_str(),
                 query: &self.query,
                 content_type: self.content_type,
-                host: &self.host,
-                payload_hash: &self.payload_hash,
+                host: &self.target.host,
+                payload_hash: std::str::from_utf8(&self.payload_hash).unwrap_or_default(),
             },
             &SigningParams {
                 secret_id: credentials.secret_id(),
@@ -301,26 +465,27 @@ impl Prepared<'_> {
                 timestamp,
             },
         );
-        let mut headers = vec![
-            ("Host", self.host.clone()),
-            ("Content-Type", self.content_type.to_owned()),
-            ("Authorization", authorization),
-            ("X-TC-Action", descriptor.name.to_owned()),
-            ("X-TC-Version", service.version.to_owned()),
-            ("X-TC-Timestamp", timestamp.to_string()),
-            ("X-TC-Region", self.region.clone()),
-            ("X-TC-RequestClient", super::USER_AGENT.to_owned()),
-        ];
+        let mut headers = Vec::with_capacity(11);
+        headers.extend([
+            ("Host", Cow::Owned(self.target.host.clone())),
+            ("Content-Type", Cow::Borrowed(self.content_type)),
+            ("Authorization", Cow::Owned(authorization)),
+            ("X-TC-Action", Cow::Borrowed(descriptor.name)),
+            ("X-TC-Version", Cow::Borrowed(service.version)),
+            ("X-TC-Timestamp", Cow::Owned(timestamp.to_string())),
+            ("X-TC-Region", Cow::Owned(self.target.region.clone())),
+            ("X-TC-RequestClient", Cow::Borrowed(super::USER_AGENT)),
+        ]);
         if let Some(token) = credentials.token() {
-            headers.push(("X-TC-Token", token.to_owned()));
+            headers.push(("X-TC-Token", Cow::Owned(token.to_owned())));
         }
         if let Some(language) = config.language {
-            headers.push(("X-TC-Language", language.as_str().to_owned()));
+            headers.push(("X-TC-Language", Cow::Borrowed(language.as_str())));
         }
         if config.unsigned_payload {
-            headers.push(("X-TC-Content-SHA256", sign::UNSIGNED_PAYLOAD.to_owned()));
+            headers.push(("X-TC-Content-SHA256", Cow::Borrowed(sign::UNSIGNED_PAYLOAD)));
         }
-        HttpRequest { method: config.method, url: self.url.clone(), headers, body: self.body.clone() }
+        HttpRequest { method: config.method, url: self.url.clone().into_owned(), headers, body: self.body.clone() }
     }
 }
 
@@ -332,11 +497,11 @@ struct Envelope<'a> {
 
 /// The parts of `Response` every answer has.
 #[derive(Deserialize)]
-struct Head {
+struct Head<'a> {
     #[serde(rename = "Error")]
     error: Option<ErrorBody>,
-    #[serde(rename = "RequestId")]
-    request_id: Option<String>,
+    #[serde(rename = "RequestId", borrow)]
+    request_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -352,7 +517,9 @@ struct ErrorBody {
 pub(crate) fn decode(response: HttpResponse) -> Result<Answer, Error<RawCode>> {
     let status = response.status;
     let body = &response.body[..];
-    let bad = |reason: String| Error::Response(ResponseError::new(status, reason, body));
+    // Anything but 200 without an API error is some other server's answer (a gateway's, a proxy's).
+    let kind = if status == 200 { ResponseErrorKind::Malformed } else { ResponseErrorKind::HttpStatus };
+    let bad = |reason: String| Error::Response(ResponseError::new(kind, status, reason, body));
     let http = |what: &str| {
         if status == 200 { what.to_owned() } else { format!("HTTP {status}, and the body is {what}") }
     };
@@ -367,25 +534,27 @@ pub(crate) fn decode(response: HttpResponse) -> Result<Answer, Error<RawCode>> {
         }))
     })?;
     let raw = envelope.response.get();
-    let head: Head = serde_json::from_str(raw)
+    let head: Head<'_> = serde_json::from_str(raw)
         .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
     let with_id = |mut error: ResponseError| {
-        error.request_id = head.request_id.clone();
+        error.request_id = head.request_id.as_deref().map(str::to_owned);
         Error::Response(error)
     };
     if let Some(error) = head.error {
         return Err(Error::Service(ServiceError {
             code: RawCode(error.code),
             message: error.message,
-            request_id: head.request_id.unwrap_or_default(),
+            request_id: head.request_id.map(Cow::into_owned).unwrap_or_default(),
             http_status: status,
         }));
     }
     if status != 200 {
-        return Err(with_id(ResponseError::new(status, format!("HTTP {status}"), body)));
+        return Err(with_id(ResponseError::new(kind, status, format!("HTTP {status}"), body)));
     }
-    let Some(request_id) = head.request_id.clone() else {
-        return Err(with_id(ResponseError::new(status, "the answer has no `RequestId`", body)));
+    let request_id = match &head.request_id {
+        Some(Cow::Borrowed(id)) => response.body.slice_ref(id.as_bytes()),
+        Some(Cow::Owned(id)) => bytes::Bytes::from(id.clone()),
+        None => return Err(with_id(ResponseError::new(kind, status, "the answer has no `RequestId`", body))),
     };
     // `raw` borrows from `text`, which is `body`: its offset locates the object without copying it.
     let start = raw.as_ptr() as usize - text.as_ptr() as usize;
@@ -408,12 +577,13 @@ mod tests {
         let answer = decode(HttpResponse { status, body: body.as_bytes().to_vec().into() })?;
         let output = serde_json::from_slice(&answer.body[answer.response.clone()]).map_err(|e| {
             Error::Response(ResponseError::new(
+                ResponseErrorKind::OutputMismatch,
                 status,
                 format!("the answer does not match the action's output: {e}"),
                 &[],
             ))
         })?;
-        Ok((output, answer.request_id))
+        Ok((output, answer.request_id().to_owned()))
     }
 
     fn reason(result: Result<(Output, String), Error<RawCode>>) -> String {
@@ -451,6 +621,16 @@ mod tests {
         assert_eq!(reason(decode_body(503, r#"{"Response":{"RequestId":"r"}}"#)), "HTTP 503");
         assert_eq!(reason(decode_body(200, "")), "cut short (incomplete JSON)");
         assert_eq!(reason(decode_body(200, "\u{0}\u{ff}")), "not JSON (expected value at line 1 column 1)");
+        let kind = |status: u16, body: &str| match decode_body(status, body) {
+            Err(Error::Response(e)) => e.kind,
+            other => panic!("{other:?}"),
+        };
+        // Another server's answer (worth repeating, for idempotent actions) is told apart by kind.
+        assert_eq!(kind(502, "<html>Bad Gateway</html>"), ResponseErrorKind::HttpStatus);
+        assert_eq!(kind(503, r#"{"Response":{"RequestId":"r"}}"#), ResponseErrorKind::HttpStatus);
+        assert_eq!(kind(200, "<html>"), ResponseErrorKind::Malformed);
+        assert_eq!(kind(200, r#"{"Response":{"Value":7}}"#), ResponseErrorKind::Malformed);
+        assert_eq!(kind(200, r#"{"Response":{"RequestId":"r"}}"#), ResponseErrorKind::OutputMismatch);
         let invalid_utf8 = decode(HttpResponse { status: 200, body: vec![0xff, 0xfe].into() });
         assert!(matches!(invalid_utf8, Err(Error::Response(e)) if e.reason == "not UTF-8 text"));
         let null = decode(HttpResponse { status: 200, body: b"null".to_vec().into() });

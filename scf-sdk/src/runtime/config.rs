@@ -4,10 +4,16 @@
 //! Tencent Cloud's tools do:
 //! - region: `TENCENTCLOUD_REGION`, else the tccli profile's region;
 //! - endpoint: `TENCENTCLOUD_ENDPOINT_URL_<SERVICE>` (e.g. `TENCENTCLOUD_ENDPOINT_URL_SCF`), else
-//!   `TENCENTCLOUD_ENDPOINT_URL` — for emulators and tests; `http://` is allowed only here;
+//!   `TENCENTCLOUD_ENDPOINT_URL` — for emulators, proxies and tests;
 //! - credentials: the default chain (see [`credentials`](super::credentials)).
 //!
 //! Anything set on the builder afterwards wins.
+//!
+//! One rule holds for every endpoint URL, from the builder or from the environment: `https://`, or
+//! `http://` to this machine only (`localhost`, `127.0.0.0/8`, `[::1]`). Over plain HTTP the
+//! SecretId, the session token and each request's signature travel in clear, so anyone on the path
+//! could read them and replay the request; to reach an emulator on another host anyway, say so with
+//! [`ConfigBuilder::allow_insecure_http`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -55,8 +61,10 @@ pub struct Config {
     pub(crate) env_endpoint_urls: BTreeMap<String, String>,
     pub(crate) regional_endpoint: bool,
     pub(crate) language: Option<Language>,
+    pub(crate) allow_insecure_http: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) method: HttpMethod,
     pub(crate) max_response_bytes: usize,
@@ -71,12 +79,17 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("region", &self.region)
             .field("credentials", &self.credentials)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("env_endpoint_urls", &self.env_endpoint_urls)
+            .field("endpoint_url", &self.endpoint_url.as_deref().map(redact_userinfo))
+            .field(
+                "env_endpoint_urls",
+                &self.env_endpoint_urls.iter().map(|(k, v)| (k, redact_userinfo(v))).collect::<BTreeMap<_, _>>(),
+            )
             .field("regional_endpoint", &self.regional_endpoint)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("language", &self.language)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
             .field("method", &self.method)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -113,6 +126,21 @@ impl Config {
         &self.retry
     }
 
+    /// The limit on each attempt.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The limit on a whole call, every attempt and wait between them included, if one was set.
+    pub fn operation_timeout(&self) -> Option<Duration> {
+        self.operation_timeout
+    }
+
+    /// Whether `http://` endpoints on other hosts than this machine are allowed.
+    pub fn allow_insecure_http(&self) -> bool {
+        self.allow_insecure_http
+    }
+
     /// The HTTP method.
     pub fn http_method(&self) -> HttpMethod {
         self.method
@@ -129,7 +157,7 @@ impl Config {
     /// Where requests for `service` in `region` go.
     pub(crate) fn endpoint(&self, service: &ServiceInfo, region: &str) -> Result<Endpoint, ConfigError> {
         match self.endpoint_url_for(service.name) {
-            Some(url) => Endpoint::parse(url),
+            Some(url) => Endpoint::parse(url, self.allow_insecure_http),
             None => {
                 let host =
                     if self.regional_endpoint { service.regional_host(region) } else { service.endpoint.to_owned() };
@@ -143,7 +171,7 @@ impl Config {
         self.endpoint_url
             .iter()
             .chain(self.env_endpoint_urls.values())
-            .try_for_each(|url| Endpoint::parse(url).map(drop))
+            .try_for_each(|url| Endpoint::parse(url, self.allow_insecure_http).map(drop))
     }
 }
 
@@ -157,8 +185,10 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    fn parse(url: &str) -> Result<Endpoint, ConfigError> {
-        let fail = |why: &str| ConfigError::new(format!("the endpoint URL `{url}` {why}"));
+    /// Checks `url` and resolves it; `http://` to another host than this machine only if
+    /// `allow_insecure_http`.
+    pub(crate) fn parse(url: &str, allow_insecure_http: bool) -> Result<Endpoint, ConfigError> {
+        let fail = |why: &str| ConfigError::new(format!("the endpoint URL `{}` {why}", redact_userinfo(url)));
         let parsed = reqwest::Url::parse(url).map_err(|e| fail(&format!("is not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(fail("must start with http:// or https://"));
@@ -172,12 +202,43 @@ impl Endpoint {
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(fail("must not carry credentials"));
         }
+        if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
+            return Err(fail(
+                "uses plain http:// to another host than this machine: the SecretId, the session token and \
+                 each request's signature would travel in clear, readable and replayable on the way. Use \
+                 https://, or allow it explicitly (`ConfigBuilder::allow_insecure_http(true)`; for `scf`, \
+                 --allow-insecure-http)",
+            ));
+        }
         // The Host header reqwest sends: the port only when it is not the scheme's default.
         let host = match parsed.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
         Ok(Endpoint { base_url: format!("{}://{host}/", parsed.scheme()), host })
+    }
+}
+
+/// Whether the URL's host is this machine: `localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    // The parsed URL's host is normalised: `127.1` reads `127.0.0.1`, IPv6 is in brackets.
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `url` with any user name and password in its authority replaced by `***`, for messages: a URL
+/// that wrongly carries credentials must not show them.
+fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -190,9 +251,11 @@ pub struct ConfigBuilder {
     endpoint_url: Option<String>,
     env_endpoint_urls: BTreeMap<String, String>,
     regional_endpoint: bool,
+    allow_insecure_http: bool,
     language: Option<Language>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     method: HttpMethod,
     max_response_bytes: Option<usize>,
@@ -206,7 +269,7 @@ impl fmt::Debug for ConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfigBuilder")
             .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("endpoint_url", &self.endpoint_url.as_deref().map(redact_userinfo))
             .finish_non_exhaustive()
     }
 }
@@ -248,10 +311,20 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sends every request to this URL (an emulator, a proxy, a test server). `http://` is
-    /// allowed here only. Wins over the environment's endpoint variables.
+    /// Sends every request to this URL (an emulator, a proxy, a test server). Wins over the
+    /// environment's endpoint variables. `https://`, or `http://` to this machine only (`localhost`,
+    /// `127.0.0.0/8`, `[::1]`) unless [`allow_insecure_http`](Self::allow_insecure_http) says
+    /// otherwise; [`Client::new`](crate::Client::new) refuses any other.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Allows `http://` endpoint URLs on other hosts than this machine, e.g. an emulator in another
+    /// container (default: refused). Over plain HTTP the SecretId, the session token and every
+    /// request's signature travel in clear: anyone on the path can read them and replay requests.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -279,6 +352,15 @@ impl ConfigBuilder {
     /// function's timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on a whole call: every attempt, and every wait between attempts (default: none, each
+    /// attempt is limited by [`timeout`](Self::timeout) alone). When it passes, the call ends at
+    /// once with [`Error::OperationTimeout`](super::Error::OperationTimeout), whatever it was doing;
+    /// a retry whose wait would end past it is not started.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
         self
     }
 
@@ -321,21 +403,26 @@ impl ConfigBuilder {
     /// The configuration.
     pub fn build(self) -> Config {
         let env = self.env;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         Config {
             region: self.region,
-            credentials: self.credentials.unwrap_or_else(|| Arc::new(DefaultCredentialsChain::new(env))),
+            credentials: self
+                .credentials
+                .unwrap_or_else(|| Arc::new(DefaultCredentialsChain::new(env).with_clock(clock.clone()))),
             endpoint_url: self.endpoint_url,
             env_endpoint_urls: self.env_endpoint_urls,
             regional_endpoint: self.regional_endpoint,
+            allow_insecure_http: self.allow_insecure_http,
             language: self.language,
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             timeout: self.timeout.unwrap_or(Duration::from_secs(60)),
+            operation_timeout: self.operation_timeout,
             retry: self.retry.unwrap_or_default(),
             method: self.method,
             max_response_bytes: self.max_response_bytes.unwrap_or(32 * 1024 * 1024),
             unsigned_payload: self.unsigned_payload,
             transport: self.transport,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock,
         }
     }
 }
@@ -394,6 +481,67 @@ mod tests {
             let error = Config::builder().endpoint_url(url).build().check_endpoint_urls().unwrap_err();
             assert!(error.message.contains(why), "{url}: {error}");
         }
+    }
+
+    #[test]
+    fn plain_http_goes_to_this_machine_only_unless_allowed() {
+        let from_builder = |url: &str| Config::builder().endpoint_url(url).build();
+        let from_env = |url: &str| {
+            ConfigBuilder::from_environment(Environment::from_vars([("TENCENTCLOUD_ENDPOINT_URL_SCF", url)])).build()
+        };
+        for url in [
+            "http://localhost:9100",
+            "http://LocalHost",
+            "http://127.0.0.1:9100",
+            "http://127.8.9.10",
+            "http://127.1:9100",
+            "http://[::1]:9100",
+            "https://scf.example.com",
+            "https://10.0.0.1:8443",
+        ] {
+            for config in [from_builder(url), from_env(url)] {
+                assert_eq!(config.check_endpoint_urls(), Ok(()), "{url}");
+                assert!(config.endpoint(&SCF, "x").is_ok(), "{url}");
+            }
+        }
+        for url in [
+            "http://scf.example.com",
+            "http://10.0.0.1:9100",
+            "http://0.0.0.0:9100",
+            "http://[::]:9100",
+            "http://[::ffff:10.0.0.1]",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+        ] {
+            for config in [from_builder(url), from_env(url)] {
+                let error = config.check_endpoint_urls().unwrap_err();
+                assert!(error.message.starts_with(&format!("the endpoint URL `{url}` uses plain http://")), "{error}");
+                assert!(error.message.contains("would travel in clear"), "{error}");
+                assert!(error.message.contains("allow_insecure_http(true)"), "{error}");
+                assert!(config.endpoint(&SCF, "x").is_err(), "{url}");
+            }
+            let allowed = Config::builder().endpoint_url(url).allow_insecure_http(true).build();
+            assert!(allowed.allow_insecure_http());
+            assert_eq!(allowed.check_endpoint_urls(), Ok(()), "{url}");
+            let allowed = ConfigBuilder::from_environment(Environment::from_vars([("TENCENTCLOUD_ENDPOINT_URL", url)]))
+                .allow_insecure_http(true)
+                .build();
+            assert_eq!(allowed.check_endpoint_urls(), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_an_endpoint_url_are_never_shown() {
+        let url = "https://user:pa55word@proxy.example.com/";
+        let config = ConfigBuilder::from_environment(Environment::from_vars([("TENCENTCLOUD_ENDPOINT_URL", url)]))
+            .endpoint_url("http://me:pa55word@[::1]:1")
+            .build();
+        let error = config.check_endpoint_urls().unwrap_err();
+        assert_eq!(error.message, "the endpoint URL `http://***@[::1]:1` must not carry credentials");
+        let debug = format!("{config:?} {:?}", Config::builder().endpoint_url(url));
+        assert!(!debug.contains("pa55word") && debug.contains("https://***@proxy.example.com/"), "{debug}");
+        assert_eq!(redact_userinfo("no-scheme@host/x@y"), "***@host/x@y");
+        assert_eq!(redact_userinfo("https://h/p?q=a@b"), "https://h/p?q=a@b");
     }
 
     #[test]

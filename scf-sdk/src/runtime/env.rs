@@ -5,14 +5,27 @@
 //! process's.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A source of environment variables and a home directory.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the variables' names, never their values: any of them may hold a secret
+/// (`TENCENTCLOUD_SECRET_KEY`, a token, a password).
+#[derive(Clone, Default)]
 pub struct Environment {
     /// `None`: the process environment.
     vars: Option<Arc<BTreeMap<String, String>>>,
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.vars {
+            None => f.write_str("Environment(process)"),
+            Some(vars) => f.debug_struct("Environment").field("names", &vars.keys().collect::<Vec<_>>()).finish(),
+        }
+    }
 }
 
 impl Environment {
@@ -66,5 +79,15 @@ mod tests {
         assert_eq!(env.var("PATH"), None);
         assert_eq!(env.home(), Some(PathBuf::from("/home/u")));
         assert_eq!(env.vars_with_prefix("TENCENTCLOUD_").len(), 1);
+    }
+
+    #[test]
+    fn debug_shows_names_and_never_values() {
+        let env = Environment::from_vars([("TENCENTCLOUD_SECRET_KEY", "k3y-value"), ("HOME", "/home/u")]);
+        for shown in [format!("{env:?}"), format!("{env:#?}")] {
+            assert!(shown.contains("TENCENTCLOUD_SECRET_KEY") && shown.contains("HOME"), "{shown}");
+            assert!(!shown.contains("k3y-value") && !shown.contains("/home/u"), "{shown}");
+        }
+        assert_eq!(format!("{:?}", Environment::process()), "Environment(process)");
     }
 }

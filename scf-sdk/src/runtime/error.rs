@@ -1,13 +1,15 @@
 //! The one error type a call returns.
 //!
 //! [`Error`] tells apart what went wrong — the service answered with an error code, the request was
-//! invalid before it was sent, no credentials, no usable configuration, no response, or a response
-//! that is not what the API promises — and [`Error::code`], [`Error::request_id`] and
-//! [`Error::as_service_error`] reach the details without matching through layers. Its `Display`
+//! invalid before it was sent, no credentials, no usable configuration, no response, no outcome
+//! within the operation timeout, or a response that is not what the API promises — and
+//! [`Error::code`], [`Error::request_id`] and [`Error::as_service_error`] reach the details without
+//! matching through layers. Its `Display`
 //! always says what happened (`ResourceNotFound.Function: … (request id …)`), never just
 //! "service error".
 
 use std::fmt;
+use std::time::Duration;
 
 use super::action::ActionErrorCode;
 use super::build::BuildError;
@@ -28,6 +30,9 @@ pub enum Error<C> {
     Config(ConfigError),
     /// No response: the connection failed or timed out.
     Transport(TransportError),
+    /// The call's overall deadline (`ConfigBuilder::operation_timeout`) passed before it had an
+    /// outcome: during an attempt, or before a retry could start.
+    OperationTimeout(OperationTimeoutError),
     /// A response came, but not the one the API promises (not JSON, truncated, missing fields,
     /// an unexpected HTTP status).
     Response(ResponseError),
@@ -71,6 +76,7 @@ impl<C: ActionErrorCode> Error<C> {
             Error::Credentials(e) => Error::Credentials(e),
             Error::Config(e) => Error::Config(e),
             Error::Transport(e) => Error::Transport(e),
+            Error::OperationTimeout(e) => Error::OperationTimeout(e),
             Error::Response(e) => Error::Response(e),
         }
     }
@@ -84,6 +90,7 @@ impl<C: ActionErrorCode> fmt::Display for Error<C> {
             Error::Credentials(e) => e.fmt(f),
             Error::Config(e) => write!(f, "configuration: {e}"),
             Error::Transport(e) => write!(f, "no response: {e}"),
+            Error::OperationTimeout(e) => e.fmt(f),
             Error::Response(e) => e.fmt(f),
         }
     }
@@ -94,6 +101,7 @@ impl<C: ActionErrorCode> std::error::Error for Error<C> {
         match self {
             Error::Credentials(e) => Some(e),
             Error::Transport(e) => Some(e),
+            Error::OperationTimeout(e) => Some(e),
             _ => None,
         }
     }
@@ -220,10 +228,47 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A call that had no outcome within its operation timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationTimeoutError {
+    /// The limit that passed (`ConfigBuilder::operation_timeout`).
+    pub operation_timeout: Duration,
+    /// Attempts started, the one cut short included (0 if the deadline passed while credentials
+    /// were being looked up).
+    pub attempts: u32,
+    /// Whether a request may have reached the service (an attempt was cut short, or failed after
+    /// it may have been sent): for an action that is not idempotent, it may have run.
+    pub maybe_sent: bool,
+    /// Why the last finished attempt failed, if one did.
+    pub last_failure: Option<String>,
+}
+
+impl fmt::Display for OperationTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        let sent = if self.maybe_sent { "; the request may have reached the service" } else { "" };
+        write!(
+            f,
+            "no outcome within the operation timeout of {} ms ({} attempt{plural}{sent})",
+            self.operation_timeout.as_millis(),
+            self.attempts
+        )?;
+        if let Some(last) = &self.last_failure {
+            write!(f, "; the last failure: {last}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OperationTimeoutError {}
+
 /// A response that is not what the API promises.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResponseError {
+    /// What kind of wrong it is; decides whether the request is worth repeating.
+    pub kind: ResponseErrorKind,
     /// The HTTP status.
     pub status: u16,
     /// What is wrong with it.
@@ -236,15 +281,31 @@ pub struct ResponseError {
     pub body_len: usize,
 }
 
+/// The kinds of [`ResponseError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseErrorKind {
+    /// An HTTP status other than 200 without an API error in the body: a gateway's or a proxy's
+    /// answer (`502 Bad Gateway`), which may be worth repeating.
+    HttpStatus,
+    /// A body that is not an API answer: not UTF-8, not JSON, cut short, without a `Response`
+    /// object or its `RequestId`.
+    Malformed,
+    /// An API answer whose `Response` does not match the action's output.
+    OutputMismatch,
+    /// Pages of a paginated action that do not end.
+    Paging,
+}
+
 impl ResponseError {
     /// How much of the body an error keeps.
     pub const EXCERPT_BYTES: usize = 256;
 
     /// An error for `body`, keeping a bounded excerpt of it.
-    pub fn new(status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
+    pub fn new(kind: ResponseErrorKind, status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
         let cut = body.len().min(Self::EXCERPT_BYTES);
         let excerpt = String::from_utf8_lossy(&body[..cut]).trim_end_matches('\u{fffd}').to_owned();
-        Self { status, reason: reason.into(), request_id: None, excerpt, body_len: body.len() }
+        Self { kind, status, reason: reason.into(), request_id: None, excerpt, body_len: body.len() }
     }
 }
 
@@ -313,13 +374,13 @@ mod tests {
     #[test]
     fn response_errors_keep_a_bounded_excerpt() {
         let body = "x".repeat(20_000);
-        let error = ResponseError::new(502, "not JSON", body.as_bytes());
+        let error = ResponseError::new(ResponseErrorKind::HttpStatus, 502, "not JSON", body.as_bytes());
         assert_eq!(error.excerpt.len(), ResponseError::EXCERPT_BYTES);
         let shown = error.to_string();
         assert!(shown.starts_with("unexpected response (HTTP 502): not JSON; body (20000 bytes): \"xxx"), "{shown}");
         assert!(shown.len() < 400);
         // A multi-byte character cut in half is dropped, not shown as garbage.
-        let error = ResponseError::new(200, "r", "é".repeat(200).as_bytes());
+        let error = ResponseError::new(ResponseErrorKind::Malformed, 200, "r", "é".repeat(200).as_bytes());
         assert!(!error.excerpt.contains('\u{fffd}'));
     }
 }

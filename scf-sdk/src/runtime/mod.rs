@@ -8,7 +8,9 @@
 //! - [`Config`]: region, endpoint, language, timeouts, retries;
 //! - [`Transport`]: sending requests (`reqwest` by default);
 //! - [`RetryPolicy`] and [`Clock`]: what is retried and how long to wait;
-//! - [`Error`]: what a failed call tells you.
+//! - [`Error`]: what a failed call tells you;
+//! - [`Paginator`]: the pages of a paginated action as a stream;
+//! - [`WaiterDescriptor`] and [`wait_for_output`]: polling an action until a state is reached.
 
 mod action;
 mod build;
@@ -22,6 +24,7 @@ mod encode;
 mod env;
 mod error;
 pub mod json_string;
+mod paginate;
 mod profile;
 mod retry;
 pub mod sign;
@@ -30,18 +33,26 @@ pub mod test_util;
 mod transport;
 mod unknown;
 mod validate;
+mod waiter;
+mod wire;
 
 pub use action::{Action, ActionErrorCode, ActionVisitor, RetryClass};
 pub use build::BuildError;
 pub use catalog::{
-    ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal, MemberDescriptor, ServiceInfo,
-    StringFormat, StructDescriptor, TypeDescriptor,
+    Acceptor, ActionDescriptor, EnumDescriptor, EnumValueDescriptor, JsonPayload, Limits, Literal, Matcher,
+    MemberDescriptor, PaginationDescriptor, ServiceInfo, StringFormat, StructDescriptor, TypeDescriptor,
+    WaiterDescriptor, WaiterState,
 };
 pub use client::ApiClient;
 pub use config::{Config, ConfigBuilder, Language};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use encode::{MAX_GET_BYTES, MAX_POST_BYTES};
 pub use env::Environment;
-pub use error::{ConfigError, Error, ResponseError, ServiceError, ValidationError, ValidationErrorKind};
+pub use error::{
+    ConfigError, Error, OperationTimeoutError, ResponseError, ResponseErrorKind, ServiceError, ValidationError,
+    ValidationErrorKind,
+};
+pub use paginate::{Items, PageCursor, Paginated, Paginator};
 pub use retry::{Clock, Resend, RetryPolicy, SleepFuture, SystemClock};
 pub use transport::{
     HttpMethod, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
@@ -49,6 +60,9 @@ pub use transport::{
 };
 pub use unknown::UnknownValue;
 pub use validate::{validate_input, validate_members};
+pub use waiter::{
+    OnPoll, WaitError, WaitErrorKind, WaitProgress, WaitSettings, wait_for_error, wait_for_output, wait_json,
+};
 
 /// How the SDK names itself in `User-Agent` and `X-TC-RequestClient`.
 pub const USER_AGENT: &str = concat!("scf-rs/", env!("CARGO_PKG_VERSION"));

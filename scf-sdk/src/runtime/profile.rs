@@ -8,6 +8,21 @@ use serde::Deserialize;
 
 use super::env::Environment;
 
+/// A key pair (and session token) as a profile file holds it; the credentials module makes
+/// `Credentials` of it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Keys {
+    pub secret_id: String,
+    pub secret_key: String,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys").field("secret_id", &self.secret_id).finish_non_exhaustive()
+    }
+}
+
 /// The tccli profile in use: `TCCLI_PROFILE`, or `default`.
 pub fn tccli_profile_name(env: &Environment) -> String {
     env.var("TCCLI_PROFILE").unwrap_or_else(|| "default".to_owned())
@@ -19,7 +34,7 @@ pub fn tccli_file(env: &Environment, profile: &str, kind: &str) -> Option<PathBu
 }
 
 /// Parses a tccli `.credential` file: `{"secretId": …, "secretKey": …, "token": …}`.
-pub(crate) fn parse_tccli_credential(text: &str) -> Result<super::credentials::Credentials, String> {
+pub(crate) fn parse_tccli_credential(text: &str) -> Result<Keys, String> {
     #[derive(Deserialize)]
     struct File {
         #[serde(rename = "secretId")]
@@ -33,11 +48,7 @@ pub(crate) fn parse_tccli_credential(text: &str) -> Result<super::credentials::C
     let non_empty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
     let id = non_empty(file.secret_id).ok_or("`secretId` is missing")?;
     let key = non_empty(file.secret_key).ok_or("`secretKey` is missing")?;
-    let credentials = super::credentials::Credentials::new(id, key);
-    Ok(match non_empty(file.token) {
-        Some(token) => credentials.with_token(token),
-        None => credentials,
-    })
+    Ok(Keys { secret_id: id, secret_key: key, token: non_empty(file.token) })
 }
 
 /// The region of a tccli profile (`_sys_param.region` in `<profile>.configure`), if set.
@@ -58,7 +69,7 @@ pub fn tccli_region(env: &Environment) -> Option<String> {
 }
 
 /// Parses the `[default]` section of an SDK credentials file (INI: `secret_id`, `secret_key`).
-pub(crate) fn parse_sdk_credentials(text: &str) -> Result<super::credentials::Credentials, String> {
+pub(crate) fn parse_sdk_credentials(text: &str) -> Result<Keys, String> {
     let mut in_default = false;
     let mut seen_default = false;
     let (mut id, mut key) = (None, None);
@@ -89,7 +100,7 @@ pub(crate) fn parse_sdk_credentials(text: &str) -> Result<super::credentials::Cr
     }
     let id = id.ok_or("`secret_id` is missing from [default]")?;
     let key = key.ok_or("`secret_key` is missing from [default]")?;
-    Ok(super::credentials::Credentials::new(id, key))
+    Ok(Keys { secret_id: id, secret_key: key, token: None })
 }
 
 #[cfg(test)]
@@ -99,7 +110,7 @@ mod tests {
     #[test]
     fn tccli_credential_files() {
         let c = parse_tccli_credential(r#"{"secretId":"id","secretKey":"key","token":""}"#).unwrap();
-        assert_eq!((c.secret_id(), c.secret_key(), c.token()), ("id", "key", None));
+        assert_eq!((c.secret_id.as_str(), c.secret_key.as_str(), c.token), ("id", "key", None));
         assert_eq!(parse_tccli_credential(r#"{"secretId":"id"}"#).unwrap_err(), "`secretKey` is missing");
         let err = parse_tccli_credential(r#"{"secretId": "id", "secretKey": "hunter2""#).unwrap_err();
         assert!(err.starts_with("not valid JSON") && !err.contains("hunter2"), "{err}");
@@ -108,7 +119,7 @@ mod tests {
     #[test]
     fn sdk_credential_files() {
         let c = parse_sdk_credentials("[default]\nsecret_id=a\nsecret_key = b \n").unwrap();
-        assert_eq!((c.secret_id(), c.secret_key()), ("a", "b"));
+        assert_eq!((c.secret_id.as_str(), c.secret_key.as_str()), ("a", "b"));
         assert_eq!(parse_sdk_credentials("[x]\nsecret_id=a\n").unwrap_err(), "no [default] section");
         assert_eq!(
             parse_sdk_credentials("[default]\nsecret_id=a\n").unwrap_err(),

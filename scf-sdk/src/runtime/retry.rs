@@ -130,6 +130,7 @@ impl RetryPolicy {
             Failure::Code(Some(RetryClass::Transient)) if self.retry_transient_codes => {
                 (false, "transient service error, but the action is not safe to repeat")
             }
+            Failure::Code(Some(RetryClass::Credentials)) => (false, "the credentials were refused"),
             Failure::Code(_) => (false, "the error code is not retryable"),
             Failure::Status(429) => (true, "throttled (HTTP 429)"),
             Failure::Status(502..=504) if may_resend => (true, "gateway error"),

@@ -25,8 +25,9 @@ pub const SIGNED_HEADERS: &str = "content-type;host";
 /// The literal hashed in place of the body when `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` is sent.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
-/// What a request looks like to the signer.
-#[derive(Debug, Clone, Copy)]
+/// What a request looks like to the signer. `Debug` shows the query's length, not the query: for
+/// GET it carries the request's members, sensitive ones among them.
+#[derive(Clone, Copy)]
 pub struct SignableRequest<'a> {
     /// `POST` or `GET`.
     pub method: &'a str,
@@ -53,6 +54,18 @@ pub struct SigningParams<'a> {
     pub timestamp: i64,
 }
 
+impl std::fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("query_len", &self.query.len())
+            .field("content_type", &self.content_type)
+            .field("host", &self.host)
+            .field("payload_hash", &self.payload_hash)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for SigningParams<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningParams")
@@ -66,7 +79,12 @@ impl std::fmt::Debug for SigningParams<'_> {
 
 /// Lower-case hex SHA-256 of `payload` (the body for POST, empty for GET).
 pub fn hash_payload(payload: &[u8]) -> String {
-    hex(&Sha256::digest(payload))
+    hash_payload_hex(payload).iter().map(|&b| char::from(b)).collect()
+}
+
+/// [`hash_payload`] on the stack: ASCII hex digits.
+pub(crate) fn hash_payload_hex(payload: &[u8]) -> [u8; 64] {
+    hex_array(&Sha256::digest(payload).into())
 }
 
 /// Stage 1: the canonical request.
@@ -116,14 +134,99 @@ pub fn authorization(secret_id: &str, scope: &str, signature: &str) -> String {
     format!("{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders={SIGNED_HEADERS}, Signature={signature}")
 }
 
-/// All stages: the `Authorization` header for `request`.
+/// All stages: the `Authorization` header for `request`. The same result as the stage functions
+/// composed, computed without building their intermediate strings (a signature per attempt is on
+/// every call's path).
 pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> String {
-    let date = scope_date(params.timestamp);
-    let scope = credential_scope(&date, params.service);
-    let canonical = canonical_request(request);
-    let to_sign = string_to_sign(params.timestamp, &scope, &canonical);
-    let key = signing_key(params.secret_key, &date, params.service);
-    authorization(params.secret_id, &scope, &signature(&key, &to_sign))
+    let mut date_buffer = [0u8; 32];
+    let date = write_to(&mut date_buffer, format_args!("{}", DateOf(params.timestamp)));
+    let mut timestamp_buffer = [0u8; 24];
+    let timestamp = write_to(&mut timestamp_buffer, format_args!("{}", params.timestamp));
+
+    // Stage 1, hashed as it is produced.
+    let mut canonical = Sha256::new();
+    for part in [
+        request.method,
+        "\n/\n",
+        request.query,
+        "\ncontent-type:",
+        &lower_trimmed(request.content_type),
+        "\nhost:",
+        &lower_trimmed(request.host),
+        "\n\n",
+        SIGNED_HEADERS,
+        "\n",
+        request.payload_hash,
+    ] {
+        canonical.update(part.as_bytes());
+    }
+    let canonical_hash = hex_array(&canonical.finalize().into());
+
+    // Stage 3, then stage 2 fed straight into stage 4's HMAC.
+    let key = signing_key(params.secret_key, date, params.service);
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    for part in [ALGORITHM, "\n", timestamp, "\n", date, "/", params.service, "/tc3_request\n"] {
+        mac.update(part.as_bytes());
+    }
+    mac.update(&canonical_hash);
+    let signature = hex_array(&mac.finalize().into_bytes().into());
+
+    // Stage 5.
+    let parts = [
+        ALGORITHM,
+        " Credential=",
+        params.secret_id,
+        "/",
+        date,
+        "/",
+        params.service,
+        "/tc3_request, SignedHeaders=",
+        SIGNED_HEADERS,
+        ", Signature=",
+    ];
+    let mut authorization = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + signature.len());
+    parts.iter().for_each(|part| authorization.push_str(part));
+    authorization.extend(signature.iter().map(|&b| char::from(b)));
+    authorization
+}
+
+/// The UTC date of a Unix timestamp, displayed as [`scope_date`] writes it.
+struct DateOf(i64);
+
+impl std::fmt::Display for DateOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (year, month, day) = civil_from_days(self.0.div_euclid(86_400));
+        write!(f, "{year:04}-{month:02}-{day:02}")
+    }
+}
+
+/// Formats into `buffer` (large enough for what is written into it here) and returns the text.
+fn write_to<'a>(buffer: &'a mut [u8], args: std::fmt::Arguments<'_>) -> &'a str {
+    use std::io::Write as _;
+    let capacity = buffer.len();
+    let mut rest = &mut buffer[..];
+    // Dates and timestamps are short; a longer text would be cut short, never overflow.
+    let _ = rest.write_fmt(args);
+    let written = capacity - rest.len();
+    std::str::from_utf8(&buffer[..written]).unwrap_or_default()
+}
+
+/// `text` trimmed and lower-cased, copied only when it has capitals.
+fn lower_trimmed(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.trim();
+    if text.bytes().any(|b| b.is_ascii_uppercase()) { text.to_ascii_lowercase().into() } else { text.into() }
+}
+
+/// Lower-case hex of a digest, on the stack.
+fn hex_array(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+    }
+    out
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -232,6 +335,26 @@ mod tests {
         messy.host = " CVM.TencentCloudAPI.com ";
         messy.content_type = "Application/JSON; charset=utf-8 ";
         assert_eq!(canonical_request(&messy), canonical_request(&request(&hash)));
+    }
+
+    /// `sign` computes the stages without their strings: the same result as the stages composed.
+    #[test]
+    fn sign_is_the_stages_composed() {
+        let hash = hash_payload(b"{}");
+        let mut messy = request(&hash);
+        messy.host = " CVM.TencentCloudAPI.com:8443 ";
+        messy.query = "Limit=1&Name=a%20b";
+        for timestamp in [0, 951_782_400, TIMESTAMP, 4_102_444_800, 300_000_000_000] {
+            for secret_key in ["k", &"long-secret".repeat(20)] {
+                let params = SigningParams { secret_id: "id", secret_key, service: "scf", timestamp };
+                let date = scope_date(timestamp);
+                let scope = credential_scope(&date, "scf");
+                let to_sign = string_to_sign(timestamp, &scope, &canonical_request(&messy));
+                let composed =
+                    authorization("id", &scope, &signature(&signing_key(secret_key, &date, "scf"), &to_sign));
+                assert_eq!(sign(&messy, &params), composed, "{timestamp}");
+            }
+        }
     }
 
     #[test]

@@ -61,6 +61,9 @@ impl Transport for ReplayTransport {
 
 /// A clock that stands still until slept on: `sleep` returns at once and moves the time forward,
 /// and every wait is recorded.
+///
+/// Under an operation timeout, an attempt whose transport does not answer at once is cut short
+/// at once: the wait for the deadline is a `sleep` too, so the time jumps to it.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<SystemTime>>,

@@ -4,10 +4,11 @@
 //! can plug in a replay or in-memory transport; [`ReqwestTransport`] is the real one: one pooled
 //! `reqwest` client per SDK client, reused across calls, with a cap on the response size.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -40,19 +41,23 @@ pub struct HttpRequest {
     pub method: HttpMethod,
     /// The full URL, query string included.
     pub url: String,
-    /// Headers to send, `Host` among them.
-    pub headers: Vec<(&'static str, String)>,
+    /// Headers to send, `Host` among them. Values that are the same for every request (the
+    /// action, the version, the content type) are borrowed, not copied for each.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body (empty for GET). Cheap to clone, so retries do not copy it.
     pub body: Bytes,
 }
 
 impl fmt::Debug for HttpRequest {
-    /// Shows the URL and header names only: values may carry the signature and the session token,
-    /// and the body may carry user data.
+    /// Shows the URL without its query, header names and sizes only: header values carry the
+    /// signature and the session token, and the query (GET) and the body carry the request's
+    /// members, sensitive ones among them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (url, query) = self.url.split_once('?').unwrap_or((&self.url, ""));
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &url)
+            .field("query_len", &query.len())
             .field("headers", &self.headers.iter().map(|(name, _)| *name).collect::<Vec<_>>())
             .field("body_len", &self.body.len())
             .finish()
@@ -62,7 +67,7 @@ impl fmt::Debug for HttpRequest {
 impl HttpRequest {
     /// The value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 }
 
@@ -151,6 +156,8 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     max_response_bytes: usize,
     upload_progress: Option<UploadProgress>,
+    /// The first URL sent to, parsed: a client sends every request to the same one.
+    parsed_url: OnceLock<(String, reqwest::Url)>,
 }
 
 /// A callback told how much of a request body has been sent.
@@ -174,6 +181,9 @@ pub struct TransportSettings {
     pub max_response_bytes: usize,
 }
 
+/// How long a pooled connection may rest before the transport closes it.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
 impl ReqwestTransport {
     /// A transport with its own connection pool.
     pub fn new(settings: TransportSettings) -> Result<Self, TransportError> {
@@ -181,13 +191,22 @@ impl ReqwestTransport {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .user_agent(super::USER_AGENT)
+            // Close pooled connections before servers commonly do (scf-local after 30 s, many
+            // load balancers after 60 s): a request sent on a connection the server is closing at
+            // that moment fails, and one that may have been sent is not retried.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             // The API never redirects; a redirect would change the signed host.
             .redirect(reqwest::redirect::Policy::none());
         let builder = tls::configure(builder)?;
         let client = builder.build().map_err(|e| {
             TransportError::new(TransportErrorKind::Tls, false, format!("cannot set up the HTTP client: {e}"))
         })?;
-        Ok(Self { client, max_response_bytes: settings.max_response_bytes, upload_progress: None })
+        Ok(Self {
+            client,
+            max_response_bytes: settings.max_response_bytes,
+            upload_progress: None,
+            parsed_url: OnceLock::new(),
+        })
     }
 
     /// Reports how far the body of each request has been sent: `progress(sent, total)`, in bytes,
@@ -203,11 +222,14 @@ impl ReqwestTransport {
             HttpMethod::Post => reqwest::Method::POST,
             HttpMethod::Get => reqwest::Method::GET,
         };
-        let mut builder = self.client.request(method, &request.url);
-        for (name, value) in &request.headers {
+        let mut http_request = reqwest::Request::new(method, self.url(&request.url)?);
+        let headers = http_request.headers_mut();
+        headers.reserve(request.headers.len());
+        for (name, value) in request.headers {
             // reqwest derives `Host` from the URL, exactly as signed.
             if !name.eq_ignore_ascii_case("host") {
-                builder = builder.header(*name, value);
+                let (name, value) = header(name, value)?;
+                headers.append(name, value);
             }
         }
         let body = match &self.upload_progress {
@@ -216,7 +238,8 @@ impl ReqwestTransport {
             }
             _ => reqwest::Body::from(request.body),
         };
-        let mut response = builder.body(body).send().await.map_err(classify)?;
+        *http_request.body_mut() = Some(body);
+        let mut response = self.client.execute(http_request).await.map_err(classify)?;
         let status = response.status().as_u16();
         let limit = self.max_response_bytes;
         let too_large = |size: String| {
@@ -231,15 +254,72 @@ impl ReqwestTransport {
         {
             return Err(too_large(length.to_string()));
         }
-        let mut body = Vec::with_capacity(response.content_length().map_or(8 * 1024, |l| l as usize));
+        // A body that comes in one piece (most answers) is kept as it came, without a copy.
+        let mut first = Bytes::new();
+        let mut rest = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > limit {
+            if first.len() + rest.len() + chunk.len() > limit {
                 return Err(too_large(format!("more than {limit}")));
             }
-            body.extend_from_slice(&chunk);
+            if first.is_empty() && rest.is_empty() {
+                first = chunk;
+            } else {
+                if rest.is_empty() {
+                    rest.reserve(response.content_length().map_or(2 * first.len(), |l| l as usize));
+                    rest.extend_from_slice(&first);
+                }
+                rest.extend_from_slice(&chunk);
+            }
         }
-        Ok(HttpResponse { status, body: body.into() })
+        let body = if rest.is_empty() { first } else { rest.into() };
+        Ok(HttpResponse { status, body })
     }
+
+    /// `text` parsed, from the cache when it is the URL this transport sent to first.
+    fn url(&self, text: &str) -> Result<reqwest::Url, TransportError> {
+        if let Some((cached, url)) = self.parsed_url.get()
+            && cached == text
+        {
+            return Ok(url.clone());
+        }
+        let url = reqwest::Url::parse(text)
+            .map_err(|e| TransportError::new(TransportErrorKind::Io, true, format!("builder error: {e}")))?;
+        let _ = self.parsed_url.set((text.to_owned(), url.clone()));
+        Ok(url)
+    }
+}
+
+/// A header for reqwest: the API's own names without parsing them, values without copying them.
+fn header(
+    name: &'static str,
+    value: Cow<'static, str>,
+) -> Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue), TransportError> {
+    use reqwest::header::{HeaderName, HeaderValue};
+    const KNOWN: [&str; 10] = [
+        "content-type",
+        "authorization",
+        "x-tc-action",
+        "x-tc-version",
+        "x-tc-timestamp",
+        "x-tc-region",
+        "x-tc-requestclient",
+        "x-tc-token",
+        "x-tc-language",
+        "x-tc-content-sha256",
+    ];
+    let invalid = |what: &dyn fmt::Display| {
+        TransportError::new(TransportErrorKind::Io, true, format!("builder error: the header `{name}`: {what}"))
+    };
+    let name = match KNOWN.iter().find(|known| known.eq_ignore_ascii_case(name)) {
+        Some(known) => HeaderName::from_static(known),
+        None => HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(&e))?,
+    };
+    let value = match value {
+        Cow::Borrowed(text) => HeaderValue::from_maybe_shared(Bytes::from_static(text.as_bytes())),
+        Cow::Owned(text) => HeaderValue::from_maybe_shared(Bytes::from(text)),
+    }
+    .map_err(|e| invalid(&e))?;
+    Ok((name, value))
 }
 
 impl Transport for ReqwestTransport {
@@ -288,7 +368,12 @@ impl http_body::Body for ProgressBody {
     }
 }
 
-fn classify(error: reqwest::Error) -> TransportError {
+fn classify(mut error: reqwest::Error) -> TransportError {
+    // reqwest names the URL; for GET its query holds the request's members, sensitive ones among
+    // them, and an error message is no place for those.
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+    }
     // Walk the source chain for the most specific message (reqwest's own is often just
     // "error sending request").
     let mut message = error.to_string();

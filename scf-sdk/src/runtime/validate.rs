@@ -55,79 +55,125 @@ fn check_value(
     value: &Value,
     field: &str,
 ) -> Result<(), ValidationError> {
-    let error = |kind: Kind, message: String| Err(ValidationError::new(field, kind, message));
-    let limits = &member.limits;
+    let at = |(kind, message): (Kind, String)| ValidationError::new(field, kind, message);
     match ty {
-        TypeDescriptor::String | TypeDescriptor::DateTime => {
+        TypeDescriptor::String | TypeDescriptor::DateTime | TypeDescriptor::Enum(_) => {
             let Some(text) = value.as_str() else {
-                return error(Kind::WrongType, "must be a string".into());
+                return Err(at((Kind::WrongType, "must be a string".into())));
             };
-            let len = text.len() as u64;
-            if let Some(max) = limits.max_bytes.filter(|max| len > *max) {
-                return error(
-                    Kind::TooLong,
-                    format!("is {len} bytes long; at most {max} bytes{} are allowed", human_size(max)),
-                );
-            }
-            if let Some(min) = limits.min_bytes.filter(|min| len < *min) {
-                return error(Kind::TooShort, format!("is {len} bytes long; at least {min} bytes are required"));
-            }
-            if let Some(format) = member.format.filter(|f| !f.matches(text)) {
-                return error(Kind::Format, format!("{}; got {}", format.describe(), shown(member, text)));
-            }
+            check_str(member, ty, text).map_err(at)
         }
         TypeDescriptor::Int64 | TypeDescriptor::UInt64 | TypeDescriptor::Float => {
-            let number = match ty {
-                TypeDescriptor::Int64 => value.as_i64().map(|n| n as f64),
-                TypeDescriptor::UInt64 => value.as_u64().map(|n| n as f64),
-                _ => value.as_f64(),
+            let number = match value {
+                Value::Number(n) => n
+                    .as_u64()
+                    .map(Number::Unsigned)
+                    .or(n.as_i64().map(Number::Signed))
+                    .or(n.as_f64().map(Number::Float)),
+                _ => None,
             };
-            let Some(number) = number else {
-                let kind = match ty {
-                    TypeDescriptor::Int64 => "an integer",
-                    TypeDescriptor::UInt64 => "a non-negative integer",
-                    _ => "a number",
-                };
-                return error(Kind::WrongType, format!("must be {kind}"));
-            };
-            if let Some(min) = limits.min.filter(|min| number < *min) {
-                return error(Kind::OutOfRange, format!("is {number}; the minimum is {min}"));
-            }
-            if let Some(max) = limits.max.filter(|max| number > *max) {
-                return error(Kind::OutOfRange, format!("is {number}; the maximum is {max}"));
-            }
+            check_number(member, ty, number).map_err(at)
         }
         TypeDescriptor::Bool => {
             if !value.is_boolean() {
-                return error(Kind::WrongType, "must be true or false".into());
+                return Err(at((Kind::WrongType, "must be true or false".into())));
             }
+            Ok(())
         }
-        TypeDescriptor::Enum(descriptor) => {
-            let Some(text) = value.as_str() else {
-                return error(Kind::WrongType, "must be a string".into());
-            };
-            if !descriptor.open && !descriptor.values.iter().any(|v| v.value == text) {
-                let allowed: Vec<String> = descriptor.values.iter().map(|v| format!("`{}`", v.value)).collect();
-                return error(
-                    Kind::NotAllowed,
-                    format!("is {}; the allowed values are {}", shown(member, text), allowed.join(", ")),
-                );
-            }
-        }
-        TypeDescriptor::Structure(descriptor) => {
-            validate_members(descriptor.members, value, field, descriptor.name)?;
-        }
+        TypeDescriptor::Structure(descriptor) => validate_members(descriptor.members, value, field, descriptor.name),
         TypeDescriptor::List(item) => {
             let Some(items) = value.as_array() else {
-                return error(Kind::WrongType, "must be a list".into());
+                return Err(at((Kind::WrongType, "must be a list".into())));
             };
-            if let Some(max) = limits.max_items.filter(|max| items.len() as u64 > *max) {
-                return error(Kind::TooManyItems, format!("has {} items; at most {max} are allowed", items.len()));
-            }
+            check_items(member, items.len()).map_err(at)?;
             for (i, value) in items.iter().enumerate() {
                 check_value(member, item, value, &format!("{field}[{i}]"))?;
             }
+            Ok(())
         }
+    }
+}
+
+/// A number as the encoder met it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Number {
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+}
+
+/// A rule broken: the kind of error and its message (without the field's name).
+pub(crate) type Broken = (Kind, String);
+
+/// The rules for a string (or date-time, or enum) value of `member` whose type is `ty`.
+pub(crate) fn check_str(member: &MemberDescriptor, ty: &TypeDescriptor, text: &str) -> Result<(), Broken> {
+    let limits = &member.limits;
+    if let TypeDescriptor::Enum(descriptor) = ty {
+        if !descriptor.open && !descriptor.values.iter().any(|v| v.value == text) {
+            let allowed: Vec<String> = descriptor.values.iter().map(|v| format!("`{}`", v.value)).collect();
+            return Err((
+                Kind::NotAllowed,
+                format!("is {}; the allowed values are {}", shown(member, text), allowed.join(", ")),
+            ));
+        }
+        return Ok(());
+    }
+    let len = text.len() as u64;
+    if let Some(max) = limits.max_bytes.filter(|max| len > *max) {
+        return Err((
+            Kind::TooLong,
+            format!("is {len} bytes long; at most {max} bytes{} are allowed", human_size(max)),
+        ));
+    }
+    if let Some(min) = limits.min_bytes.filter(|min| len < *min) {
+        return Err((Kind::TooShort, format!("is {len} bytes long; at least {min} bytes are required")));
+    }
+    if let Some(format) = member.format.filter(|f| !f.matches(text)) {
+        return Err((Kind::Format, format!("{}; got {}", format.describe(), shown(member, text))));
+    }
+    Ok(())
+}
+
+/// The rules for a number value of `member` whose type is `ty` (`None`: the value is not a
+/// number). A number of the wrong kind (a fraction, or a negative one, for an integer type)
+/// breaks the type's rule, as JSON read back would.
+pub(crate) fn check_number(
+    member: &MemberDescriptor,
+    ty: &TypeDescriptor,
+    number: Option<Number>,
+) -> Result<(), Broken> {
+    let limits = &member.limits;
+    let number = match (ty, number) {
+        (TypeDescriptor::Int64, Some(Number::Signed(n))) => Some(n as f64),
+        (TypeDescriptor::Int64, Some(Number::Unsigned(n))) => i64::try_from(n).ok().map(|n| n as f64),
+        (TypeDescriptor::UInt64, Some(Number::Unsigned(n))) => Some(n as f64),
+        (TypeDescriptor::UInt64, Some(Number::Signed(n))) => u64::try_from(n).ok().map(|n| n as f64),
+        (TypeDescriptor::Float, Some(Number::Signed(n))) => Some(n as f64),
+        (TypeDescriptor::Float, Some(Number::Unsigned(n))) => Some(n as f64),
+        (TypeDescriptor::Float, Some(Number::Float(n))) => Some(n),
+        _ => None,
+    };
+    let Some(number) = number else {
+        let kind = match ty {
+            TypeDescriptor::Int64 => "an integer",
+            TypeDescriptor::UInt64 => "a non-negative integer",
+            _ => "a number",
+        };
+        return Err((Kind::WrongType, format!("must be {kind}")));
+    };
+    if let Some(min) = limits.min.filter(|min| number < *min) {
+        return Err((Kind::OutOfRange, format!("is {number}; the minimum is {min}")));
+    }
+    if let Some(max) = limits.max.filter(|max| number > *max) {
+        return Err((Kind::OutOfRange, format!("is {number}; the maximum is {max}")));
+    }
+    Ok(())
+}
+
+/// The rule for the number of items of a list `member`.
+pub(crate) fn check_items(member: &MemberDescriptor, count: usize) -> Result<(), Broken> {
+    if let Some(max) = member.limits.max_items.filter(|max| count as u64 > *max) {
+        return Err((Kind::TooManyItems, format!("has {count} items; at most {max} are allowed")));
     }
     Ok(())
 }

@@ -8,4 +8,4 @@
 
 include!(concat!(env!("OUT_DIR"), "/mount.rs"));
 
-pub use generated::{Client, ErrorCode, Region, actions, catalog, types};
+pub use generated::{Client, ErrorCode, Region, actions, catalog, types, waiters};

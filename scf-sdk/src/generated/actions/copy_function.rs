@@ -713,6 +713,18 @@ impl From<&str> for CopyFunctionErrorCode {
     }
 }
 
+impl From<String> for CopyFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CopyFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for CopyFunctionErrorCode {
     type Err = std::convert::Infallible;
 

@@ -375,6 +375,8 @@ pub enum CreateAliasErrorCode {
     InvalidParameterValueDescription,
     /// `InvalidParameterValue.Name`: The `Name` parameter is invalid.
     InvalidParameterValueName,
+    /// `InvalidParameterValue.Namespace`: The `Namespace` parameter is invalid.
+    InvalidParameterValueNamespace,
     /// `InvalidParameterValue.RoutingConfig`: The `RoutingConfig` value is not valid; correct it and try again.
     InvalidParameterValueRoutingConfig,
     /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
@@ -463,6 +465,7 @@ impl CreateAliasErrorCode {
         CreateAliasErrorCode::InvalidParameterValueAdditionalVersionWeights,
         CreateAliasErrorCode::InvalidParameterValueDescription,
         CreateAliasErrorCode::InvalidParameterValueName,
+        CreateAliasErrorCode::InvalidParameterValueNamespace,
         CreateAliasErrorCode::InvalidParameterValueRoutingConfig,
         CreateAliasErrorCode::InvalidRequest,
         CreateAliasErrorCode::IpInBlacklist,
@@ -521,6 +524,7 @@ impl CreateAliasErrorCode {
             }
             Self::InvalidParameterValueDescription => "InvalidParameterValue.Description",
             Self::InvalidParameterValueName => "InvalidParameterValue.Name",
+            Self::InvalidParameterValueNamespace => "InvalidParameterValue.Namespace",
             Self::InvalidParameterValueRoutingConfig => {
                 "InvalidParameterValue.RoutingConfig"
             }
@@ -590,6 +594,7 @@ impl From<&str> for CreateAliasErrorCode {
             }
             "InvalidParameterValue.Description" => Self::InvalidParameterValueDescription,
             "InvalidParameterValue.Name" => Self::InvalidParameterValueName,
+            "InvalidParameterValue.Namespace" => Self::InvalidParameterValueNamespace,
             "InvalidParameterValue.RoutingConfig" => {
                 Self::InvalidParameterValueRoutingConfig
             }
@@ -630,6 +635,18 @@ impl From<&str> for CreateAliasErrorCode {
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for CreateAliasErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CreateAliasErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

@@ -896,8 +896,1330 @@ impl<'de> serde::Deserialize<'de> for CreateFunctionResponse {
     }
 }
 
-/// Error codes of `CreateFunction`. No per-action list is published for it, so this is the service-wide [`ErrorCode`](crate::generated::ErrorCode).
-pub type CreateFunctionErrorCode = crate::generated::ErrorCode;
+/// Error codes that `CreateFunction` may return: its own and the API's common codes.
+///
+/// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateFunctionErrorCode {
+    /// `ActionOffline`: The action has been taken offline.
+    ActionOffline,
+    /// `AuthFailure.InvalidAuthorization`: The `Authorization` header is malformed.
+    AuthFailureInvalidAuthorization,
+    /// `AuthFailure.InvalidSecretId`: The SecretId is invalid (not a cloud API key).
+    AuthFailureInvalidSecretId,
+    /// `AuthFailure.MFAFailure`: Multi-factor authentication failed.
+    AuthFailureMfaFailure,
+    /// `AuthFailure.SecretIdNotFound`: The SecretId does not exist or has been disabled.
+    AuthFailureSecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: The signature has expired: the request timestamp is more than five minutes away from the server's clock.
+    AuthFailureSignatureExpire,
+    /// `AuthFailure.SignatureFailure`: The signature does not match; check the SecretKey and the signing steps.
+    AuthFailureSignatureFailure,
+    /// `AuthFailure.TokenFailure`: The session token is invalid or has expired.
+    AuthFailureTokenFailure,
+    /// `AuthFailure.UnauthorizedOperation`: The caller is not authorised for this request.
+    AuthFailureUnauthorizedOperation,
+    /// `DryRunOperation`: The dry run would have succeeded.
+    DryRunOperation,
+    /// `FailedOperation`: The operation failed.
+    FailedOperation,
+    /// `FailedOperation.AccountInsufficient`: The account balance is insufficient.
+    FailedOperationAccountInsufficient,
+    /// `FailedOperation.ApmConfigInstanceId`: The APM instance ID could not be obtained.
+    FailedOperationApmConfigInstanceId,
+    /// `FailedOperation.BindPlugin`: The plugin could not be bound; check the parameters.
+    FailedOperationBindPlugin,
+    /// `FailedOperation.CallNetDeployFailed`: The call to the NetDeploy service failed.
+    FailedOperationCallNetDeployFailed,
+    /// `FailedOperation.CallRoleFailed`: The role information could not be retrieved.
+    FailedOperationCallRoleFailed,
+    /// `FailedOperation.ClsServiceUnregistered`: The Cloud Log Service (CLS) has not been activated for this account.
+    FailedOperationClsServiceUnregistered,
+    /// `FailedOperation.ClusterNotFound`: The function cluster does not exist.
+    FailedOperationClusterNotFound,
+    /// `FailedOperation.CreateFunction`: The function could not be created.
+    FailedOperationCreateFunction,
+    /// `FailedOperation.InstanceIsolationEnabled`: The `InstanceIsolationEnabled` state is invalid for this operation.
+    FailedOperationInstanceIsolationEnabled,
+    /// `FailedOperation.InstanceNotFound`: The instance does not exist.
+    FailedOperationInstanceNotFound,
+    /// `FailedOperation.InsufficientResources`: Resources in this region are sold out.
+    FailedOperationInsufficientResources,
+    /// `FailedOperation.Namespace`: The namespace already exists and cannot be created again.
+    FailedOperationNamespace,
+    /// `FailedOperation.OpenService`: The service could not be activated.
+    FailedOperationOpenService,
+    /// `FailedOperation.QcsRoleNotFound`: The specified QCS role does not exist.
+    FailedOperationQcsRoleNotFound,
+    /// `FailedOperation.SessionName`: The `SessionName` parameter is invalid.
+    FailedOperationSessionName,
+    /// `FailedOperation.TotalConcurrencyMemoryInProgress`: A concurrency memory quota task is already running for this account; try again later.
+    FailedOperationTotalConcurrencyMemoryInProgress,
+    /// `FailedOperation.UnOpenedService`: The specified service has not been activated; submit a ticket to activate it.
+    FailedOperationUnOpenedService,
+    /// `InternalError`: An internal error occurred in the service.
+    InternalError,
+    /// `InternalError.GetRoleError`: An internal error occurred while retrieving the role.
+    InternalErrorGetRoleError,
+    /// `InternalError.GetStsTokenFailed`: The STS credentials could not be obtained.
+    InternalErrorGetStsTokenFailed,
+    /// `InternalError.System`: An internal system error occurred in the service.
+    InternalErrorSystem,
+    /// `InternalError.SystemError`: An internal service error occurred.
+    InternalErrorSystemError,
+    /// `InvalidAction`: The action does not exist for this service and version.
+    InvalidAction,
+    /// `InvalidParameter`: A parameter is wrong.
+    InvalidParameter,
+    /// `InvalidParameter.GooseFsRequired`: A required GooseFS parameter is missing.
+    InvalidParameterGooseFsRequired,
+    /// `InvalidParameter.ParamError`: The parameters for creating the function are invalid.
+    InvalidParameterParamError,
+    /// `InvalidParameter.Payload`: The request parameters are invalid.
+    InvalidParameterPayload,
+    /// `InvalidParameterValue`: A parameter value is wrong.
+    InvalidParameterValue,
+    /// `InvalidParameterValue.Action`: The `Action` value is not valid; correct it and try again.
+    InvalidParameterValueAction,
+    /// `InvalidParameterValue.ApmConfig`: The `ApmConfig` parameter is invalid.
+    InvalidParameterValueApmConfig,
+    /// `InvalidParameterValue.ApmConfigInstanceId`: The `ApmConfigInstanceId` parameter is invalid.
+    InvalidParameterValueApmConfigInstanceId,
+    /// `InvalidParameterValue.ApmConfigRegion`: The `ApmConfigRegion` parameter is invalid.
+    InvalidParameterValueApmConfigRegion,
+    /// `InvalidParameterValue.Args`: The `Args` value is invalid.
+    InvalidParameterValueArgs,
+    /// `InvalidParameterValue.ArgsList`: The container startup arguments are not valid.
+    InvalidParameterValueArgsList,
+    /// `InvalidParameterValue.AsyncRunEnable`: The `AsyncRunEnable` value is invalid.
+    InvalidParameterValueAsyncRunEnable,
+    /// `InvalidParameterValue.CfsId`: The `CfsId` parameter is invalid.
+    InvalidParameterValueCfsId,
+    /// `InvalidParameterValue.CfsLocalMountDir`: The `CfsLocalMountDir` parameter is invalid.
+    InvalidParameterValueCfsLocalMountDir,
+    /// `InvalidParameterValue.CfsMountInsId`: The `CfsMountInsId` parameter is invalid.
+    InvalidParameterValueCfsMountInsId,
+    /// `InvalidParameterValue.CfsParameterDuplicate`: The CFS configuration contains a duplicate entry.
+    InvalidParameterValueCfsParameterDuplicate,
+    /// `InvalidParameterValue.CfsParameterError`: A CFS configuration value is not valid.
+    InvalidParameterValueCfsParameterError,
+    /// `InvalidParameterValue.CfsRegion`: The `CfsRegion` parameter is invalid.
+    InvalidParameterValueCfsRegion,
+    /// `InvalidParameterValue.CfsRemoteMountDir`: The `CfsRemoteMountDir` parameter is invalid.
+    InvalidParameterValueCfsRemoteMountDir,
+    /// `InvalidParameterValue.CfsStructionError`: The CFS parameters are not in the expected format.
+    InvalidParameterValueCfsStructionError,
+    /// `InvalidParameterValue.CfsType`: The `CfsType` parameter is invalid.
+    InvalidParameterValueCfsType,
+    /// `InvalidParameterValue.CfsUserGroupId`: The `CfsUserGroupId` parameter is invalid.
+    InvalidParameterValueCfsUserGroupId,
+    /// `InvalidParameterValue.CfsUserId`: The `CfsUserId` parameter is invalid.
+    InvalidParameterValueCfsUserId,
+    /// `InvalidParameterValue.Cls`: The CLS parameter is invalid.
+    InvalidParameterValueCls,
+    /// `InvalidParameterValue.Code`: The `Code` parameter is invalid.
+    InvalidParameterValueCode,
+    /// `InvalidParameterValue.CodeSecret`: The `CodeSecret` parameter is invalid.
+    InvalidParameterValueCodeSecret,
+    /// `InvalidParameterValue.CodeSource`: The `CodeSource` parameter is invalid.
+    InvalidParameterValueCodeSource,
+    /// `InvalidParameterValue.Command`: The `Command` (entrypoint) value is invalid.
+    InvalidParameterValueCommand,
+    /// `InvalidParameterValue.CommandList`: The container startup command is not valid.
+    InvalidParameterValueCommandList,
+    /// `InvalidParameterValue.Cos`: The COS parameter is invalid.
+    InvalidParameterValueCos,
+    /// `InvalidParameterValue.CosBucketName`: `CosBucketName` is not a valid bucket name.
+    InvalidParameterValueCosBucketName,
+    /// `InvalidParameterValue.CosBucketRegion`: `CosBucketRegion` is not a valid region; correct it and try again.
+    InvalidParameterValueCosBucketRegion,
+    /// `InvalidParameterValue.CosFsBucketMountDir`: The `CosFsBucketMountDir` parameter is invalid.
+    InvalidParameterValueCosFsBucketMountDir,
+    /// `InvalidParameterValue.CosFsBucketName`: The `CosFsBucketName` parameter is invalid.
+    InvalidParameterValueCosFsBucketName,
+    /// `InvalidParameterValue.CosFsLocalMountDir`: The `CosFsLocalMountDir` parameter is invalid.
+    InvalidParameterValueCosFsLocalMountDir,
+    /// `InvalidParameterValue.CosFsRegion`: The `CosFsRegion` parameter is invalid.
+    InvalidParameterValueCosFsRegion,
+    /// `InvalidParameterValue.CosFsStruction`: The COSFS configuration structure is invalid.
+    InvalidParameterValueCosFsStruction,
+    /// `InvalidParameterValue.CosFsType`: The `CosFsType` parameter is invalid.
+    InvalidParameterValueCosFsType,
+    /// `InvalidParameterValue.CosObjectName`: `CosObjectName` is not a valid object name.
+    InvalidParameterValueCosObjectName,
+    /// `InvalidParameterValue.DeadLetterConfig`: The `DeadLetterConfig` value is not valid; correct it and try again.
+    InvalidParameterValueDeadLetterConfig,
+    /// `InvalidParameterValue.Description`: The `Description` parameter is invalid.
+    InvalidParameterValueDescription,
+    /// `InvalidParameterValue.DiskSize`: The `DiskSize` value is not valid.
+    InvalidParameterValueDiskSize,
+    /// `InvalidParameterValue.DnsInfo`: The DNS environment variable `OS_NAMESERVER` is configured incorrectly.
+    InvalidParameterValueDnsInfo,
+    /// `InvalidParameterValue.DynamicEnabled`: The `DynamicEnabled` parameter is invalid.
+    InvalidParameterValueDynamicEnabled,
+    /// `InvalidParameterValue.EipConfig`: The `EipConfig` parameter is invalid.
+    InvalidParameterValueEipConfig,
+    /// `InvalidParameterValue.Environment`: The `Environment` parameter is invalid.
+    InvalidParameterValueEnvironment,
+    /// `InvalidParameterValue.EnvironmentExceededLimit`: The environment variables are too large; keep them within 4 KB.
+    InvalidParameterValueEnvironmentExceededLimit,
+    /// `InvalidParameterValue.EnvironmentSystemProtect`: The function's system and runtime environment variables cannot be modified.
+    InvalidParameterValueEnvironmentSystemProtect,
+    /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
+    InvalidParameterValueFunctionName,
+    /// `InvalidParameterValue.FunctionType`: The function type is wrong for this operation.
+    InvalidParameterValueFunctionType,
+    /// `InvalidParameterValue.GitCommitId`: The `GitCommitId` value is not valid; correct it and try again.
+    InvalidParameterValueGitCommitId,
+    /// `InvalidParameterValue.GitPasswordSecret`: The `GitPasswordSecret` parameter is invalid.
+    InvalidParameterValueGitPasswordSecret,
+    /// `InvalidParameterValue.GitUrl`: `GitUrl` is not in a valid format.
+    InvalidParameterValueGitUrl,
+    /// `InvalidParameterValue.GitUserNameSecret`: The `GitUserNameSecret` parameter is invalid.
+    InvalidParameterValueGitUserNameSecret,
+    /// `InvalidParameterValue.GooseFsCluster`: The `GooseFsCluster` parameter is invalid.
+    InvalidParameterValueGooseFsCluster,
+    /// `InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr`: The GooseFS `SiteProperties` configuration could not be decoded.
+    InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr,
+    /// `InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr`: The GooseFS `SiteProperties` configuration is badly formatted.
+    InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr,
+    /// `InvalidParameterValue.GooseFsEndpoint`: The `GooseFsEndpoint` parameter is invalid.
+    InvalidParameterValueGooseFsEndpoint,
+    /// `InvalidParameterValue.GooseFsFuseJVMConfig`: The `GooseFsFuseJVMConfig` parameter is invalid.
+    InvalidParameterValueGooseFsFuseJvmConfig,
+    /// `InvalidParameterValue.GooseFsLocalMountDir`: The `GooseFsLocalMountDir` parameter is invalid.
+    InvalidParameterValueGooseFsLocalMountDir,
+    /// `InvalidParameterValue.GooseFsNamespace`: The `GooseFsNamespace` parameter is invalid.
+    InvalidParameterValueGooseFsNamespace,
+    /// `InvalidParameterValue.GooseFsRemoteMountPath`: The `GooseFsRemoteMountPath` parameter is invalid.
+    InvalidParameterValueGooseFsRemoteMountPath,
+    /// `InvalidParameterValue.GooseFsStructionError`: The GooseFS configuration structure is invalid.
+    InvalidParameterValueGooseFsStructionError,
+    /// `InvalidParameterValue.GooseFsType`: The `GooseFsType` parameter is invalid.
+    InvalidParameterValueGooseFsType,
+    /// `InvalidParameterValue.Handler`: The `Handler` parameter is invalid.
+    InvalidParameterValueHandler,
+    /// `InvalidParameterValue.IdleTimeOut`: The `IdleTimeOut` parameter is invalid.
+    InvalidParameterValueIdleTimeOut,
+    /// `InvalidParameterValue.ImageType`: The `ImageType` value is invalid.
+    InvalidParameterValueImageType,
+    /// `InvalidParameterValue.ImageUri`: The `ImageUri` value is invalid.
+    InvalidParameterValueImageUri,
+    /// `InvalidParameterValue.InstanceConcurrencyConfig`: The `InstanceConcurrencyConfig` parameter is invalid.
+    InvalidParameterValueInstanceConcurrencyConfig,
+    /// `InvalidParameterValue.L5Enable`: The `L5Enable` value is not valid; correct it and try again.
+    InvalidParameterValueL5Enable,
+    /// `InvalidParameterValue.Layers`: The `Layers` parameter is invalid.
+    InvalidParameterValueLayers,
+    /// `InvalidParameterValue.LimitExceeded`: A parameter is longer than the allowed length.
+    InvalidParameterValueLimitExceeded,
+    /// `InvalidParameterValue.LogFormat`: The log format is invalid.
+    InvalidParameterValueLogFormat,
+    /// `InvalidParameterValue.MaxConcurrency`: The `MaxConcurrency` parameter is invalid.
+    InvalidParameterValueMaxConcurrency,
+    /// `InvalidParameterValue.Memory`: `Memory` is not valid; use 64 MB or a multiple of 128 MB from 128 MB to 3072 MB (default 128 MB).
+    InvalidParameterValueMemory,
+    /// `InvalidParameterValue.MemorySize`: The `MemorySize` value is invalid.
+    InvalidParameterValueMemorySize,
+    /// `InvalidParameterValue.MountOption`: The `MountOption` parameter is invalid.
+    InvalidParameterValueMountOption,
+    /// `InvalidParameterValue.Namespace`: The `Namespace` parameter is invalid.
+    InvalidParameterValueNamespace,
+    /// `InvalidParameterValue.NodeSpec`: The `NodeSpec` parameter is invalid.
+    InvalidParameterValueNodeSpec,
+    /// `InvalidParameterValue.NodeType`: The `NodeType` parameter is invalid.
+    InvalidParameterValueNodeType,
+    /// `InvalidParameterValue.Permission`: The `Permission` parameter is invalid.
+    InvalidParameterValuePermission,
+    /// `InvalidParameterValue.PluginConfig`: The `PluginConfig` parameter is invalid.
+    InvalidParameterValuePluginConfig,
+    /// `InvalidParameterValue.Port`: The port number is not valid; correct it and try again.
+    InvalidParameterValuePort,
+    /// `InvalidParameterValue.ProtocolType`: The `ProtocolType` parameter is invalid.
+    InvalidParameterValueProtocolType,
+    /// `InvalidParameterValue.PublicNetConfig`: The `PublicNetConfig` parameter is not valid.
+    InvalidParameterValuePublicNetConfig,
+    /// `InvalidParameterValue.ReadinessProbe`: The readiness probe parameters are invalid; correct them and try again.
+    InvalidParameterValueReadinessProbe,
+    /// `InvalidParameterValue.RegistryId`: The Enterprise Edition image registry instance ID (`RegistryId`) is invalid.
+    InvalidParameterValueRegistryId,
+    /// `InvalidParameterValue.Runtime`: The `Runtime` parameter is invalid.
+    InvalidParameterValueRuntime,
+    /// `InvalidParameterValue.Stamp`: The `Stamp` value is not valid; correct it and try again.
+    InvalidParameterValueStamp,
+    /// `InvalidParameterValue.TempCosObjectName`: `TempCosObjectName` is not valid.
+    InvalidParameterValueTempCosObjectName,
+    /// `InvalidParameterValue.TraceEnable`: The `TraceEnable` value is not valid; correct it and try again.
+    InvalidParameterValueTraceEnable,
+    /// `InvalidParameterValue.Type`: The `Type` parameter is invalid.
+    InvalidParameterValueType,
+    /// `InvalidParameterValue.Vpc`: The VPC configuration is invalid.
+    InvalidParameterValueVpc,
+    /// `InvalidParameterValue.VpcNotSetWhenOpenCfs`: A VPC must be configured when CFS is enabled.
+    InvalidParameterValueVpcNotSetWhenOpenCfs,
+    /// `InvalidParameterValue.WebSocketsParams`: The `WebSocketsParams` parameter is invalid.
+    InvalidParameterValueWebSocketsParams,
+    /// `InvalidParameterValue.ZipFile`: The file is not a valid zip archive; recompress it and try again.
+    InvalidParameterValueZipFile,
+    /// `InvalidParameterValue.ZipFileBase64BinasciiError`: The zip file could not be Base64-decoded (incorrect padding); fix the encoding and try again.
+    InvalidParameterValueZipFileBase64BinasciiError,
+    /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
+    InvalidRequest,
+    /// `IpInBlacklist`: The caller's IP address is on the block list.
+    IpInBlacklist,
+    /// `IpNotInWhitelist`: The caller's IP address is not on the allow list.
+    IpNotInWhitelist,
+    /// `LimitExceeded`: A limit was exceeded.
+    LimitExceeded,
+    /// `LimitExceeded.ContainerImageAccelerate`: The maximum number of function versions with image acceleration enabled has been reached.
+    LimitExceededContainerImageAccelerate,
+    /// `LimitExceeded.ContainerImageAccelerateQuota`: The quota of function versions with image acceleration enabled has been used up.
+    LimitExceededContainerImageAccelerateQuota,
+    /// `LimitExceeded.Eip`: The EIP resource limit has been exceeded.
+    LimitExceededEip,
+    /// `LimitExceeded.Fs`: The maximum number of file systems has been exceeded.
+    LimitExceededFs,
+    /// `LimitExceeded.Function`: The maximum number of functions has been reached; submit a ticket to request a higher limit.
+    LimitExceededFunction,
+    /// `LimitExceeded.GpuReservedQuota`: The reserved GPU quota is insufficient.
+    LimitExceededGpuReservedQuota,
+    /// `LimitExceeded.InitTimeout`: `InitTimeout` exceeds the limit; submit a ticket to request an increase.
+    LimitExceededInitTimeout,
+    /// `LimitExceeded.IntraIp`: The maximum number of fixed private IP addresses has been exceeded.
+    LimitExceededIntraIp,
+    /// `LimitExceeded.Memory`: The requested memory exceeds the limit.
+    LimitExceededMemory,
+    /// `LimitExceeded.PrivilegeContainer`: The privileged container option could not be enabled.
+    LimitExceededPrivilegeContainer,
+    /// `LimitExceeded.Timeout`: `Timeout` exceeds the allowed maximum.
+    LimitExceededTimeout,
+    /// `MissingParameter`: A required parameter is missing.
+    MissingParameter,
+    /// `MissingParameter.Code`: The `Code` parameter was not provided.
+    MissingParameterCode,
+    /// `MissingParameter.Runtime`: The `Runtime` field is missing.
+    MissingParameterRuntime,
+    /// `NoSuchProduct`: The product does not exist.
+    NoSuchProduct,
+    /// `NoSuchVersion`: The API version does not exist for this service.
+    NoSuchVersion,
+    /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
+    RequestLimitExceeded,
+    /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
+    RequestLimitExceededGlobalRegionUinLimitExceeded,
+    /// `RequestLimitExceeded.IPLimitExceeded`: Too many requests from this IP address.
+    RequestLimitExceededIpLimitExceeded,
+    /// `RequestLimitExceeded.UinLimitExceeded`: Too many requests from this account.
+    RequestLimitExceededUinLimitExceeded,
+    /// `RequestSizeLimitExceeded`: The request body is larger than the service accepts.
+    RequestSizeLimitExceeded,
+    /// `ResourceInUse`: The resource is in use.
+    ResourceInUse,
+    /// `ResourceInUse.Function`: The function already exists.
+    ResourceInUseFunction,
+    /// `ResourceInUse.FunctionName`: A function with this `FunctionName` already exists.
+    ResourceInUseFunctionName,
+    /// `ResourceInsufficient`: There are not enough resources.
+    ResourceInsufficient,
+    /// `ResourceNotFound`: The resource does not exist.
+    ResourceNotFound,
+    /// `ResourceNotFound.CfsMountInsNotMatch`: The specified mount target was not found in the specified CFS file system.
+    ResourceNotFoundCfsMountInsNotMatch,
+    /// `ResourceNotFound.CfsProtocolError`: The CFS protocol is invalid.
+    ResourceNotFoundCfsProtocolError,
+    /// `ResourceNotFound.CfsStatusError`: The CFS file system is unavailable.
+    ResourceNotFoundCfsStatusError,
+    /// `ResourceNotFound.CfsVpcNotMatch`: The CFS file system and the function are in different VPCs.
+    ResourceNotFoundCfsVpcNotMatch,
+    /// `ResourceNotFound.Cmq`: The CMQ resource was not found.
+    ResourceNotFoundCmq,
+    /// `ResourceNotFound.CosObject`: The COS object does not exist.
+    ResourceNotFoundCosObject,
+    /// `ResourceNotFound.Demo`: The demo does not exist.
+    ResourceNotFoundDemo,
+    /// `ResourceNotFound.GetCfsMountInsError`: The CFS mount target information could not be retrieved.
+    ResourceNotFoundGetCfsMountInsError,
+    /// `ResourceNotFound.GetCfsNotMatch`: The CFS file system information could not be retrieved.
+    ResourceNotFoundGetCfsNotMatch,
+    /// `ResourceNotFound.GooseFsClusterEndpoint`: The GooseFS cluster endpoint does not exist.
+    ResourceNotFoundGooseFsClusterEndpoint,
+    /// `ResourceNotFound.GooseFsClusterId`: The GooseFS cluster ID does not exist.
+    ResourceNotFoundGooseFsClusterId,
+    /// `ResourceNotFound.GooseFsClusterNamespace`: The GooseFS cluster namespace does not exist.
+    ResourceNotFoundGooseFsClusterNamespace,
+    /// `ResourceNotFound.ImageConfig`: The specified `ImageConfig` was not found; create it first.
+    ResourceNotFoundImageConfig,
+    /// `ResourceNotFound.Layer`: The layer was not found.
+    ResourceNotFoundLayer,
+    /// `ResourceNotFound.Namespace`: The namespace was not found.
+    ResourceNotFoundNamespace,
+    /// `ResourceNotFound.Role`: The role was not found.
+    ResourceNotFoundRole,
+    /// `ResourceNotFound.Vpc`: The VPC or subnet was not found.
+    ResourceNotFoundVpc,
+    /// `ResourceUnavailable`: The resource is unavailable.
+    ResourceUnavailable,
+    /// `ResourceUnavailable.Namespace`: The namespace is unavailable.
+    ResourceUnavailableNamespace,
+    /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
+    ResponseSizeLimitExceeded,
+    /// `ServiceUnavailable`: The service is temporarily unavailable.
+    ServiceUnavailable,
+    /// `UnauthorizedOperation`: The operation is not authorised.
+    UnauthorizedOperation,
+    /// `UnauthorizedOperation.CAM`: CAM (access management) denied the operation.
+    UnauthorizedOperationCam,
+    /// `UnauthorizedOperation.Region`: The region is not authorized.
+    UnauthorizedOperationRegion,
+    /// `UnauthorizedOperation.Role`: You are not permitted to access the COS resources.
+    UnauthorizedOperationRole,
+    /// `UnauthorizedOperation.TempCosAppid`: The `Appid` of the temporary COS object does not match the APPID of the requesting account.
+    UnauthorizedOperationTempCosAppid,
+    /// `UnknownParameter`: A parameter is not defined for this action.
+    UnknownParameter,
+    /// `UnsupportedOperation`: The operation is not supported.
+    UnsupportedOperation,
+    /// `UnsupportedOperation.AsyncRunEnable`: The specified `AsyncRunEnable` setting is not supported yet.
+    UnsupportedOperationAsyncRunEnable,
+    /// `UnsupportedOperation.DiskSize`: `DiskSize` configuration is in limited beta and must be enabled on request.
+    UnsupportedOperationDiskSize,
+    /// `UnsupportedOperation.EipFixed`: The specified `EipFixed` setting is not supported yet.
+    UnsupportedOperationEipFixed,
+    /// `UnsupportedOperation.VpcConfig`: The specified `VpcConfig` setting is not supported yet.
+    UnsupportedOperationVpcConfig,
+    /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
+    UnsupportedProtocol,
+    /// `UnsupportedRegion`: The action is not available in the region.
+    UnsupportedRegion,
+    /// An error code this version of the SDK does not know. [`CreateFunctionErrorCode::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
+    Unknown(crate::runtime::UnknownValue),
+}
+
+impl CreateFunctionErrorCode {
+    /// Every error code this version of the SDK knows, in the API description's order.
+    pub const KNOWN: &'static [CreateFunctionErrorCode] = &[
+        CreateFunctionErrorCode::ActionOffline,
+        CreateFunctionErrorCode::AuthFailureInvalidAuthorization,
+        CreateFunctionErrorCode::AuthFailureInvalidSecretId,
+        CreateFunctionErrorCode::AuthFailureMfaFailure,
+        CreateFunctionErrorCode::AuthFailureSecretIdNotFound,
+        CreateFunctionErrorCode::AuthFailureSignatureExpire,
+        CreateFunctionErrorCode::AuthFailureSignatureFailure,
+        CreateFunctionErrorCode::AuthFailureTokenFailure,
+        CreateFunctionErrorCode::AuthFailureUnauthorizedOperation,
+        CreateFunctionErrorCode::DryRunOperation,
+        CreateFunctionErrorCode::FailedOperation,
+        CreateFunctionErrorCode::FailedOperationAccountInsufficient,
+        CreateFunctionErrorCode::FailedOperationApmConfigInstanceId,
+        CreateFunctionErrorCode::FailedOperationBindPlugin,
+        CreateFunctionErrorCode::FailedOperationCallNetDeployFailed,
+        CreateFunctionErrorCode::FailedOperationCallRoleFailed,
+        CreateFunctionErrorCode::FailedOperationClsServiceUnregistered,
+        CreateFunctionErrorCode::FailedOperationClusterNotFound,
+        CreateFunctionErrorCode::FailedOperationCreateFunction,
+        CreateFunctionErrorCode::FailedOperationInstanceIsolationEnabled,
+        CreateFunctionErrorCode::FailedOperationInstanceNotFound,
+        CreateFunctionErrorCode::FailedOperationInsufficientResources,
+        CreateFunctionErrorCode::FailedOperationNamespace,
+        CreateFunctionErrorCode::FailedOperationOpenService,
+        CreateFunctionErrorCode::FailedOperationQcsRoleNotFound,
+        CreateFunctionErrorCode::FailedOperationSessionName,
+        CreateFunctionErrorCode::FailedOperationTotalConcurrencyMemoryInProgress,
+        CreateFunctionErrorCode::FailedOperationUnOpenedService,
+        CreateFunctionErrorCode::InternalError,
+        CreateFunctionErrorCode::InternalErrorGetRoleError,
+        CreateFunctionErrorCode::InternalErrorGetStsTokenFailed,
+        CreateFunctionErrorCode::InternalErrorSystem,
+        CreateFunctionErrorCode::InternalErrorSystemError,
+        CreateFunctionErrorCode::InvalidAction,
+        CreateFunctionErrorCode::InvalidParameter,
+        CreateFunctionErrorCode::InvalidParameterGooseFsRequired,
+        CreateFunctionErrorCode::InvalidParameterParamError,
+        CreateFunctionErrorCode::InvalidParameterPayload,
+        CreateFunctionErrorCode::InvalidParameterValue,
+        CreateFunctionErrorCode::InvalidParameterValueAction,
+        CreateFunctionErrorCode::InvalidParameterValueApmConfig,
+        CreateFunctionErrorCode::InvalidParameterValueApmConfigInstanceId,
+        CreateFunctionErrorCode::InvalidParameterValueApmConfigRegion,
+        CreateFunctionErrorCode::InvalidParameterValueArgs,
+        CreateFunctionErrorCode::InvalidParameterValueArgsList,
+        CreateFunctionErrorCode::InvalidParameterValueAsyncRunEnable,
+        CreateFunctionErrorCode::InvalidParameterValueCfsId,
+        CreateFunctionErrorCode::InvalidParameterValueCfsLocalMountDir,
+        CreateFunctionErrorCode::InvalidParameterValueCfsMountInsId,
+        CreateFunctionErrorCode::InvalidParameterValueCfsParameterDuplicate,
+        CreateFunctionErrorCode::InvalidParameterValueCfsParameterError,
+        CreateFunctionErrorCode::InvalidParameterValueCfsRegion,
+        CreateFunctionErrorCode::InvalidParameterValueCfsRemoteMountDir,
+        CreateFunctionErrorCode::InvalidParameterValueCfsStructionError,
+        CreateFunctionErrorCode::InvalidParameterValueCfsType,
+        CreateFunctionErrorCode::InvalidParameterValueCfsUserGroupId,
+        CreateFunctionErrorCode::InvalidParameterValueCfsUserId,
+        CreateFunctionErrorCode::InvalidParameterValueCls,
+        CreateFunctionErrorCode::InvalidParameterValueCode,
+        CreateFunctionErrorCode::InvalidParameterValueCodeSecret,
+        CreateFunctionErrorCode::InvalidParameterValueCodeSource,
+        CreateFunctionErrorCode::InvalidParameterValueCommand,
+        CreateFunctionErrorCode::InvalidParameterValueCommandList,
+        CreateFunctionErrorCode::InvalidParameterValueCos,
+        CreateFunctionErrorCode::InvalidParameterValueCosBucketName,
+        CreateFunctionErrorCode::InvalidParameterValueCosBucketRegion,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsBucketMountDir,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsBucketName,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsLocalMountDir,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsRegion,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsStruction,
+        CreateFunctionErrorCode::InvalidParameterValueCosFsType,
+        CreateFunctionErrorCode::InvalidParameterValueCosObjectName,
+        CreateFunctionErrorCode::InvalidParameterValueDeadLetterConfig,
+        CreateFunctionErrorCode::InvalidParameterValueDescription,
+        CreateFunctionErrorCode::InvalidParameterValueDiskSize,
+        CreateFunctionErrorCode::InvalidParameterValueDnsInfo,
+        CreateFunctionErrorCode::InvalidParameterValueDynamicEnabled,
+        CreateFunctionErrorCode::InvalidParameterValueEipConfig,
+        CreateFunctionErrorCode::InvalidParameterValueEnvironment,
+        CreateFunctionErrorCode::InvalidParameterValueEnvironmentExceededLimit,
+        CreateFunctionErrorCode::InvalidParameterValueEnvironmentSystemProtect,
+        CreateFunctionErrorCode::InvalidParameterValueFunctionName,
+        CreateFunctionErrorCode::InvalidParameterValueFunctionType,
+        CreateFunctionErrorCode::InvalidParameterValueGitCommitId,
+        CreateFunctionErrorCode::InvalidParameterValueGitPasswordSecret,
+        CreateFunctionErrorCode::InvalidParameterValueGitUrl,
+        CreateFunctionErrorCode::InvalidParameterValueGitUserNameSecret,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsCluster,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsEndpoint,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsFuseJvmConfig,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsLocalMountDir,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsNamespace,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsRemoteMountPath,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsStructionError,
+        CreateFunctionErrorCode::InvalidParameterValueGooseFsType,
+        CreateFunctionErrorCode::InvalidParameterValueHandler,
+        CreateFunctionErrorCode::InvalidParameterValueIdleTimeOut,
+        CreateFunctionErrorCode::InvalidParameterValueImageType,
+        CreateFunctionErrorCode::InvalidParameterValueImageUri,
+        CreateFunctionErrorCode::InvalidParameterValueInstanceConcurrencyConfig,
+        CreateFunctionErrorCode::InvalidParameterValueL5Enable,
+        CreateFunctionErrorCode::InvalidParameterValueLayers,
+        CreateFunctionErrorCode::InvalidParameterValueLimitExceeded,
+        CreateFunctionErrorCode::InvalidParameterValueLogFormat,
+        CreateFunctionErrorCode::InvalidParameterValueMaxConcurrency,
+        CreateFunctionErrorCode::InvalidParameterValueMemory,
+        CreateFunctionErrorCode::InvalidParameterValueMemorySize,
+        CreateFunctionErrorCode::InvalidParameterValueMountOption,
+        CreateFunctionErrorCode::InvalidParameterValueNamespace,
+        CreateFunctionErrorCode::InvalidParameterValueNodeSpec,
+        CreateFunctionErrorCode::InvalidParameterValueNodeType,
+        CreateFunctionErrorCode::InvalidParameterValuePermission,
+        CreateFunctionErrorCode::InvalidParameterValuePluginConfig,
+        CreateFunctionErrorCode::InvalidParameterValuePort,
+        CreateFunctionErrorCode::InvalidParameterValueProtocolType,
+        CreateFunctionErrorCode::InvalidParameterValuePublicNetConfig,
+        CreateFunctionErrorCode::InvalidParameterValueReadinessProbe,
+        CreateFunctionErrorCode::InvalidParameterValueRegistryId,
+        CreateFunctionErrorCode::InvalidParameterValueRuntime,
+        CreateFunctionErrorCode::InvalidParameterValueStamp,
+        CreateFunctionErrorCode::InvalidParameterValueTempCosObjectName,
+        CreateFunctionErrorCode::InvalidParameterValueTraceEnable,
+        CreateFunctionErrorCode::InvalidParameterValueType,
+        CreateFunctionErrorCode::InvalidParameterValueVpc,
+        CreateFunctionErrorCode::InvalidParameterValueVpcNotSetWhenOpenCfs,
+        CreateFunctionErrorCode::InvalidParameterValueWebSocketsParams,
+        CreateFunctionErrorCode::InvalidParameterValueZipFile,
+        CreateFunctionErrorCode::InvalidParameterValueZipFileBase64BinasciiError,
+        CreateFunctionErrorCode::InvalidRequest,
+        CreateFunctionErrorCode::IpInBlacklist,
+        CreateFunctionErrorCode::IpNotInWhitelist,
+        CreateFunctionErrorCode::LimitExceeded,
+        CreateFunctionErrorCode::LimitExceededContainerImageAccelerate,
+        CreateFunctionErrorCode::LimitExceededContainerImageAccelerateQuota,
+        CreateFunctionErrorCode::LimitExceededEip,
+        CreateFunctionErrorCode::LimitExceededFs,
+        CreateFunctionErrorCode::LimitExceededFunction,
+        CreateFunctionErrorCode::LimitExceededGpuReservedQuota,
+        CreateFunctionErrorCode::LimitExceededInitTimeout,
+        CreateFunctionErrorCode::LimitExceededIntraIp,
+        CreateFunctionErrorCode::LimitExceededMemory,
+        CreateFunctionErrorCode::LimitExceededPrivilegeContainer,
+        CreateFunctionErrorCode::LimitExceededTimeout,
+        CreateFunctionErrorCode::MissingParameter,
+        CreateFunctionErrorCode::MissingParameterCode,
+        CreateFunctionErrorCode::MissingParameterRuntime,
+        CreateFunctionErrorCode::NoSuchProduct,
+        CreateFunctionErrorCode::NoSuchVersion,
+        CreateFunctionErrorCode::RequestLimitExceeded,
+        CreateFunctionErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
+        CreateFunctionErrorCode::RequestLimitExceededIpLimitExceeded,
+        CreateFunctionErrorCode::RequestLimitExceededUinLimitExceeded,
+        CreateFunctionErrorCode::RequestSizeLimitExceeded,
+        CreateFunctionErrorCode::ResourceInUse,
+        CreateFunctionErrorCode::ResourceInUseFunction,
+        CreateFunctionErrorCode::ResourceInUseFunctionName,
+        CreateFunctionErrorCode::ResourceInsufficient,
+        CreateFunctionErrorCode::ResourceNotFound,
+        CreateFunctionErrorCode::ResourceNotFoundCfsMountInsNotMatch,
+        CreateFunctionErrorCode::ResourceNotFoundCfsProtocolError,
+        CreateFunctionErrorCode::ResourceNotFoundCfsStatusError,
+        CreateFunctionErrorCode::ResourceNotFoundCfsVpcNotMatch,
+        CreateFunctionErrorCode::ResourceNotFoundCmq,
+        CreateFunctionErrorCode::ResourceNotFoundCosObject,
+        CreateFunctionErrorCode::ResourceNotFoundDemo,
+        CreateFunctionErrorCode::ResourceNotFoundGetCfsMountInsError,
+        CreateFunctionErrorCode::ResourceNotFoundGetCfsNotMatch,
+        CreateFunctionErrorCode::ResourceNotFoundGooseFsClusterEndpoint,
+        CreateFunctionErrorCode::ResourceNotFoundGooseFsClusterId,
+        CreateFunctionErrorCode::ResourceNotFoundGooseFsClusterNamespace,
+        CreateFunctionErrorCode::ResourceNotFoundImageConfig,
+        CreateFunctionErrorCode::ResourceNotFoundLayer,
+        CreateFunctionErrorCode::ResourceNotFoundNamespace,
+        CreateFunctionErrorCode::ResourceNotFoundRole,
+        CreateFunctionErrorCode::ResourceNotFoundVpc,
+        CreateFunctionErrorCode::ResourceUnavailable,
+        CreateFunctionErrorCode::ResourceUnavailableNamespace,
+        CreateFunctionErrorCode::ResponseSizeLimitExceeded,
+        CreateFunctionErrorCode::ServiceUnavailable,
+        CreateFunctionErrorCode::UnauthorizedOperation,
+        CreateFunctionErrorCode::UnauthorizedOperationCam,
+        CreateFunctionErrorCode::UnauthorizedOperationRegion,
+        CreateFunctionErrorCode::UnauthorizedOperationRole,
+        CreateFunctionErrorCode::UnauthorizedOperationTempCosAppid,
+        CreateFunctionErrorCode::UnknownParameter,
+        CreateFunctionErrorCode::UnsupportedOperation,
+        CreateFunctionErrorCode::UnsupportedOperationAsyncRunEnable,
+        CreateFunctionErrorCode::UnsupportedOperationDiskSize,
+        CreateFunctionErrorCode::UnsupportedOperationEipFixed,
+        CreateFunctionErrorCode::UnsupportedOperationVpcConfig,
+        CreateFunctionErrorCode::UnsupportedProtocol,
+        CreateFunctionErrorCode::UnsupportedRegion,
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionOffline => "ActionOffline",
+            Self::AuthFailureInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthFailureInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::AuthFailureMfaFailure => "AuthFailure.MFAFailure",
+            Self::AuthFailureSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthFailureSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthFailureSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthFailureTokenFailure => "AuthFailure.TokenFailure",
+            Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+            Self::DryRunOperation => "DryRunOperation",
+            Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationAccountInsufficient => {
+                "FailedOperation.AccountInsufficient"
+            }
+            Self::FailedOperationApmConfigInstanceId => {
+                "FailedOperation.ApmConfigInstanceId"
+            }
+            Self::FailedOperationBindPlugin => "FailedOperation.BindPlugin",
+            Self::FailedOperationCallNetDeployFailed => {
+                "FailedOperation.CallNetDeployFailed"
+            }
+            Self::FailedOperationCallRoleFailed => "FailedOperation.CallRoleFailed",
+            Self::FailedOperationClsServiceUnregistered => {
+                "FailedOperation.ClsServiceUnregistered"
+            }
+            Self::FailedOperationClusterNotFound => "FailedOperation.ClusterNotFound",
+            Self::FailedOperationCreateFunction => "FailedOperation.CreateFunction",
+            Self::FailedOperationInstanceIsolationEnabled => {
+                "FailedOperation.InstanceIsolationEnabled"
+            }
+            Self::FailedOperationInstanceNotFound => "FailedOperation.InstanceNotFound",
+            Self::FailedOperationInsufficientResources => {
+                "FailedOperation.InsufficientResources"
+            }
+            Self::FailedOperationNamespace => "FailedOperation.Namespace",
+            Self::FailedOperationOpenService => "FailedOperation.OpenService",
+            Self::FailedOperationQcsRoleNotFound => "FailedOperation.QcsRoleNotFound",
+            Self::FailedOperationSessionName => "FailedOperation.SessionName",
+            Self::FailedOperationTotalConcurrencyMemoryInProgress => {
+                "FailedOperation.TotalConcurrencyMemoryInProgress"
+            }
+            Self::FailedOperationUnOpenedService => "FailedOperation.UnOpenedService",
+            Self::InternalError => "InternalError",
+            Self::InternalErrorGetRoleError => "InternalError.GetRoleError",
+            Self::InternalErrorGetStsTokenFailed => "InternalError.GetStsTokenFailed",
+            Self::InternalErrorSystem => "InternalError.System",
+            Self::InternalErrorSystemError => "InternalError.SystemError",
+            Self::InvalidAction => "InvalidAction",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterGooseFsRequired => "InvalidParameter.GooseFsRequired",
+            Self::InvalidParameterParamError => "InvalidParameter.ParamError",
+            Self::InvalidParameterPayload => "InvalidParameter.Payload",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidParameterValueAction => "InvalidParameterValue.Action",
+            Self::InvalidParameterValueApmConfig => "InvalidParameterValue.ApmConfig",
+            Self::InvalidParameterValueApmConfigInstanceId => {
+                "InvalidParameterValue.ApmConfigInstanceId"
+            }
+            Self::InvalidParameterValueApmConfigRegion => {
+                "InvalidParameterValue.ApmConfigRegion"
+            }
+            Self::InvalidParameterValueArgs => "InvalidParameterValue.Args",
+            Self::InvalidParameterValueArgsList => "InvalidParameterValue.ArgsList",
+            Self::InvalidParameterValueAsyncRunEnable => {
+                "InvalidParameterValue.AsyncRunEnable"
+            }
+            Self::InvalidParameterValueCfsId => "InvalidParameterValue.CfsId",
+            Self::InvalidParameterValueCfsLocalMountDir => {
+                "InvalidParameterValue.CfsLocalMountDir"
+            }
+            Self::InvalidParameterValueCfsMountInsId => {
+                "InvalidParameterValue.CfsMountInsId"
+            }
+            Self::InvalidParameterValueCfsParameterDuplicate => {
+                "InvalidParameterValue.CfsParameterDuplicate"
+            }
+            Self::InvalidParameterValueCfsParameterError => {
+                "InvalidParameterValue.CfsParameterError"
+            }
+            Self::InvalidParameterValueCfsRegion => "InvalidParameterValue.CfsRegion",
+            Self::InvalidParameterValueCfsRemoteMountDir => {
+                "InvalidParameterValue.CfsRemoteMountDir"
+            }
+            Self::InvalidParameterValueCfsStructionError => {
+                "InvalidParameterValue.CfsStructionError"
+            }
+            Self::InvalidParameterValueCfsType => "InvalidParameterValue.CfsType",
+            Self::InvalidParameterValueCfsUserGroupId => {
+                "InvalidParameterValue.CfsUserGroupId"
+            }
+            Self::InvalidParameterValueCfsUserId => "InvalidParameterValue.CfsUserId",
+            Self::InvalidParameterValueCls => "InvalidParameterValue.Cls",
+            Self::InvalidParameterValueCode => "InvalidParameterValue.Code",
+            Self::InvalidParameterValueCodeSecret => "InvalidParameterValue.CodeSecret",
+            Self::InvalidParameterValueCodeSource => "InvalidParameterValue.CodeSource",
+            Self::InvalidParameterValueCommand => "InvalidParameterValue.Command",
+            Self::InvalidParameterValueCommandList => "InvalidParameterValue.CommandList",
+            Self::InvalidParameterValueCos => "InvalidParameterValue.Cos",
+            Self::InvalidParameterValueCosBucketName => {
+                "InvalidParameterValue.CosBucketName"
+            }
+            Self::InvalidParameterValueCosBucketRegion => {
+                "InvalidParameterValue.CosBucketRegion"
+            }
+            Self::InvalidParameterValueCosFsBucketMountDir => {
+                "InvalidParameterValue.CosFsBucketMountDir"
+            }
+            Self::InvalidParameterValueCosFsBucketName => {
+                "InvalidParameterValue.CosFsBucketName"
+            }
+            Self::InvalidParameterValueCosFsLocalMountDir => {
+                "InvalidParameterValue.CosFsLocalMountDir"
+            }
+            Self::InvalidParameterValueCosFsRegion => "InvalidParameterValue.CosFsRegion",
+            Self::InvalidParameterValueCosFsStruction => {
+                "InvalidParameterValue.CosFsStruction"
+            }
+            Self::InvalidParameterValueCosFsType => "InvalidParameterValue.CosFsType",
+            Self::InvalidParameterValueCosObjectName => {
+                "InvalidParameterValue.CosObjectName"
+            }
+            Self::InvalidParameterValueDeadLetterConfig => {
+                "InvalidParameterValue.DeadLetterConfig"
+            }
+            Self::InvalidParameterValueDescription => "InvalidParameterValue.Description",
+            Self::InvalidParameterValueDiskSize => "InvalidParameterValue.DiskSize",
+            Self::InvalidParameterValueDnsInfo => "InvalidParameterValue.DnsInfo",
+            Self::InvalidParameterValueDynamicEnabled => {
+                "InvalidParameterValue.DynamicEnabled"
+            }
+            Self::InvalidParameterValueEipConfig => "InvalidParameterValue.EipConfig",
+            Self::InvalidParameterValueEnvironment => "InvalidParameterValue.Environment",
+            Self::InvalidParameterValueEnvironmentExceededLimit => {
+                "InvalidParameterValue.EnvironmentExceededLimit"
+            }
+            Self::InvalidParameterValueEnvironmentSystemProtect => {
+                "InvalidParameterValue.EnvironmentSystemProtect"
+            }
+            Self::InvalidParameterValueFunctionName => {
+                "InvalidParameterValue.FunctionName"
+            }
+            Self::InvalidParameterValueFunctionType => {
+                "InvalidParameterValue.FunctionType"
+            }
+            Self::InvalidParameterValueGitCommitId => "InvalidParameterValue.GitCommitId",
+            Self::InvalidParameterValueGitPasswordSecret => {
+                "InvalidParameterValue.GitPasswordSecret"
+            }
+            Self::InvalidParameterValueGitUrl => "InvalidParameterValue.GitUrl",
+            Self::InvalidParameterValueGitUserNameSecret => {
+                "InvalidParameterValue.GitUserNameSecret"
+            }
+            Self::InvalidParameterValueGooseFsCluster => {
+                "InvalidParameterValue.GooseFsCluster"
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr => {
+                "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr"
+            }
+            Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr => {
+                "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr"
+            }
+            Self::InvalidParameterValueGooseFsEndpoint => {
+                "InvalidParameterValue.GooseFsEndpoint"
+            }
+            Self::InvalidParameterValueGooseFsFuseJvmConfig => {
+                "InvalidParameterValue.GooseFsFuseJVMConfig"
+            }
+            Self::InvalidParameterValueGooseFsLocalMountDir => {
+                "InvalidParameterValue.GooseFsLocalMountDir"
+            }
+            Self::InvalidParameterValueGooseFsNamespace => {
+                "InvalidParameterValue.GooseFsNamespace"
+            }
+            Self::InvalidParameterValueGooseFsRemoteMountPath => {
+                "InvalidParameterValue.GooseFsRemoteMountPath"
+            }
+            Self::InvalidParameterValueGooseFsStructionError => {
+                "InvalidParameterValue.GooseFsStructionError"
+            }
+            Self::InvalidParameterValueGooseFsType => "InvalidParameterValue.GooseFsType",
+            Self::InvalidParameterValueHandler => "InvalidParameterValue.Handler",
+            Self::InvalidParameterValueIdleTimeOut => "InvalidParameterValue.IdleTimeOut",
+            Self::InvalidParameterValueImageType => "InvalidParameterValue.ImageType",
+            Self::InvalidParameterValueImageUri => "InvalidParameterValue.ImageUri",
+            Self::InvalidParameterValueInstanceConcurrencyConfig => {
+                "InvalidParameterValue.InstanceConcurrencyConfig"
+            }
+            Self::InvalidParameterValueL5Enable => "InvalidParameterValue.L5Enable",
+            Self::InvalidParameterValueLayers => "InvalidParameterValue.Layers",
+            Self::InvalidParameterValueLimitExceeded => {
+                "InvalidParameterValue.LimitExceeded"
+            }
+            Self::InvalidParameterValueLogFormat => "InvalidParameterValue.LogFormat",
+            Self::InvalidParameterValueMaxConcurrency => {
+                "InvalidParameterValue.MaxConcurrency"
+            }
+            Self::InvalidParameterValueMemory => "InvalidParameterValue.Memory",
+            Self::InvalidParameterValueMemorySize => "InvalidParameterValue.MemorySize",
+            Self::InvalidParameterValueMountOption => "InvalidParameterValue.MountOption",
+            Self::InvalidParameterValueNamespace => "InvalidParameterValue.Namespace",
+            Self::InvalidParameterValueNodeSpec => "InvalidParameterValue.NodeSpec",
+            Self::InvalidParameterValueNodeType => "InvalidParameterValue.NodeType",
+            Self::InvalidParameterValuePermission => "InvalidParameterValue.Permission",
+            Self::InvalidParameterValuePluginConfig => {
+                "InvalidParameterValue.PluginConfig"
+            }
+            Self::InvalidParameterValuePort => "InvalidParameterValue.Port",
+            Self::InvalidParameterValueProtocolType => {
+                "InvalidParameterValue.ProtocolType"
+            }
+            Self::InvalidParameterValuePublicNetConfig => {
+                "InvalidParameterValue.PublicNetConfig"
+            }
+            Self::InvalidParameterValueReadinessProbe => {
+                "InvalidParameterValue.ReadinessProbe"
+            }
+            Self::InvalidParameterValueRegistryId => "InvalidParameterValue.RegistryId",
+            Self::InvalidParameterValueRuntime => "InvalidParameterValue.Runtime",
+            Self::InvalidParameterValueStamp => "InvalidParameterValue.Stamp",
+            Self::InvalidParameterValueTempCosObjectName => {
+                "InvalidParameterValue.TempCosObjectName"
+            }
+            Self::InvalidParameterValueTraceEnable => "InvalidParameterValue.TraceEnable",
+            Self::InvalidParameterValueType => "InvalidParameterValue.Type",
+            Self::InvalidParameterValueVpc => "InvalidParameterValue.Vpc",
+            Self::InvalidParameterValueVpcNotSetWhenOpenCfs => {
+                "InvalidParameterValue.VpcNotSetWhenOpenCfs"
+            }
+            Self::InvalidParameterValueWebSocketsParams => {
+                "InvalidParameterValue.WebSocketsParams"
+            }
+            Self::InvalidParameterValueZipFile => "InvalidParameterValue.ZipFile",
+            Self::InvalidParameterValueZipFileBase64BinasciiError => {
+                "InvalidParameterValue.ZipFileBase64BinasciiError"
+            }
+            Self::InvalidRequest => "InvalidRequest",
+            Self::IpInBlacklist => "IpInBlacklist",
+            Self::IpNotInWhitelist => "IpNotInWhitelist",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::LimitExceededContainerImageAccelerate => {
+                "LimitExceeded.ContainerImageAccelerate"
+            }
+            Self::LimitExceededContainerImageAccelerateQuota => {
+                "LimitExceeded.ContainerImageAccelerateQuota"
+            }
+            Self::LimitExceededEip => "LimitExceeded.Eip",
+            Self::LimitExceededFs => "LimitExceeded.Fs",
+            Self::LimitExceededFunction => "LimitExceeded.Function",
+            Self::LimitExceededGpuReservedQuota => "LimitExceeded.GpuReservedQuota",
+            Self::LimitExceededInitTimeout => "LimitExceeded.InitTimeout",
+            Self::LimitExceededIntraIp => "LimitExceeded.IntraIp",
+            Self::LimitExceededMemory => "LimitExceeded.Memory",
+            Self::LimitExceededPrivilegeContainer => "LimitExceeded.PrivilegeContainer",
+            Self::LimitExceededTimeout => "LimitExceeded.Timeout",
+            Self::MissingParameter => "MissingParameter",
+            Self::MissingParameterCode => "MissingParameter.Code",
+            Self::MissingParameterRuntime => "MissingParameter.Runtime",
+            Self::NoSuchProduct => "NoSuchProduct",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
+                "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
+            }
+            Self::RequestLimitExceededIpLimitExceeded => {
+                "RequestLimitExceeded.IPLimitExceeded"
+            }
+            Self::RequestLimitExceededUinLimitExceeded => {
+                "RequestLimitExceeded.UinLimitExceeded"
+            }
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInUseFunction => "ResourceInUse.Function",
+            Self::ResourceInUseFunctionName => "ResourceInUse.FunctionName",
+            Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceNotFoundCfsMountInsNotMatch => {
+                "ResourceNotFound.CfsMountInsNotMatch"
+            }
+            Self::ResourceNotFoundCfsProtocolError => "ResourceNotFound.CfsProtocolError",
+            Self::ResourceNotFoundCfsStatusError => "ResourceNotFound.CfsStatusError",
+            Self::ResourceNotFoundCfsVpcNotMatch => "ResourceNotFound.CfsVpcNotMatch",
+            Self::ResourceNotFoundCmq => "ResourceNotFound.Cmq",
+            Self::ResourceNotFoundCosObject => "ResourceNotFound.CosObject",
+            Self::ResourceNotFoundDemo => "ResourceNotFound.Demo",
+            Self::ResourceNotFoundGetCfsMountInsError => {
+                "ResourceNotFound.GetCfsMountInsError"
+            }
+            Self::ResourceNotFoundGetCfsNotMatch => "ResourceNotFound.GetCfsNotMatch",
+            Self::ResourceNotFoundGooseFsClusterEndpoint => {
+                "ResourceNotFound.GooseFsClusterEndpoint"
+            }
+            Self::ResourceNotFoundGooseFsClusterId => "ResourceNotFound.GooseFsClusterId",
+            Self::ResourceNotFoundGooseFsClusterNamespace => {
+                "ResourceNotFound.GooseFsClusterNamespace"
+            }
+            Self::ResourceNotFoundImageConfig => "ResourceNotFound.ImageConfig",
+            Self::ResourceNotFoundLayer => "ResourceNotFound.Layer",
+            Self::ResourceNotFoundNamespace => "ResourceNotFound.Namespace",
+            Self::ResourceNotFoundRole => "ResourceNotFound.Role",
+            Self::ResourceNotFoundVpc => "ResourceNotFound.Vpc",
+            Self::ResourceUnavailable => "ResourceUnavailable",
+            Self::ResourceUnavailableNamespace => "ResourceUnavailable.Namespace",
+            Self::ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::UnauthorizedOperation => "UnauthorizedOperation",
+            Self::UnauthorizedOperationCam => "UnauthorizedOperation.CAM",
+            Self::UnauthorizedOperationRegion => "UnauthorizedOperation.Region",
+            Self::UnauthorizedOperationRole => "UnauthorizedOperation.Role",
+            Self::UnauthorizedOperationTempCosAppid => {
+                "UnauthorizedOperation.TempCosAppid"
+            }
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedOperationAsyncRunEnable => {
+                "UnsupportedOperation.AsyncRunEnable"
+            }
+            Self::UnsupportedOperationDiskSize => "UnsupportedOperation.DiskSize",
+            Self::UnsupportedOperationEipFixed => "UnsupportedOperation.EipFixed",
+            Self::UnsupportedOperationVpcConfig => "UnsupportedOperation.VpcConfig",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for CreateFunctionErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ActionOffline" => Self::ActionOffline,
+            "AuthFailure.InvalidAuthorization" => Self::AuthFailureInvalidAuthorization,
+            "AuthFailure.InvalidSecretId" => Self::AuthFailureInvalidSecretId,
+            "AuthFailure.MFAFailure" => Self::AuthFailureMfaFailure,
+            "AuthFailure.SecretIdNotFound" => Self::AuthFailureSecretIdNotFound,
+            "AuthFailure.SignatureExpire" => Self::AuthFailureSignatureExpire,
+            "AuthFailure.SignatureFailure" => Self::AuthFailureSignatureFailure,
+            "AuthFailure.TokenFailure" => Self::AuthFailureTokenFailure,
+            "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
+            "DryRunOperation" => Self::DryRunOperation,
+            "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.AccountInsufficient" => {
+                Self::FailedOperationAccountInsufficient
+            }
+            "FailedOperation.ApmConfigInstanceId" => {
+                Self::FailedOperationApmConfigInstanceId
+            }
+            "FailedOperation.BindPlugin" => Self::FailedOperationBindPlugin,
+            "FailedOperation.CallNetDeployFailed" => {
+                Self::FailedOperationCallNetDeployFailed
+            }
+            "FailedOperation.CallRoleFailed" => Self::FailedOperationCallRoleFailed,
+            "FailedOperation.ClsServiceUnregistered" => {
+                Self::FailedOperationClsServiceUnregistered
+            }
+            "FailedOperation.ClusterNotFound" => Self::FailedOperationClusterNotFound,
+            "FailedOperation.CreateFunction" => Self::FailedOperationCreateFunction,
+            "FailedOperation.InstanceIsolationEnabled" => {
+                Self::FailedOperationInstanceIsolationEnabled
+            }
+            "FailedOperation.InstanceNotFound" => Self::FailedOperationInstanceNotFound,
+            "FailedOperation.InsufficientResources" => {
+                Self::FailedOperationInsufficientResources
+            }
+            "FailedOperation.Namespace" => Self::FailedOperationNamespace,
+            "FailedOperation.OpenService" => Self::FailedOperationOpenService,
+            "FailedOperation.QcsRoleNotFound" => Self::FailedOperationQcsRoleNotFound,
+            "FailedOperation.SessionName" => Self::FailedOperationSessionName,
+            "FailedOperation.TotalConcurrencyMemoryInProgress" => {
+                Self::FailedOperationTotalConcurrencyMemoryInProgress
+            }
+            "FailedOperation.UnOpenedService" => Self::FailedOperationUnOpenedService,
+            "InternalError" => Self::InternalError,
+            "InternalError.GetRoleError" => Self::InternalErrorGetRoleError,
+            "InternalError.GetStsTokenFailed" => Self::InternalErrorGetStsTokenFailed,
+            "InternalError.System" => Self::InternalErrorSystem,
+            "InternalError.SystemError" => Self::InternalErrorSystemError,
+            "InvalidAction" => Self::InvalidAction,
+            "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameter.GooseFsRequired" => Self::InvalidParameterGooseFsRequired,
+            "InvalidParameter.ParamError" => Self::InvalidParameterParamError,
+            "InvalidParameter.Payload" => Self::InvalidParameterPayload,
+            "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidParameterValue.Action" => Self::InvalidParameterValueAction,
+            "InvalidParameterValue.ApmConfig" => Self::InvalidParameterValueApmConfig,
+            "InvalidParameterValue.ApmConfigInstanceId" => {
+                Self::InvalidParameterValueApmConfigInstanceId
+            }
+            "InvalidParameterValue.ApmConfigRegion" => {
+                Self::InvalidParameterValueApmConfigRegion
+            }
+            "InvalidParameterValue.Args" => Self::InvalidParameterValueArgs,
+            "InvalidParameterValue.ArgsList" => Self::InvalidParameterValueArgsList,
+            "InvalidParameterValue.AsyncRunEnable" => {
+                Self::InvalidParameterValueAsyncRunEnable
+            }
+            "InvalidParameterValue.CfsId" => Self::InvalidParameterValueCfsId,
+            "InvalidParameterValue.CfsLocalMountDir" => {
+                Self::InvalidParameterValueCfsLocalMountDir
+            }
+            "InvalidParameterValue.CfsMountInsId" => {
+                Self::InvalidParameterValueCfsMountInsId
+            }
+            "InvalidParameterValue.CfsParameterDuplicate" => {
+                Self::InvalidParameterValueCfsParameterDuplicate
+            }
+            "InvalidParameterValue.CfsParameterError" => {
+                Self::InvalidParameterValueCfsParameterError
+            }
+            "InvalidParameterValue.CfsRegion" => Self::InvalidParameterValueCfsRegion,
+            "InvalidParameterValue.CfsRemoteMountDir" => {
+                Self::InvalidParameterValueCfsRemoteMountDir
+            }
+            "InvalidParameterValue.CfsStructionError" => {
+                Self::InvalidParameterValueCfsStructionError
+            }
+            "InvalidParameterValue.CfsType" => Self::InvalidParameterValueCfsType,
+            "InvalidParameterValue.CfsUserGroupId" => {
+                Self::InvalidParameterValueCfsUserGroupId
+            }
+            "InvalidParameterValue.CfsUserId" => Self::InvalidParameterValueCfsUserId,
+            "InvalidParameterValue.Cls" => Self::InvalidParameterValueCls,
+            "InvalidParameterValue.Code" => Self::InvalidParameterValueCode,
+            "InvalidParameterValue.CodeSecret" => Self::InvalidParameterValueCodeSecret,
+            "InvalidParameterValue.CodeSource" => Self::InvalidParameterValueCodeSource,
+            "InvalidParameterValue.Command" => Self::InvalidParameterValueCommand,
+            "InvalidParameterValue.CommandList" => Self::InvalidParameterValueCommandList,
+            "InvalidParameterValue.Cos" => Self::InvalidParameterValueCos,
+            "InvalidParameterValue.CosBucketName" => {
+                Self::InvalidParameterValueCosBucketName
+            }
+            "InvalidParameterValue.CosBucketRegion" => {
+                Self::InvalidParameterValueCosBucketRegion
+            }
+            "InvalidParameterValue.CosFsBucketMountDir" => {
+                Self::InvalidParameterValueCosFsBucketMountDir
+            }
+            "InvalidParameterValue.CosFsBucketName" => {
+                Self::InvalidParameterValueCosFsBucketName
+            }
+            "InvalidParameterValue.CosFsLocalMountDir" => {
+                Self::InvalidParameterValueCosFsLocalMountDir
+            }
+            "InvalidParameterValue.CosFsRegion" => Self::InvalidParameterValueCosFsRegion,
+            "InvalidParameterValue.CosFsStruction" => {
+                Self::InvalidParameterValueCosFsStruction
+            }
+            "InvalidParameterValue.CosFsType" => Self::InvalidParameterValueCosFsType,
+            "InvalidParameterValue.CosObjectName" => {
+                Self::InvalidParameterValueCosObjectName
+            }
+            "InvalidParameterValue.DeadLetterConfig" => {
+                Self::InvalidParameterValueDeadLetterConfig
+            }
+            "InvalidParameterValue.Description" => Self::InvalidParameterValueDescription,
+            "InvalidParameterValue.DiskSize" => Self::InvalidParameterValueDiskSize,
+            "InvalidParameterValue.DnsInfo" => Self::InvalidParameterValueDnsInfo,
+            "InvalidParameterValue.DynamicEnabled" => {
+                Self::InvalidParameterValueDynamicEnabled
+            }
+            "InvalidParameterValue.EipConfig" => Self::InvalidParameterValueEipConfig,
+            "InvalidParameterValue.Environment" => Self::InvalidParameterValueEnvironment,
+            "InvalidParameterValue.EnvironmentExceededLimit" => {
+                Self::InvalidParameterValueEnvironmentExceededLimit
+            }
+            "InvalidParameterValue.EnvironmentSystemProtect" => {
+                Self::InvalidParameterValueEnvironmentSystemProtect
+            }
+            "InvalidParameterValue.FunctionName" => {
+                Self::InvalidParameterValueFunctionName
+            }
+            "InvalidParameterValue.FunctionType" => {
+                Self::InvalidParameterValueFunctionType
+            }
+            "InvalidParameterValue.GitCommitId" => Self::InvalidParameterValueGitCommitId,
+            "InvalidParameterValue.GitPasswordSecret" => {
+                Self::InvalidParameterValueGitPasswordSecret
+            }
+            "InvalidParameterValue.GitUrl" => Self::InvalidParameterValueGitUrl,
+            "InvalidParameterValue.GitUserNameSecret" => {
+                Self::InvalidParameterValueGitUserNameSecret
+            }
+            "InvalidParameterValue.GooseFsCluster" => {
+                Self::InvalidParameterValueGooseFsCluster
+            }
+            "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesBase64DecodeErr" => {
+                Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesBase64DecodeErr
+            }
+            "InvalidParameterValue.GooseFsClusterGooseFsSitePropertiesFormatErr" => {
+                Self::InvalidParameterValueGooseFsClusterGooseFsSitePropertiesFormatErr
+            }
+            "InvalidParameterValue.GooseFsEndpoint" => {
+                Self::InvalidParameterValueGooseFsEndpoint
+            }
+            "InvalidParameterValue.GooseFsFuseJVMConfig" => {
+                Self::InvalidParameterValueGooseFsFuseJvmConfig
+            }
+            "InvalidParameterValue.GooseFsLocalMountDir" => {
+                Self::InvalidParameterValueGooseFsLocalMountDir
+            }
+            "InvalidParameterValue.GooseFsNamespace" => {
+                Self::InvalidParameterValueGooseFsNamespace
+            }
+            "InvalidParameterValue.GooseFsRemoteMountPath" => {
+                Self::InvalidParameterValueGooseFsRemoteMountPath
+            }
+            "InvalidParameterValue.GooseFsStructionError" => {
+                Self::InvalidParameterValueGooseFsStructionError
+            }
+            "InvalidParameterValue.GooseFsType" => Self::InvalidParameterValueGooseFsType,
+            "InvalidParameterValue.Handler" => Self::InvalidParameterValueHandler,
+            "InvalidParameterValue.IdleTimeOut" => Self::InvalidParameterValueIdleTimeOut,
+            "InvalidParameterValue.ImageType" => Self::InvalidParameterValueImageType,
+            "InvalidParameterValue.ImageUri" => Self::InvalidParameterValueImageUri,
+            "InvalidParameterValue.InstanceConcurrencyConfig" => {
+                Self::InvalidParameterValueInstanceConcurrencyConfig
+            }
+            "InvalidParameterValue.L5Enable" => Self::InvalidParameterValueL5Enable,
+            "InvalidParameterValue.Layers" => Self::InvalidParameterValueLayers,
+            "InvalidParameterValue.LimitExceeded" => {
+                Self::InvalidParameterValueLimitExceeded
+            }
+            "InvalidParameterValue.LogFormat" => Self::InvalidParameterValueLogFormat,
+            "InvalidParameterValue.MaxConcurrency" => {
+                Self::InvalidParameterValueMaxConcurrency
+            }
+            "InvalidParameterValue.Memory" => Self::InvalidParameterValueMemory,
+            "InvalidParameterValue.MemorySize" => Self::InvalidParameterValueMemorySize,
+            "InvalidParameterValue.MountOption" => Self::InvalidParameterValueMountOption,
+            "InvalidParameterValue.Namespace" => Self::InvalidParameterValueNamespace,
+            "InvalidParameterValue.NodeSpec" => Self::InvalidParameterValueNodeSpec,
+            "InvalidParameterValue.NodeType" => Self::InvalidParameterValueNodeType,
+            "InvalidParameterValue.Permission" => Self::InvalidParameterValuePermission,
+            "InvalidParameterValue.PluginConfig" => {
+                Self::InvalidParameterValuePluginConfig
+            }
+            "InvalidParameterValue.Port" => Self::InvalidParameterValuePort,
+            "InvalidParameterValue.ProtocolType" => {
+                Self::InvalidParameterValueProtocolType
+            }
+            "InvalidParameterValue.PublicNetConfig" => {
+                Self::InvalidParameterValuePublicNetConfig
+            }
+            "InvalidParameterValue.ReadinessProbe" => {
+                Self::InvalidParameterValueReadinessProbe
+            }
+            "InvalidParameterValue.RegistryId" => Self::InvalidParameterValueRegistryId,
+            "InvalidParameterValue.Runtime" => Self::InvalidParameterValueRuntime,
+            "InvalidParameterValue.Stamp" => Self::InvalidParameterValueStamp,
+            "InvalidParameterValue.TempCosObjectName" => {
+                Self::InvalidParameterValueTempCosObjectName
+            }
+            "InvalidParameterValue.TraceEnable" => Self::InvalidParameterValueTraceEnable,
+            "InvalidParameterValue.Type" => Self::InvalidParameterValueType,
+            "InvalidParameterValue.Vpc" => Self::InvalidParameterValueVpc,
+            "InvalidParameterValue.VpcNotSetWhenOpenCfs" => {
+                Self::InvalidParameterValueVpcNotSetWhenOpenCfs
+            }
+            "InvalidParameterValue.WebSocketsParams" => {
+                Self::InvalidParameterValueWebSocketsParams
+            }
+            "InvalidParameterValue.ZipFile" => Self::InvalidParameterValueZipFile,
+            "InvalidParameterValue.ZipFileBase64BinasciiError" => {
+                Self::InvalidParameterValueZipFileBase64BinasciiError
+            }
+            "InvalidRequest" => Self::InvalidRequest,
+            "IpInBlacklist" => Self::IpInBlacklist,
+            "IpNotInWhitelist" => Self::IpNotInWhitelist,
+            "LimitExceeded" => Self::LimitExceeded,
+            "LimitExceeded.ContainerImageAccelerate" => {
+                Self::LimitExceededContainerImageAccelerate
+            }
+            "LimitExceeded.ContainerImageAccelerateQuota" => {
+                Self::LimitExceededContainerImageAccelerateQuota
+            }
+            "LimitExceeded.Eip" => Self::LimitExceededEip,
+            "LimitExceeded.Fs" => Self::LimitExceededFs,
+            "LimitExceeded.Function" => Self::LimitExceededFunction,
+            "LimitExceeded.GpuReservedQuota" => Self::LimitExceededGpuReservedQuota,
+            "LimitExceeded.InitTimeout" => Self::LimitExceededInitTimeout,
+            "LimitExceeded.IntraIp" => Self::LimitExceededIntraIp,
+            "LimitExceeded.Memory" => Self::LimitExceededMemory,
+            "LimitExceeded.PrivilegeContainer" => Self::LimitExceededPrivilegeContainer,
+            "LimitExceeded.Timeout" => Self::LimitExceededTimeout,
+            "MissingParameter" => Self::MissingParameter,
+            "MissingParameter.Code" => Self::MissingParameterCode,
+            "MissingParameter.Runtime" => Self::MissingParameterRuntime,
+            "NoSuchProduct" => Self::NoSuchProduct,
+            "NoSuchVersion" => Self::NoSuchVersion,
+            "RequestLimitExceeded" => Self::RequestLimitExceeded,
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
+                Self::RequestLimitExceededGlobalRegionUinLimitExceeded
+            }
+            "RequestLimitExceeded.IPLimitExceeded" => {
+                Self::RequestLimitExceededIpLimitExceeded
+            }
+            "RequestLimitExceeded.UinLimitExceeded" => {
+                Self::RequestLimitExceededUinLimitExceeded
+            }
+            "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
+            "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInUse.Function" => Self::ResourceInUseFunction,
+            "ResourceInUse.FunctionName" => Self::ResourceInUseFunctionName,
+            "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceNotFound.CfsMountInsNotMatch" => {
+                Self::ResourceNotFoundCfsMountInsNotMatch
+            }
+            "ResourceNotFound.CfsProtocolError" => Self::ResourceNotFoundCfsProtocolError,
+            "ResourceNotFound.CfsStatusError" => Self::ResourceNotFoundCfsStatusError,
+            "ResourceNotFound.CfsVpcNotMatch" => Self::ResourceNotFoundCfsVpcNotMatch,
+            "ResourceNotFound.Cmq" => Self::ResourceNotFoundCmq,
+            "ResourceNotFound.CosObject" => Self::ResourceNotFoundCosObject,
+            "ResourceNotFound.Demo" => Self::ResourceNotFoundDemo,
+            "ResourceNotFound.GetCfsMountInsError" => {
+                Self::ResourceNotFoundGetCfsMountInsError
+            }
+            "ResourceNotFound.GetCfsNotMatch" => Self::ResourceNotFoundGetCfsNotMatch,
+            "ResourceNotFound.GooseFsClusterEndpoint" => {
+                Self::ResourceNotFoundGooseFsClusterEndpoint
+            }
+            "ResourceNotFound.GooseFsClusterId" => Self::ResourceNotFoundGooseFsClusterId,
+            "ResourceNotFound.GooseFsClusterNamespace" => {
+                Self::ResourceNotFoundGooseFsClusterNamespace
+            }
+            "ResourceNotFound.ImageConfig" => Self::ResourceNotFoundImageConfig,
+            "ResourceNotFound.Layer" => Self::ResourceNotFoundLayer,
+            "ResourceNotFound.Namespace" => Self::ResourceNotFoundNamespace,
+            "ResourceNotFound.Role" => Self::ResourceNotFoundRole,
+            "ResourceNotFound.Vpc" => Self::ResourceNotFoundVpc,
+            "ResourceUnavailable" => Self::ResourceUnavailable,
+            "ResourceUnavailable.Namespace" => Self::ResourceUnavailableNamespace,
+            "ResponseSizeLimitExceeded" => Self::ResponseSizeLimitExceeded,
+            "ServiceUnavailable" => Self::ServiceUnavailable,
+            "UnauthorizedOperation" => Self::UnauthorizedOperation,
+            "UnauthorizedOperation.CAM" => Self::UnauthorizedOperationCam,
+            "UnauthorizedOperation.Region" => Self::UnauthorizedOperationRegion,
+            "UnauthorizedOperation.Role" => Self::UnauthorizedOperationRole,
+            "UnauthorizedOperation.TempCosAppid" => {
+                Self::UnauthorizedOperationTempCosAppid
+            }
+            "UnknownParameter" => Self::UnknownParameter,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedOperation.AsyncRunEnable" => {
+                Self::UnsupportedOperationAsyncRunEnable
+            }
+            "UnsupportedOperation.DiskSize" => Self::UnsupportedOperationDiskSize,
+            "UnsupportedOperation.EipFixed" => Self::UnsupportedOperationEipFixed,
+            "UnsupportedOperation.VpcConfig" => Self::UnsupportedOperationVpcConfig,
+            "UnsupportedProtocol" => Self::UnsupportedProtocol,
+            "UnsupportedRegion" => Self::UnsupportedRegion,
+            other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
+        }
+    }
+}
+
+impl From<String> for CreateFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CreateFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::str::FromStr for CreateFunctionErrorCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for CreateFunctionErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for CreateFunctionErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CreateFunctionErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFunctionErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+impl From<&CreateFunctionErrorCode> for crate::generated::ErrorCode {
+    fn from(code: &CreateFunctionErrorCode) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
+impl crate::runtime::ActionErrorCode for CreateFunctionErrorCode {
+    fn as_str(&self) -> &str {
+        self.as_str()
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        crate::generated::ErrorCode::from(self).description()
+    }
+
+    fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
+        crate::generated::ErrorCode::from(self).retry_class()
+    }
+}
 
 impl crate::runtime::Action for CreateFunctionRequest {
     const DESCRIPTOR: &'static crate::runtime::ActionDescriptor = &crate::generated::catalog::CREATE_FUNCTION;

@@ -539,6 +539,18 @@ impl From<&str> for CreateNamespaceErrorCode {
     }
 }
 
+impl From<String> for CreateNamespaceErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CreateNamespaceErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for CreateNamespaceErrorCode {
     type Err = std::convert::Infallible;
 

@@ -958,6 +958,18 @@ impl From<&str> for CreateTriggerErrorCode {
     }
 }
 
+impl From<String> for CreateTriggerErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CreateTriggerErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for CreateTriggerErrorCode {
     type Err = std::convert::Infallible;
 

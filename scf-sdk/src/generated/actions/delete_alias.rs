@@ -516,6 +516,18 @@ impl From<&str> for DeleteAliasErrorCode {
     }
 }
 
+impl From<String> for DeleteAliasErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteAliasErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DeleteAliasErrorCode {
     type Err = std::convert::Infallible;
 

@@ -283,6 +283,8 @@ pub enum DeleteFunctionErrorCode {
     InternalError,
     /// `InternalError.Cmq`: An internal error prevented the CMQ trigger from being deleted.
     InternalErrorCmq,
+    /// `InternalError.GetStsTokenFailed`: The STS credentials could not be obtained.
+    InternalErrorGetStsTokenFailed,
     /// `InternalError.System`: An internal system error occurred in the service.
     InternalErrorSystem,
     /// `InvalidAction`: The action does not exist for this service and version.
@@ -385,6 +387,7 @@ impl DeleteFunctionErrorCode {
         DeleteFunctionErrorCode::FailedOperationProvisionedInProgress,
         DeleteFunctionErrorCode::InternalError,
         DeleteFunctionErrorCode::InternalErrorCmq,
+        DeleteFunctionErrorCode::InternalErrorGetStsTokenFailed,
         DeleteFunctionErrorCode::InternalErrorSystem,
         DeleteFunctionErrorCode::InvalidAction,
         DeleteFunctionErrorCode::InvalidParameter,
@@ -452,6 +455,7 @@ impl DeleteFunctionErrorCode {
             }
             Self::InternalError => "InternalError",
             Self::InternalErrorCmq => "InternalError.Cmq",
+            Self::InternalErrorGetStsTokenFailed => "InternalError.GetStsTokenFailed",
             Self::InternalErrorSystem => "InternalError.System",
             Self::InvalidAction => "InvalidAction",
             Self::InvalidParameter => "InvalidParameter",
@@ -534,6 +538,7 @@ impl From<&str> for DeleteFunctionErrorCode {
             }
             "InternalError" => Self::InternalError,
             "InternalError.Cmq" => Self::InternalErrorCmq,
+            "InternalError.GetStsTokenFailed" => Self::InternalErrorGetStsTokenFailed,
             "InternalError.System" => Self::InternalErrorSystem,
             "InvalidAction" => Self::InvalidAction,
             "InvalidParameter" => Self::InvalidParameter,
@@ -587,6 +592,18 @@ impl From<&str> for DeleteFunctionErrorCode {
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for DeleteFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

@@ -278,8 +278,424 @@ impl<'de> serde::Deserialize<'de> for DeleteFunctionVersionResponse {
     }
 }
 
-/// Error codes of `DeleteFunctionVersion`. No per-action list is published for it, so this is the service-wide [`ErrorCode`](crate::generated::ErrorCode).
-pub type DeleteFunctionVersionErrorCode = crate::generated::ErrorCode;
+/// Error codes that `DeleteFunctionVersion` may return: its own and the API's common codes.
+///
+/// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteFunctionVersionErrorCode {
+    /// `ActionOffline`: The action has been taken offline.
+    ActionOffline,
+    /// `AuthFailure.InvalidAuthorization`: The `Authorization` header is malformed.
+    AuthFailureInvalidAuthorization,
+    /// `AuthFailure.InvalidSecretId`: The SecretId is invalid (not a cloud API key).
+    AuthFailureInvalidSecretId,
+    /// `AuthFailure.MFAFailure`: Multi-factor authentication failed.
+    AuthFailureMfaFailure,
+    /// `AuthFailure.SecretIdNotFound`: The SecretId does not exist or has been disabled.
+    AuthFailureSecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: The signature has expired: the request timestamp is more than five minutes away from the server's clock.
+    AuthFailureSignatureExpire,
+    /// `AuthFailure.SignatureFailure`: The signature does not match; check the SecretKey and the signing steps.
+    AuthFailureSignatureFailure,
+    /// `AuthFailure.TokenFailure`: The session token is invalid or has expired.
+    AuthFailureTokenFailure,
+    /// `AuthFailure.UnauthorizedOperation`: The caller is not authorised for this request.
+    AuthFailureUnauthorizedOperation,
+    /// `DryRunOperation`: The dry run would have succeeded.
+    DryRunOperation,
+    /// `FailedOperation`: The operation failed.
+    FailedOperation,
+    /// `FailedOperation.DeleteFunction`: The function's current status does not allow this operation; retry once the function is back to normal.
+    FailedOperationDeleteFunction,
+    /// `FailedOperation.FunctionNameStatusError`: The function's code cannot be updated in its current status; retry once the status is normal.
+    FailedOperationFunctionNameStatusError,
+    /// `FailedOperation.FunctionStatusError`: The function is being deployed or updated; the operation cannot be done now.
+    FailedOperationFunctionStatusError,
+    /// `FailedOperation.ProvisionedInProgress`: A provisioned concurrency task is already running for this function version; try again later.
+    FailedOperationProvisionedInProgress,
+    /// `InternalError`: An internal error occurred in the service.
+    InternalError,
+    /// `InternalError.Cmq`: An internal error prevented the CMQ trigger from being deleted.
+    InternalErrorCmq,
+    /// `InternalError.GetStsTokenFailed`: The STS credentials could not be obtained.
+    InternalErrorGetStsTokenFailed,
+    /// `InternalError.System`: An internal system error occurred in the service.
+    InternalErrorSystem,
+    /// `InvalidAction`: The action does not exist for this service and version.
+    InvalidAction,
+    /// `InvalidParameter`: A parameter is wrong.
+    InvalidParameter,
+    /// `InvalidParameter.Payload`: The request parameters are invalid.
+    InvalidParameterPayload,
+    /// `InvalidParameterValue`: A parameter value is wrong.
+    InvalidParameterValue,
+    /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
+    InvalidParameterValueFunctionName,
+    /// `InvalidParameterValue.Namespace`: The `Namespace` parameter is invalid.
+    InvalidParameterValueNamespace,
+    /// `InvalidParameterValue.Qualifier`: The specified function version is not supported.
+    InvalidParameterValueQualifier,
+    /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
+    InvalidRequest,
+    /// `IpInBlacklist`: The caller's IP address is on the block list.
+    IpInBlacklist,
+    /// `IpNotInWhitelist`: The caller's IP address is not on the allow list.
+    IpNotInWhitelist,
+    /// `LimitExceeded`: A limit was exceeded.
+    LimitExceeded,
+    /// `MissingParameter`: A required parameter is missing.
+    MissingParameter,
+    /// `NoSuchProduct`: The product does not exist.
+    NoSuchProduct,
+    /// `NoSuchVersion`: The API version does not exist for this service.
+    NoSuchVersion,
+    /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
+    RequestLimitExceeded,
+    /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
+    RequestLimitExceededGlobalRegionUinLimitExceeded,
+    /// `RequestLimitExceeded.IPLimitExceeded`: Too many requests from this IP address.
+    RequestLimitExceededIpLimitExceeded,
+    /// `RequestLimitExceeded.UinLimitExceeded`: Too many requests from this account.
+    RequestLimitExceededUinLimitExceeded,
+    /// `RequestSizeLimitExceeded`: The request body is larger than the service accepts.
+    RequestSizeLimitExceeded,
+    /// `ResourceInUse`: The resource is in use.
+    ResourceInUse,
+    /// `ResourceInsufficient`: There are not enough resources.
+    ResourceInsufficient,
+    /// `ResourceNotFound`: The resource does not exist.
+    ResourceNotFound,
+    /// `ResourceNotFound.AttachedTagKeyNotFound`: The tag key to be attached to the function does not exist.
+    ResourceNotFoundAttachedTagKeyNotFound,
+    /// `ResourceNotFound.Function`: The function does not exist.
+    ResourceNotFoundFunction,
+    /// `ResourceNotFound.FunctionName`: No function has this name.
+    ResourceNotFoundFunctionName,
+    /// `ResourceNotFound.Namespace`: The namespace was not found.
+    ResourceNotFoundNamespace,
+    /// `ResourceNotFound.Qualifier`: The version or alias does not exist.
+    ResourceNotFoundQualifier,
+    /// `ResourceUnavailable`: The resource is unavailable.
+    ResourceUnavailable,
+    /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
+    ResponseSizeLimitExceeded,
+    /// `ServiceUnavailable`: The service is temporarily unavailable.
+    ServiceUnavailable,
+    /// `UnauthorizedOperation`: The operation is not authorised.
+    UnauthorizedOperation,
+    /// `UnauthorizedOperation.CAM`: CAM (access management) denied the operation.
+    UnauthorizedOperationCam,
+    /// `UnauthorizedOperation.DeleteFunction`: You are not permitted to delete the function.
+    UnauthorizedOperationDeleteFunction,
+    /// `UnknownParameter`: A parameter is not defined for this action.
+    UnknownParameter,
+    /// `UnsupportedOperation`: The operation is not supported.
+    UnsupportedOperation,
+    /// `UnsupportedOperation.AliasBind`: The operation is not supported while the resource is bound to an alias; unbind the alias and try again.
+    UnsupportedOperationAliasBind,
+    /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
+    UnsupportedProtocol,
+    /// `UnsupportedRegion`: The action is not available in the region.
+    UnsupportedRegion,
+    /// An error code this version of the SDK does not know. [`DeleteFunctionVersionErrorCode::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
+    Unknown(crate::runtime::UnknownValue),
+}
+
+impl DeleteFunctionVersionErrorCode {
+    /// Every error code this version of the SDK knows, in the API description's order.
+    pub const KNOWN: &'static [DeleteFunctionVersionErrorCode] = &[
+        DeleteFunctionVersionErrorCode::ActionOffline,
+        DeleteFunctionVersionErrorCode::AuthFailureInvalidAuthorization,
+        DeleteFunctionVersionErrorCode::AuthFailureInvalidSecretId,
+        DeleteFunctionVersionErrorCode::AuthFailureMfaFailure,
+        DeleteFunctionVersionErrorCode::AuthFailureSecretIdNotFound,
+        DeleteFunctionVersionErrorCode::AuthFailureSignatureExpire,
+        DeleteFunctionVersionErrorCode::AuthFailureSignatureFailure,
+        DeleteFunctionVersionErrorCode::AuthFailureTokenFailure,
+        DeleteFunctionVersionErrorCode::AuthFailureUnauthorizedOperation,
+        DeleteFunctionVersionErrorCode::DryRunOperation,
+        DeleteFunctionVersionErrorCode::FailedOperation,
+        DeleteFunctionVersionErrorCode::FailedOperationDeleteFunction,
+        DeleteFunctionVersionErrorCode::FailedOperationFunctionNameStatusError,
+        DeleteFunctionVersionErrorCode::FailedOperationFunctionStatusError,
+        DeleteFunctionVersionErrorCode::FailedOperationProvisionedInProgress,
+        DeleteFunctionVersionErrorCode::InternalError,
+        DeleteFunctionVersionErrorCode::InternalErrorCmq,
+        DeleteFunctionVersionErrorCode::InternalErrorGetStsTokenFailed,
+        DeleteFunctionVersionErrorCode::InternalErrorSystem,
+        DeleteFunctionVersionErrorCode::InvalidAction,
+        DeleteFunctionVersionErrorCode::InvalidParameter,
+        DeleteFunctionVersionErrorCode::InvalidParameterPayload,
+        DeleteFunctionVersionErrorCode::InvalidParameterValue,
+        DeleteFunctionVersionErrorCode::InvalidParameterValueFunctionName,
+        DeleteFunctionVersionErrorCode::InvalidParameterValueNamespace,
+        DeleteFunctionVersionErrorCode::InvalidParameterValueQualifier,
+        DeleteFunctionVersionErrorCode::InvalidRequest,
+        DeleteFunctionVersionErrorCode::IpInBlacklist,
+        DeleteFunctionVersionErrorCode::IpNotInWhitelist,
+        DeleteFunctionVersionErrorCode::LimitExceeded,
+        DeleteFunctionVersionErrorCode::MissingParameter,
+        DeleteFunctionVersionErrorCode::NoSuchProduct,
+        DeleteFunctionVersionErrorCode::NoSuchVersion,
+        DeleteFunctionVersionErrorCode::RequestLimitExceeded,
+        DeleteFunctionVersionErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
+        DeleteFunctionVersionErrorCode::RequestLimitExceededIpLimitExceeded,
+        DeleteFunctionVersionErrorCode::RequestLimitExceededUinLimitExceeded,
+        DeleteFunctionVersionErrorCode::RequestSizeLimitExceeded,
+        DeleteFunctionVersionErrorCode::ResourceInUse,
+        DeleteFunctionVersionErrorCode::ResourceInsufficient,
+        DeleteFunctionVersionErrorCode::ResourceNotFound,
+        DeleteFunctionVersionErrorCode::ResourceNotFoundAttachedTagKeyNotFound,
+        DeleteFunctionVersionErrorCode::ResourceNotFoundFunction,
+        DeleteFunctionVersionErrorCode::ResourceNotFoundFunctionName,
+        DeleteFunctionVersionErrorCode::ResourceNotFoundNamespace,
+        DeleteFunctionVersionErrorCode::ResourceNotFoundQualifier,
+        DeleteFunctionVersionErrorCode::ResourceUnavailable,
+        DeleteFunctionVersionErrorCode::ResponseSizeLimitExceeded,
+        DeleteFunctionVersionErrorCode::ServiceUnavailable,
+        DeleteFunctionVersionErrorCode::UnauthorizedOperation,
+        DeleteFunctionVersionErrorCode::UnauthorizedOperationCam,
+        DeleteFunctionVersionErrorCode::UnauthorizedOperationDeleteFunction,
+        DeleteFunctionVersionErrorCode::UnknownParameter,
+        DeleteFunctionVersionErrorCode::UnsupportedOperation,
+        DeleteFunctionVersionErrorCode::UnsupportedOperationAliasBind,
+        DeleteFunctionVersionErrorCode::UnsupportedProtocol,
+        DeleteFunctionVersionErrorCode::UnsupportedRegion,
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionOffline => "ActionOffline",
+            Self::AuthFailureInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthFailureInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::AuthFailureMfaFailure => "AuthFailure.MFAFailure",
+            Self::AuthFailureSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthFailureSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthFailureSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthFailureTokenFailure => "AuthFailure.TokenFailure",
+            Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+            Self::DryRunOperation => "DryRunOperation",
+            Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationDeleteFunction => "FailedOperation.DeleteFunction",
+            Self::FailedOperationFunctionNameStatusError => {
+                "FailedOperation.FunctionNameStatusError"
+            }
+            Self::FailedOperationFunctionStatusError => {
+                "FailedOperation.FunctionStatusError"
+            }
+            Self::FailedOperationProvisionedInProgress => {
+                "FailedOperation.ProvisionedInProgress"
+            }
+            Self::InternalError => "InternalError",
+            Self::InternalErrorCmq => "InternalError.Cmq",
+            Self::InternalErrorGetStsTokenFailed => "InternalError.GetStsTokenFailed",
+            Self::InternalErrorSystem => "InternalError.System",
+            Self::InvalidAction => "InvalidAction",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterPayload => "InvalidParameter.Payload",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidParameterValueFunctionName => {
+                "InvalidParameterValue.FunctionName"
+            }
+            Self::InvalidParameterValueNamespace => "InvalidParameterValue.Namespace",
+            Self::InvalidParameterValueQualifier => "InvalidParameterValue.Qualifier",
+            Self::InvalidRequest => "InvalidRequest",
+            Self::IpInBlacklist => "IpInBlacklist",
+            Self::IpNotInWhitelist => "IpNotInWhitelist",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::MissingParameter => "MissingParameter",
+            Self::NoSuchProduct => "NoSuchProduct",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
+                "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
+            }
+            Self::RequestLimitExceededIpLimitExceeded => {
+                "RequestLimitExceeded.IPLimitExceeded"
+            }
+            Self::RequestLimitExceededUinLimitExceeded => {
+                "RequestLimitExceeded.UinLimitExceeded"
+            }
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceNotFoundAttachedTagKeyNotFound => {
+                "ResourceNotFound.AttachedTagKeyNotFound"
+            }
+            Self::ResourceNotFoundFunction => "ResourceNotFound.Function",
+            Self::ResourceNotFoundFunctionName => "ResourceNotFound.FunctionName",
+            Self::ResourceNotFoundNamespace => "ResourceNotFound.Namespace",
+            Self::ResourceNotFoundQualifier => "ResourceNotFound.Qualifier",
+            Self::ResourceUnavailable => "ResourceUnavailable",
+            Self::ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::UnauthorizedOperation => "UnauthorizedOperation",
+            Self::UnauthorizedOperationCam => "UnauthorizedOperation.CAM",
+            Self::UnauthorizedOperationDeleteFunction => {
+                "UnauthorizedOperation.DeleteFunction"
+            }
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedOperationAliasBind => "UnsupportedOperation.AliasBind",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for DeleteFunctionVersionErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ActionOffline" => Self::ActionOffline,
+            "AuthFailure.InvalidAuthorization" => Self::AuthFailureInvalidAuthorization,
+            "AuthFailure.InvalidSecretId" => Self::AuthFailureInvalidSecretId,
+            "AuthFailure.MFAFailure" => Self::AuthFailureMfaFailure,
+            "AuthFailure.SecretIdNotFound" => Self::AuthFailureSecretIdNotFound,
+            "AuthFailure.SignatureExpire" => Self::AuthFailureSignatureExpire,
+            "AuthFailure.SignatureFailure" => Self::AuthFailureSignatureFailure,
+            "AuthFailure.TokenFailure" => Self::AuthFailureTokenFailure,
+            "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
+            "DryRunOperation" => Self::DryRunOperation,
+            "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.DeleteFunction" => Self::FailedOperationDeleteFunction,
+            "FailedOperation.FunctionNameStatusError" => {
+                Self::FailedOperationFunctionNameStatusError
+            }
+            "FailedOperation.FunctionStatusError" => {
+                Self::FailedOperationFunctionStatusError
+            }
+            "FailedOperation.ProvisionedInProgress" => {
+                Self::FailedOperationProvisionedInProgress
+            }
+            "InternalError" => Self::InternalError,
+            "InternalError.Cmq" => Self::InternalErrorCmq,
+            "InternalError.GetStsTokenFailed" => Self::InternalErrorGetStsTokenFailed,
+            "InternalError.System" => Self::InternalErrorSystem,
+            "InvalidAction" => Self::InvalidAction,
+            "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameter.Payload" => Self::InvalidParameterPayload,
+            "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidParameterValue.FunctionName" => {
+                Self::InvalidParameterValueFunctionName
+            }
+            "InvalidParameterValue.Namespace" => Self::InvalidParameterValueNamespace,
+            "InvalidParameterValue.Qualifier" => Self::InvalidParameterValueQualifier,
+            "InvalidRequest" => Self::InvalidRequest,
+            "IpInBlacklist" => Self::IpInBlacklist,
+            "IpNotInWhitelist" => Self::IpNotInWhitelist,
+            "LimitExceeded" => Self::LimitExceeded,
+            "MissingParameter" => Self::MissingParameter,
+            "NoSuchProduct" => Self::NoSuchProduct,
+            "NoSuchVersion" => Self::NoSuchVersion,
+            "RequestLimitExceeded" => Self::RequestLimitExceeded,
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
+                Self::RequestLimitExceededGlobalRegionUinLimitExceeded
+            }
+            "RequestLimitExceeded.IPLimitExceeded" => {
+                Self::RequestLimitExceededIpLimitExceeded
+            }
+            "RequestLimitExceeded.UinLimitExceeded" => {
+                Self::RequestLimitExceededUinLimitExceeded
+            }
+            "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
+            "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceNotFound.AttachedTagKeyNotFound" => {
+                Self::ResourceNotFoundAttachedTagKeyNotFound
+            }
+            "ResourceNotFound.Function" => Self::ResourceNotFoundFunction,
+            "ResourceNotFound.FunctionName" => Self::ResourceNotFoundFunctionName,
+            "ResourceNotFound.Namespace" => Self::ResourceNotFoundNamespace,
+            "ResourceNotFound.Qualifier" => Self::ResourceNotFoundQualifier,
+            "ResourceUnavailable" => Self::ResourceUnavailable,
+            "ResponseSizeLimitExceeded" => Self::ResponseSizeLimitExceeded,
+            "ServiceUnavailable" => Self::ServiceUnavailable,
+            "UnauthorizedOperation" => Self::UnauthorizedOperation,
+            "UnauthorizedOperation.CAM" => Self::UnauthorizedOperationCam,
+            "UnauthorizedOperation.DeleteFunction" => {
+                Self::UnauthorizedOperationDeleteFunction
+            }
+            "UnknownParameter" => Self::UnknownParameter,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedOperation.AliasBind" => Self::UnsupportedOperationAliasBind,
+            "UnsupportedProtocol" => Self::UnsupportedProtocol,
+            "UnsupportedRegion" => Self::UnsupportedRegion,
+            other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
+        }
+    }
+}
+
+impl From<String> for DeleteFunctionVersionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteFunctionVersionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::str::FromStr for DeleteFunctionVersionErrorCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for DeleteFunctionVersionErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for DeleteFunctionVersionErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DeleteFunctionVersionErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionVersionErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+impl From<&DeleteFunctionVersionErrorCode> for crate::generated::ErrorCode {
+    fn from(code: &DeleteFunctionVersionErrorCode) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
+impl crate::runtime::ActionErrorCode for DeleteFunctionVersionErrorCode {
+    fn as_str(&self) -> &str {
+        self.as_str()
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        crate::generated::ErrorCode::from(self).description()
+    }
+
+    fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
+        crate::generated::ErrorCode::from(self).retry_class()
+    }
+}
 
 impl crate::runtime::Action for DeleteFunctionVersionRequest {
     const DESCRIPTOR: &'static crate::runtime::ActionDescriptor = &crate::generated::catalog::DELETE_FUNCTION_VERSION;

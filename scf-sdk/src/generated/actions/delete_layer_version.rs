@@ -497,6 +497,18 @@ impl From<&str> for DeleteLayerVersionErrorCode {
     }
 }
 
+impl From<String> for DeleteLayerVersionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteLayerVersionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DeleteLayerVersionErrorCode {
     type Err = std::convert::Infallible;
 

@@ -469,6 +469,18 @@ impl From<&str> for DeleteNamespaceErrorCode {
     }
 }
 
+impl From<String> for DeleteNamespaceErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteNamespaceErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DeleteNamespaceErrorCode {
     type Err = std::convert::Infallible;
 

@@ -540,6 +540,18 @@ impl From<&str> for DeleteProvisionedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for DeleteProvisionedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteProvisionedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DeleteProvisionedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

@@ -493,6 +493,18 @@ impl From<&str> for DeleteReservedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for DeleteReservedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteReservedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DeleteReservedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

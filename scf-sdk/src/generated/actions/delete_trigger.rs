@@ -369,6 +369,8 @@ pub enum DeleteTriggerErrorCode {
     FailedOperationCreateTrigger,
     /// `FailedOperation.DeleteTrigger`: The trigger could not be deleted.
     FailedOperationDeleteTrigger,
+    /// `FailedOperation.DeleteTrigger.UrlUsed`: The trigger cannot be deleted because its URL is still in use.
+    FailedOperationDeleteTriggerUrlUsed,
     /// `InternalError`: An internal error occurred in the service.
     InternalError,
     /// `InternalError.System`: An internal system error occurred in the service.
@@ -485,6 +487,7 @@ impl DeleteTriggerErrorCode {
         DeleteTriggerErrorCode::FailedOperation,
         DeleteTriggerErrorCode::FailedOperationCreateTrigger,
         DeleteTriggerErrorCode::FailedOperationDeleteTrigger,
+        DeleteTriggerErrorCode::FailedOperationDeleteTriggerUrlUsed,
         DeleteTriggerErrorCode::InternalError,
         DeleteTriggerErrorCode::InternalErrorSystem,
         DeleteTriggerErrorCode::InvalidAction,
@@ -551,6 +554,9 @@ impl DeleteTriggerErrorCode {
             Self::FailedOperation => "FailedOperation",
             Self::FailedOperationCreateTrigger => "FailedOperation.CreateTrigger",
             Self::FailedOperationDeleteTrigger => "FailedOperation.DeleteTrigger",
+            Self::FailedOperationDeleteTriggerUrlUsed => {
+                "FailedOperation.DeleteTrigger.UrlUsed"
+            }
             Self::InternalError => "InternalError",
             Self::InternalErrorSystem => "InternalError.System",
             Self::InvalidAction => "InvalidAction",
@@ -630,6 +636,9 @@ impl From<&str> for DeleteTriggerErrorCode {
             "FailedOperation" => Self::FailedOperation,
             "FailedOperation.CreateTrigger" => Self::FailedOperationCreateTrigger,
             "FailedOperation.DeleteTrigger" => Self::FailedOperationDeleteTrigger,
+            "FailedOperation.DeleteTrigger.UrlUsed" => {
+                Self::FailedOperationDeleteTriggerUrlUsed
+            }
             "InternalError" => Self::InternalError,
             "InternalError.System" => Self::InternalErrorSystem,
             "InvalidAction" => Self::InvalidAction,
@@ -690,6 +699,18 @@ impl From<&str> for DeleteTriggerErrorCode {
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for DeleteTriggerErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DeleteTriggerErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

@@ -458,6 +458,18 @@ impl From<&str> for GetAccountErrorCode {
     }
 }
 
+impl From<String> for GetAccountErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetAccountErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetAccountErrorCode {
     type Err = std::convert::Infallible;
 

@@ -711,6 +711,18 @@ impl From<&str> for GetAliasErrorCode {
     }
 }
 
+impl From<String> for GetAliasErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetAliasErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetAliasErrorCode {
     type Err = std::convert::Infallible;
 

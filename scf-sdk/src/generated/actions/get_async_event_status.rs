@@ -484,6 +484,18 @@ impl From<&str> for GetAsyncEventStatusErrorCode {
     }
 }
 
+impl From<String> for GetAsyncEventStatusErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetAsyncEventStatusErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetAsyncEventStatusErrorCode {
     type Err = std::convert::Infallible;
 

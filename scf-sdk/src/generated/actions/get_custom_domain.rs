@@ -321,8 +321,310 @@ impl<'de> serde::Deserialize<'de> for GetCustomDomainResponse {
     }
 }
 
-/// Error codes of `GetCustomDomain`. No per-action list is published for it, so this is the service-wide [`ErrorCode`](crate::generated::ErrorCode).
-pub type GetCustomDomainErrorCode = crate::generated::ErrorCode;
+/// Error codes that `GetCustomDomain` may return: its own and the API's common codes.
+///
+/// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetCustomDomainErrorCode {
+    /// `ActionOffline`: The action has been taken offline.
+    ActionOffline,
+    /// `AuthFailure.InvalidAuthorization`: The `Authorization` header is malformed.
+    AuthFailureInvalidAuthorization,
+    /// `AuthFailure.InvalidSecretId`: The SecretId is invalid (not a cloud API key).
+    AuthFailureInvalidSecretId,
+    /// `AuthFailure.MFAFailure`: Multi-factor authentication failed.
+    AuthFailureMfaFailure,
+    /// `AuthFailure.SecretIdNotFound`: The SecretId does not exist or has been disabled.
+    AuthFailureSecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: The signature has expired: the request timestamp is more than five minutes away from the server's clock.
+    AuthFailureSignatureExpire,
+    /// `AuthFailure.SignatureFailure`: The signature does not match; check the SecretKey and the signing steps.
+    AuthFailureSignatureFailure,
+    /// `AuthFailure.TokenFailure`: The session token is invalid or has expired.
+    AuthFailureTokenFailure,
+    /// `AuthFailure.UnauthorizedOperation`: The caller is not authorised for this request.
+    AuthFailureUnauthorizedOperation,
+    /// `DryRunOperation`: The dry run would have succeeded.
+    DryRunOperation,
+    /// `FailedOperation`: The operation failed.
+    FailedOperation,
+    /// `FailedOperation.Domain.UnExist`: The custom domain does not exist.
+    FailedOperationDomainUnExist,
+    /// `InternalError`: An internal error occurred in the service.
+    InternalError,
+    /// `InvalidAction`: The action does not exist for this service and version.
+    InvalidAction,
+    /// `InvalidParameter`: A parameter is wrong.
+    InvalidParameter,
+    /// `InvalidParameterValue`: A parameter value is wrong.
+    InvalidParameterValue,
+    /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
+    InvalidRequest,
+    /// `IpInBlacklist`: The caller's IP address is on the block list.
+    IpInBlacklist,
+    /// `IpNotInWhitelist`: The caller's IP address is not on the allow list.
+    IpNotInWhitelist,
+    /// `LimitExceeded`: A limit was exceeded.
+    LimitExceeded,
+    /// `MissingParameter`: A required parameter is missing.
+    MissingParameter,
+    /// `NoSuchProduct`: The product does not exist.
+    NoSuchProduct,
+    /// `NoSuchVersion`: The API version does not exist for this service.
+    NoSuchVersion,
+    /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
+    RequestLimitExceeded,
+    /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
+    RequestLimitExceededGlobalRegionUinLimitExceeded,
+    /// `RequestLimitExceeded.IPLimitExceeded`: Too many requests from this IP address.
+    RequestLimitExceededIpLimitExceeded,
+    /// `RequestLimitExceeded.UinLimitExceeded`: Too many requests from this account.
+    RequestLimitExceededUinLimitExceeded,
+    /// `RequestSizeLimitExceeded`: The request body is larger than the service accepts.
+    RequestSizeLimitExceeded,
+    /// `ResourceInUse`: The resource is in use.
+    ResourceInUse,
+    /// `ResourceInsufficient`: There are not enough resources.
+    ResourceInsufficient,
+    /// `ResourceNotFound`: The resource does not exist.
+    ResourceNotFound,
+    /// `ResourceUnavailable`: The resource is unavailable.
+    ResourceUnavailable,
+    /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
+    ResponseSizeLimitExceeded,
+    /// `ServiceUnavailable`: The service is temporarily unavailable.
+    ServiceUnavailable,
+    /// `UnauthorizedOperation`: The operation is not authorised.
+    UnauthorizedOperation,
+    /// `UnknownParameter`: A parameter is not defined for this action.
+    UnknownParameter,
+    /// `UnsupportedOperation`: The operation is not supported.
+    UnsupportedOperation,
+    /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
+    UnsupportedProtocol,
+    /// `UnsupportedRegion`: The action is not available in the region.
+    UnsupportedRegion,
+    /// An error code this version of the SDK does not know. [`GetCustomDomainErrorCode::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
+    Unknown(crate::runtime::UnknownValue),
+}
+
+impl GetCustomDomainErrorCode {
+    /// Every error code this version of the SDK knows, in the API description's order.
+    pub const KNOWN: &'static [GetCustomDomainErrorCode] = &[
+        GetCustomDomainErrorCode::ActionOffline,
+        GetCustomDomainErrorCode::AuthFailureInvalidAuthorization,
+        GetCustomDomainErrorCode::AuthFailureInvalidSecretId,
+        GetCustomDomainErrorCode::AuthFailureMfaFailure,
+        GetCustomDomainErrorCode::AuthFailureSecretIdNotFound,
+        GetCustomDomainErrorCode::AuthFailureSignatureExpire,
+        GetCustomDomainErrorCode::AuthFailureSignatureFailure,
+        GetCustomDomainErrorCode::AuthFailureTokenFailure,
+        GetCustomDomainErrorCode::AuthFailureUnauthorizedOperation,
+        GetCustomDomainErrorCode::DryRunOperation,
+        GetCustomDomainErrorCode::FailedOperation,
+        GetCustomDomainErrorCode::FailedOperationDomainUnExist,
+        GetCustomDomainErrorCode::InternalError,
+        GetCustomDomainErrorCode::InvalidAction,
+        GetCustomDomainErrorCode::InvalidParameter,
+        GetCustomDomainErrorCode::InvalidParameterValue,
+        GetCustomDomainErrorCode::InvalidRequest,
+        GetCustomDomainErrorCode::IpInBlacklist,
+        GetCustomDomainErrorCode::IpNotInWhitelist,
+        GetCustomDomainErrorCode::LimitExceeded,
+        GetCustomDomainErrorCode::MissingParameter,
+        GetCustomDomainErrorCode::NoSuchProduct,
+        GetCustomDomainErrorCode::NoSuchVersion,
+        GetCustomDomainErrorCode::RequestLimitExceeded,
+        GetCustomDomainErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
+        GetCustomDomainErrorCode::RequestLimitExceededIpLimitExceeded,
+        GetCustomDomainErrorCode::RequestLimitExceededUinLimitExceeded,
+        GetCustomDomainErrorCode::RequestSizeLimitExceeded,
+        GetCustomDomainErrorCode::ResourceInUse,
+        GetCustomDomainErrorCode::ResourceInsufficient,
+        GetCustomDomainErrorCode::ResourceNotFound,
+        GetCustomDomainErrorCode::ResourceUnavailable,
+        GetCustomDomainErrorCode::ResponseSizeLimitExceeded,
+        GetCustomDomainErrorCode::ServiceUnavailable,
+        GetCustomDomainErrorCode::UnauthorizedOperation,
+        GetCustomDomainErrorCode::UnknownParameter,
+        GetCustomDomainErrorCode::UnsupportedOperation,
+        GetCustomDomainErrorCode::UnsupportedProtocol,
+        GetCustomDomainErrorCode::UnsupportedRegion,
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionOffline => "ActionOffline",
+            Self::AuthFailureInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthFailureInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::AuthFailureMfaFailure => "AuthFailure.MFAFailure",
+            Self::AuthFailureSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthFailureSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthFailureSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthFailureTokenFailure => "AuthFailure.TokenFailure",
+            Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+            Self::DryRunOperation => "DryRunOperation",
+            Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationDomainUnExist => "FailedOperation.Domain.UnExist",
+            Self::InternalError => "InternalError",
+            Self::InvalidAction => "InvalidAction",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidRequest => "InvalidRequest",
+            Self::IpInBlacklist => "IpInBlacklist",
+            Self::IpNotInWhitelist => "IpNotInWhitelist",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::MissingParameter => "MissingParameter",
+            Self::NoSuchProduct => "NoSuchProduct",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
+                "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
+            }
+            Self::RequestLimitExceededIpLimitExceeded => {
+                "RequestLimitExceeded.IPLimitExceeded"
+            }
+            Self::RequestLimitExceededUinLimitExceeded => {
+                "RequestLimitExceeded.UinLimitExceeded"
+            }
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceUnavailable => "ResourceUnavailable",
+            Self::ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::UnauthorizedOperation => "UnauthorizedOperation",
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for GetCustomDomainErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ActionOffline" => Self::ActionOffline,
+            "AuthFailure.InvalidAuthorization" => Self::AuthFailureInvalidAuthorization,
+            "AuthFailure.InvalidSecretId" => Self::AuthFailureInvalidSecretId,
+            "AuthFailure.MFAFailure" => Self::AuthFailureMfaFailure,
+            "AuthFailure.SecretIdNotFound" => Self::AuthFailureSecretIdNotFound,
+            "AuthFailure.SignatureExpire" => Self::AuthFailureSignatureExpire,
+            "AuthFailure.SignatureFailure" => Self::AuthFailureSignatureFailure,
+            "AuthFailure.TokenFailure" => Self::AuthFailureTokenFailure,
+            "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
+            "DryRunOperation" => Self::DryRunOperation,
+            "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.Domain.UnExist" => Self::FailedOperationDomainUnExist,
+            "InternalError" => Self::InternalError,
+            "InvalidAction" => Self::InvalidAction,
+            "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidRequest" => Self::InvalidRequest,
+            "IpInBlacklist" => Self::IpInBlacklist,
+            "IpNotInWhitelist" => Self::IpNotInWhitelist,
+            "LimitExceeded" => Self::LimitExceeded,
+            "MissingParameter" => Self::MissingParameter,
+            "NoSuchProduct" => Self::NoSuchProduct,
+            "NoSuchVersion" => Self::NoSuchVersion,
+            "RequestLimitExceeded" => Self::RequestLimitExceeded,
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
+                Self::RequestLimitExceededGlobalRegionUinLimitExceeded
+            }
+            "RequestLimitExceeded.IPLimitExceeded" => {
+                Self::RequestLimitExceededIpLimitExceeded
+            }
+            "RequestLimitExceeded.UinLimitExceeded" => {
+                Self::RequestLimitExceededUinLimitExceeded
+            }
+            "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
+            "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceUnavailable" => Self::ResourceUnavailable,
+            "ResponseSizeLimitExceeded" => Self::ResponseSizeLimitExceeded,
+            "ServiceUnavailable" => Self::ServiceUnavailable,
+            "UnauthorizedOperation" => Self::UnauthorizedOperation,
+            "UnknownParameter" => Self::UnknownParameter,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedProtocol" => Self::UnsupportedProtocol,
+            "UnsupportedRegion" => Self::UnsupportedRegion,
+            other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
+        }
+    }
+}
+
+impl From<String> for GetCustomDomainErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetCustomDomainErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::str::FromStr for GetCustomDomainErrorCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for GetCustomDomainErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for GetCustomDomainErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for GetCustomDomainErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetCustomDomainErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+impl From<&GetCustomDomainErrorCode> for crate::generated::ErrorCode {
+    fn from(code: &GetCustomDomainErrorCode) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
+impl crate::runtime::ActionErrorCode for GetCustomDomainErrorCode {
+    fn as_str(&self) -> &str {
+        self.as_str()
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        crate::generated::ErrorCode::from(self).description()
+    }
+
+    fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
+        crate::generated::ErrorCode::from(self).retry_class()
+    }
+}
 
 impl crate::runtime::Action for GetCustomDomainRequest {
     const DESCRIPTOR: &'static crate::runtime::ActionDescriptor = &crate::generated::catalog::GET_CUSTOM_DOMAIN;

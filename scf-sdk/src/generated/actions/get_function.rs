@@ -3,9 +3,10 @@
 //! The `GetFunction` action: Returns the details of a function, such as its name, code, handler, triggers and timeout.
 
 use crate::generated::types::{
-    AccessInfo, CfsConfig, DeadLetterConfig, EipOutConfig, Environment, FunctionType,
-    ImageConfig, InstanceConcurrencyConfig, IntranetConfigOut, LayerVersionInfo,
-    ProtocolParams, PublicNetConfigOut, StatusReason, Switch, Tag, Trigger, VpcConfig,
+    AccessInfo, BillingStatus, CfsConfig, DeadLetterConfig, EipOutConfig, Environment,
+    FunctionStatus, FunctionType, ImageConfig, InstanceConcurrencyConfig,
+    IntranetConfigOut, LayerVersionInfo, ProtocolParams, PublicNetConfigOut,
+    StatusReason, Switch, Tag, Trigger, VpcConfig,
 };
 
 /// Returns the details of a function, such as its name, code, handler, triggers and timeout.
@@ -283,7 +284,7 @@ pub struct GetFunctionResponse {
     ///
     /// Example: `Active`.
     #[serde(rename = "Status")]
-    pub status: String,
+    pub status: FunctionStatus,
     /// Description of the status.
     ///
     /// Example: `" "`.
@@ -349,7 +350,7 @@ pub struct GetFunctionResponse {
     ///
     /// Example: `Available`.
     #[serde(rename = "AvailableStatus")]
-    pub available_status: String,
+    pub available_status: BillingStatus,
     /// Version of the function.
     ///
     /// Example: `$LATEST`.
@@ -367,12 +368,12 @@ pub struct GetFunctionResponse {
     ///
     /// Example: `FALSE`.
     #[serde(rename = "AsyncRunEnable")]
-    pub async_run_enable: String,
+    pub async_run_enable: Switch,
     /// Whether event tracing is enabled.
     ///
     /// Example: `FALSE`.
     #[serde(rename = "TraceEnable")]
-    pub trace_enable: String,
+    pub trace_enable: Switch,
     /// Container image settings. May be `null` when no value is available.
     #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
@@ -434,7 +435,7 @@ pub struct GetFunctionResponseBuilder {
     namespace: Option<String>,
     role: Option<String>,
     install_dependency: Option<String>,
-    status: Option<String>,
+    status: Option<FunctionStatus>,
     status_desc: Option<String>,
     cls_logset_id: Option<String>,
     cls_topic_id: Option<String>,
@@ -450,12 +451,12 @@ pub struct GetFunctionResponseBuilder {
     public_net_config: Option<PublicNetConfigOut>,
     ons_enable: Option<String>,
     cfs_config: Option<CfsConfig>,
-    available_status: Option<String>,
+    available_status: Option<BillingStatus>,
     qualifier: Option<String>,
     init_timeout: Option<i64>,
     status_reasons: Option<Vec<StatusReason>>,
-    async_run_enable: Option<String>,
-    trace_enable: Option<String>,
+    async_run_enable: Option<Switch>,
+    trace_enable: Option<Switch>,
     image_config: Option<ImageConfig>,
     protocol_type: Option<String>,
     protocol_params: Option<ProtocolParams>,
@@ -707,13 +708,13 @@ impl GetFunctionResponseBuilder {
     }
 
     /// Sets [`GetFunctionResponse::status`]: Status of the function, e.g.
-    pub fn status(mut self, value: impl Into<String>) -> Self {
+    pub fn status(mut self, value: impl Into<FunctionStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
 
     /// Sets or clears [`GetFunctionResponse::status`].
-    pub fn set_status(mut self, value: Option<String>) -> Self {
+    pub fn set_status(mut self, value: Option<FunctionStatus>) -> Self {
         self.status = value;
         self
     }
@@ -899,13 +900,13 @@ impl GetFunctionResponseBuilder {
     }
 
     /// Sets [`GetFunctionResponse::available_status`]: Billing status of the function, e.g.
-    pub fn available_status(mut self, value: impl Into<String>) -> Self {
+    pub fn available_status(mut self, value: impl Into<BillingStatus>) -> Self {
         self.available_status = Some(value.into());
         self
     }
 
     /// Sets or clears [`GetFunctionResponse::available_status`].
-    pub fn set_available_status(mut self, value: Option<String>) -> Self {
+    pub fn set_available_status(mut self, value: Option<BillingStatus>) -> Self {
         self.available_status = value;
         self
     }
@@ -950,25 +951,25 @@ impl GetFunctionResponseBuilder {
     }
 
     /// Sets [`GetFunctionResponse::async_run_enable`]: Whether asynchronous execution is enabled.
-    pub fn async_run_enable(mut self, value: impl Into<String>) -> Self {
+    pub fn async_run_enable(mut self, value: impl Into<Switch>) -> Self {
         self.async_run_enable = Some(value.into());
         self
     }
 
     /// Sets or clears [`GetFunctionResponse::async_run_enable`].
-    pub fn set_async_run_enable(mut self, value: Option<String>) -> Self {
+    pub fn set_async_run_enable(mut self, value: Option<Switch>) -> Self {
         self.async_run_enable = value;
         self
     }
 
     /// Sets [`GetFunctionResponse::trace_enable`]: Whether event tracing is enabled.
-    pub fn trace_enable(mut self, value: impl Into<String>) -> Self {
+    pub fn trace_enable(mut self, value: impl Into<Switch>) -> Self {
         self.trace_enable = Some(value.into());
         self
     }
 
     /// Sets or clears [`GetFunctionResponse::trace_enable`].
-    pub fn set_trace_enable(mut self, value: Option<String>) -> Self {
+    pub fn set_trace_enable(mut self, value: Option<Switch>) -> Self {
         self.trace_enable = value;
         self
     }
@@ -1358,7 +1359,7 @@ impl<'de> serde::Deserialize<'de> for GetFunctionResponse {
                 let mut v_namespace: Option<String> = None;
                 let mut v_role: Option<String> = None;
                 let mut v_install_dependency: Option<String> = None;
-                let mut v_status: Option<String> = None;
+                let mut v_status: Option<FunctionStatus> = None;
                 let mut v_status_desc: Option<String> = None;
                 let mut v_cls_logset_id: Option<String> = None;
                 let mut v_cls_topic_id: Option<String> = None;
@@ -1374,12 +1375,12 @@ impl<'de> serde::Deserialize<'de> for GetFunctionResponse {
                 let mut v_public_net_config: Option<PublicNetConfigOut> = None;
                 let mut v_ons_enable: Option<String> = None;
                 let mut v_cfs_config: Option<CfsConfig> = None;
-                let mut v_available_status: Option<String> = None;
+                let mut v_available_status: Option<BillingStatus> = None;
                 let mut v_qualifier: Option<String> = None;
                 let mut v_init_timeout: Option<i64> = None;
                 let mut v_status_reasons: Option<Vec<StatusReason>> = None;
-                let mut v_async_run_enable: Option<String> = None;
-                let mut v_trace_enable: Option<String> = None;
+                let mut v_async_run_enable: Option<Switch> = None;
+                let mut v_trace_enable: Option<Switch> = None;
                 let mut v_image_config: Option<ImageConfig> = None;
                 let mut v_protocol_type: Option<String> = None;
                 let mut v_protocol_params: Option<ProtocolParams> = None;
@@ -1670,8 +1671,397 @@ impl std::fmt::Debug for GetFunctionResponseBuilder {
     }
 }
 
-/// Error codes of `GetFunction`. No per-action list is published for it, so this is the service-wide [`ErrorCode`](crate::generated::ErrorCode).
-pub type GetFunctionErrorCode = crate::generated::ErrorCode;
+/// Error codes that `GetFunction` may return: its own and the API's common codes.
+///
+/// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetFunctionErrorCode {
+    /// `ActionOffline`: The action has been taken offline.
+    ActionOffline,
+    /// `AuthFailure.InvalidAuthorization`: The `Authorization` header is malformed.
+    AuthFailureInvalidAuthorization,
+    /// `AuthFailure.InvalidSecretId`: The SecretId is invalid (not a cloud API key).
+    AuthFailureInvalidSecretId,
+    /// `AuthFailure.MFAFailure`: Multi-factor authentication failed.
+    AuthFailureMfaFailure,
+    /// `AuthFailure.SecretIdNotFound`: The SecretId does not exist or has been disabled.
+    AuthFailureSecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: The signature has expired: the request timestamp is more than five minutes away from the server's clock.
+    AuthFailureSignatureExpire,
+    /// `AuthFailure.SignatureFailure`: The signature does not match; check the SecretKey and the signing steps.
+    AuthFailureSignatureFailure,
+    /// `AuthFailure.TokenFailure`: The session token is invalid or has expired.
+    AuthFailureTokenFailure,
+    /// `AuthFailure.UnauthorizedOperation`: The caller is not authorised for this request.
+    AuthFailureUnauthorizedOperation,
+    /// `DryRunOperation`: The dry run would have succeeded.
+    DryRunOperation,
+    /// `FailedOperation`: The operation failed.
+    FailedOperation,
+    /// `FailedOperation.Apigw`: The trigger could not be created.
+    FailedOperationApigw,
+    /// `FailedOperation.CallNetDeployFailed`: The call to the NetDeploy service failed.
+    FailedOperationCallNetDeployFailed,
+    /// `InternalError`: An internal error occurred in the service.
+    InternalError,
+    /// `InternalError.Exception`: An internal service exception occurred.
+    InternalErrorException,
+    /// `InternalError.System`: An internal system error occurred in the service.
+    InternalErrorSystem,
+    /// `InvalidAction`: The action does not exist for this service and version.
+    InvalidAction,
+    /// `InvalidParameter`: A parameter is wrong.
+    InvalidParameter,
+    /// `InvalidParameter.FunctionNameOrResourceIdRequired`: Either the resource ID or the function name must be provided.
+    InvalidParameterFunctionNameOrResourceIdRequired,
+    /// `InvalidParameter.Payload`: The request parameters are invalid.
+    InvalidParameterPayload,
+    /// `InvalidParameterValue`: A parameter value is wrong.
+    InvalidParameterValue,
+    /// `InvalidParameterValue.CodeSecret`: The `CodeSecret` parameter is invalid.
+    InvalidParameterValueCodeSecret,
+    /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
+    InvalidParameterValueFunctionName,
+    /// `InvalidParameterValue.Namespace`: The `Namespace` parameter is invalid.
+    InvalidParameterValueNamespace,
+    /// `InvalidParameterValue.Qualifier`: The specified function version is not supported.
+    InvalidParameterValueQualifier,
+    /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
+    InvalidRequest,
+    /// `IpInBlacklist`: The caller's IP address is on the block list.
+    IpInBlacklist,
+    /// `IpNotInWhitelist`: The caller's IP address is not on the allow list.
+    IpNotInWhitelist,
+    /// `LimitExceeded`: A limit was exceeded.
+    LimitExceeded,
+    /// `MissingParameter`: A required parameter is missing.
+    MissingParameter,
+    /// `NoSuchProduct`: The product does not exist.
+    NoSuchProduct,
+    /// `NoSuchVersion`: The API version does not exist for this service.
+    NoSuchVersion,
+    /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
+    RequestLimitExceeded,
+    /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
+    RequestLimitExceededGlobalRegionUinLimitExceeded,
+    /// `RequestLimitExceeded.IPLimitExceeded`: Too many requests from this IP address.
+    RequestLimitExceededIpLimitExceeded,
+    /// `RequestLimitExceeded.UinLimitExceeded`: Too many requests from this account.
+    RequestLimitExceededUinLimitExceeded,
+    /// `RequestSizeLimitExceeded`: The request body is larger than the service accepts.
+    RequestSizeLimitExceeded,
+    /// `ResourceInUse`: The resource is in use.
+    ResourceInUse,
+    /// `ResourceInsufficient`: There are not enough resources.
+    ResourceInsufficient,
+    /// `ResourceNotFound`: The resource does not exist.
+    ResourceNotFound,
+    /// `ResourceNotFound.Function`: The function does not exist.
+    ResourceNotFoundFunction,
+    /// `ResourceNotFound.FunctionName`: No function has this name.
+    ResourceNotFoundFunctionName,
+    /// `ResourceNotFound.Namespace`: The namespace was not found.
+    ResourceNotFoundNamespace,
+    /// `ResourceNotFound.Version`: The version was not found.
+    ResourceNotFoundVersion,
+    /// `ResourceUnavailable`: The resource is unavailable.
+    ResourceUnavailable,
+    /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
+    ResponseSizeLimitExceeded,
+    /// `ServiceUnavailable`: The service is temporarily unavailable.
+    ServiceUnavailable,
+    /// `UnauthorizedOperation`: The operation is not authorised.
+    UnauthorizedOperation,
+    /// `UnauthorizedOperation.CAM`: CAM (access management) denied the operation.
+    UnauthorizedOperationCam,
+    /// `UnauthorizedOperation.CodeSecret`: You are not permitted to access the code.
+    UnauthorizedOperationCodeSecret,
+    /// `UnknownParameter`: A parameter is not defined for this action.
+    UnknownParameter,
+    /// `UnsupportedOperation`: The operation is not supported.
+    UnsupportedOperation,
+    /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
+    UnsupportedProtocol,
+    /// `UnsupportedRegion`: The action is not available in the region.
+    UnsupportedRegion,
+    /// An error code this version of the SDK does not know. [`GetFunctionErrorCode::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
+    Unknown(crate::runtime::UnknownValue),
+}
+
+impl GetFunctionErrorCode {
+    /// Every error code this version of the SDK knows, in the API description's order.
+    pub const KNOWN: &'static [GetFunctionErrorCode] = &[
+        GetFunctionErrorCode::ActionOffline,
+        GetFunctionErrorCode::AuthFailureInvalidAuthorization,
+        GetFunctionErrorCode::AuthFailureInvalidSecretId,
+        GetFunctionErrorCode::AuthFailureMfaFailure,
+        GetFunctionErrorCode::AuthFailureSecretIdNotFound,
+        GetFunctionErrorCode::AuthFailureSignatureExpire,
+        GetFunctionErrorCode::AuthFailureSignatureFailure,
+        GetFunctionErrorCode::AuthFailureTokenFailure,
+        GetFunctionErrorCode::AuthFailureUnauthorizedOperation,
+        GetFunctionErrorCode::DryRunOperation,
+        GetFunctionErrorCode::FailedOperation,
+        GetFunctionErrorCode::FailedOperationApigw,
+        GetFunctionErrorCode::FailedOperationCallNetDeployFailed,
+        GetFunctionErrorCode::InternalError,
+        GetFunctionErrorCode::InternalErrorException,
+        GetFunctionErrorCode::InternalErrorSystem,
+        GetFunctionErrorCode::InvalidAction,
+        GetFunctionErrorCode::InvalidParameter,
+        GetFunctionErrorCode::InvalidParameterFunctionNameOrResourceIdRequired,
+        GetFunctionErrorCode::InvalidParameterPayload,
+        GetFunctionErrorCode::InvalidParameterValue,
+        GetFunctionErrorCode::InvalidParameterValueCodeSecret,
+        GetFunctionErrorCode::InvalidParameterValueFunctionName,
+        GetFunctionErrorCode::InvalidParameterValueNamespace,
+        GetFunctionErrorCode::InvalidParameterValueQualifier,
+        GetFunctionErrorCode::InvalidRequest,
+        GetFunctionErrorCode::IpInBlacklist,
+        GetFunctionErrorCode::IpNotInWhitelist,
+        GetFunctionErrorCode::LimitExceeded,
+        GetFunctionErrorCode::MissingParameter,
+        GetFunctionErrorCode::NoSuchProduct,
+        GetFunctionErrorCode::NoSuchVersion,
+        GetFunctionErrorCode::RequestLimitExceeded,
+        GetFunctionErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
+        GetFunctionErrorCode::RequestLimitExceededIpLimitExceeded,
+        GetFunctionErrorCode::RequestLimitExceededUinLimitExceeded,
+        GetFunctionErrorCode::RequestSizeLimitExceeded,
+        GetFunctionErrorCode::ResourceInUse,
+        GetFunctionErrorCode::ResourceInsufficient,
+        GetFunctionErrorCode::ResourceNotFound,
+        GetFunctionErrorCode::ResourceNotFoundFunction,
+        GetFunctionErrorCode::ResourceNotFoundFunctionName,
+        GetFunctionErrorCode::ResourceNotFoundNamespace,
+        GetFunctionErrorCode::ResourceNotFoundVersion,
+        GetFunctionErrorCode::ResourceUnavailable,
+        GetFunctionErrorCode::ResponseSizeLimitExceeded,
+        GetFunctionErrorCode::ServiceUnavailable,
+        GetFunctionErrorCode::UnauthorizedOperation,
+        GetFunctionErrorCode::UnauthorizedOperationCam,
+        GetFunctionErrorCode::UnauthorizedOperationCodeSecret,
+        GetFunctionErrorCode::UnknownParameter,
+        GetFunctionErrorCode::UnsupportedOperation,
+        GetFunctionErrorCode::UnsupportedProtocol,
+        GetFunctionErrorCode::UnsupportedRegion,
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionOffline => "ActionOffline",
+            Self::AuthFailureInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthFailureInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::AuthFailureMfaFailure => "AuthFailure.MFAFailure",
+            Self::AuthFailureSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthFailureSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthFailureSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthFailureTokenFailure => "AuthFailure.TokenFailure",
+            Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+            Self::DryRunOperation => "DryRunOperation",
+            Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationApigw => "FailedOperation.Apigw",
+            Self::FailedOperationCallNetDeployFailed => {
+                "FailedOperation.CallNetDeployFailed"
+            }
+            Self::InternalError => "InternalError",
+            Self::InternalErrorException => "InternalError.Exception",
+            Self::InternalErrorSystem => "InternalError.System",
+            Self::InvalidAction => "InvalidAction",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterFunctionNameOrResourceIdRequired => {
+                "InvalidParameter.FunctionNameOrResourceIdRequired"
+            }
+            Self::InvalidParameterPayload => "InvalidParameter.Payload",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidParameterValueCodeSecret => "InvalidParameterValue.CodeSecret",
+            Self::InvalidParameterValueFunctionName => {
+                "InvalidParameterValue.FunctionName"
+            }
+            Self::InvalidParameterValueNamespace => "InvalidParameterValue.Namespace",
+            Self::InvalidParameterValueQualifier => "InvalidParameterValue.Qualifier",
+            Self::InvalidRequest => "InvalidRequest",
+            Self::IpInBlacklist => "IpInBlacklist",
+            Self::IpNotInWhitelist => "IpNotInWhitelist",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::MissingParameter => "MissingParameter",
+            Self::NoSuchProduct => "NoSuchProduct",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
+                "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
+            }
+            Self::RequestLimitExceededIpLimitExceeded => {
+                "RequestLimitExceeded.IPLimitExceeded"
+            }
+            Self::RequestLimitExceededUinLimitExceeded => {
+                "RequestLimitExceeded.UinLimitExceeded"
+            }
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceNotFoundFunction => "ResourceNotFound.Function",
+            Self::ResourceNotFoundFunctionName => "ResourceNotFound.FunctionName",
+            Self::ResourceNotFoundNamespace => "ResourceNotFound.Namespace",
+            Self::ResourceNotFoundVersion => "ResourceNotFound.Version",
+            Self::ResourceUnavailable => "ResourceUnavailable",
+            Self::ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::UnauthorizedOperation => "UnauthorizedOperation",
+            Self::UnauthorizedOperationCam => "UnauthorizedOperation.CAM",
+            Self::UnauthorizedOperationCodeSecret => "UnauthorizedOperation.CodeSecret",
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for GetFunctionErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ActionOffline" => Self::ActionOffline,
+            "AuthFailure.InvalidAuthorization" => Self::AuthFailureInvalidAuthorization,
+            "AuthFailure.InvalidSecretId" => Self::AuthFailureInvalidSecretId,
+            "AuthFailure.MFAFailure" => Self::AuthFailureMfaFailure,
+            "AuthFailure.SecretIdNotFound" => Self::AuthFailureSecretIdNotFound,
+            "AuthFailure.SignatureExpire" => Self::AuthFailureSignatureExpire,
+            "AuthFailure.SignatureFailure" => Self::AuthFailureSignatureFailure,
+            "AuthFailure.TokenFailure" => Self::AuthFailureTokenFailure,
+            "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
+            "DryRunOperation" => Self::DryRunOperation,
+            "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.Apigw" => Self::FailedOperationApigw,
+            "FailedOperation.CallNetDeployFailed" => {
+                Self::FailedOperationCallNetDeployFailed
+            }
+            "InternalError" => Self::InternalError,
+            "InternalError.Exception" => Self::InternalErrorException,
+            "InternalError.System" => Self::InternalErrorSystem,
+            "InvalidAction" => Self::InvalidAction,
+            "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameter.FunctionNameOrResourceIdRequired" => {
+                Self::InvalidParameterFunctionNameOrResourceIdRequired
+            }
+            "InvalidParameter.Payload" => Self::InvalidParameterPayload,
+            "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidParameterValue.CodeSecret" => Self::InvalidParameterValueCodeSecret,
+            "InvalidParameterValue.FunctionName" => {
+                Self::InvalidParameterValueFunctionName
+            }
+            "InvalidParameterValue.Namespace" => Self::InvalidParameterValueNamespace,
+            "InvalidParameterValue.Qualifier" => Self::InvalidParameterValueQualifier,
+            "InvalidRequest" => Self::InvalidRequest,
+            "IpInBlacklist" => Self::IpInBlacklist,
+            "IpNotInWhitelist" => Self::IpNotInWhitelist,
+            "LimitExceeded" => Self::LimitExceeded,
+            "MissingParameter" => Self::MissingParameter,
+            "NoSuchProduct" => Self::NoSuchProduct,
+            "NoSuchVersion" => Self::NoSuchVersion,
+            "RequestLimitExceeded" => Self::RequestLimitExceeded,
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
+                Self::RequestLimitExceededGlobalRegionUinLimitExceeded
+            }
+            "RequestLimitExceeded.IPLimitExceeded" => {
+                Self::RequestLimitExceededIpLimitExceeded
+            }
+            "RequestLimitExceeded.UinLimitExceeded" => {
+                Self::RequestLimitExceededUinLimitExceeded
+            }
+            "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
+            "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceNotFound.Function" => Self::ResourceNotFoundFunction,
+            "ResourceNotFound.FunctionName" => Self::ResourceNotFoundFunctionName,
+            "ResourceNotFound.Namespace" => Self::ResourceNotFoundNamespace,
+            "ResourceNotFound.Version" => Self::ResourceNotFoundVersion,
+            "ResourceUnavailable" => Self::ResourceUnavailable,
+            "ResponseSizeLimitExceeded" => Self::ResponseSizeLimitExceeded,
+            "ServiceUnavailable" => Self::ServiceUnavailable,
+            "UnauthorizedOperation" => Self::UnauthorizedOperation,
+            "UnauthorizedOperation.CAM" => Self::UnauthorizedOperationCam,
+            "UnauthorizedOperation.CodeSecret" => Self::UnauthorizedOperationCodeSecret,
+            "UnknownParameter" => Self::UnknownParameter,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedProtocol" => Self::UnsupportedProtocol,
+            "UnsupportedRegion" => Self::UnsupportedRegion,
+            other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
+        }
+    }
+}
+
+impl From<String> for GetFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::str::FromStr for GetFunctionErrorCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for GetFunctionErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for GetFunctionErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for GetFunctionErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+impl From<&GetFunctionErrorCode> for crate::generated::ErrorCode {
+    fn from(code: &GetFunctionErrorCode) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
+impl crate::runtime::ActionErrorCode for GetFunctionErrorCode {
+    fn as_str(&self) -> &str {
+        self.as_str()
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        crate::generated::ErrorCode::from(self).description()
+    }
+
+    fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
+        crate::generated::ErrorCode::from(self).retry_class()
+    }
+}
 
 impl crate::runtime::Action for GetFunctionRequest {
     const DESCRIPTOR: &'static crate::runtime::ActionDescriptor = &crate::generated::catalog::GET_FUNCTION;

@@ -625,6 +625,18 @@ impl From<&str> for GetFunctionAddressErrorCode {
     }
 }
 
+impl From<String> for GetFunctionAddressErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetFunctionAddressErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetFunctionAddressErrorCode {
     type Err = std::convert::Infallible;
 

@@ -583,6 +583,18 @@ impl From<&str> for GetFunctionEventInvokeConfigErrorCode {
     }
 }
 
+impl From<String> for GetFunctionEventInvokeConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetFunctionEventInvokeConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetFunctionEventInvokeConfigErrorCode {
     type Err = std::convert::Infallible;
 

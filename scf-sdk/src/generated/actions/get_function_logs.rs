@@ -899,6 +899,18 @@ impl From<&str> for GetFunctionLogsErrorCode {
     }
 }
 
+impl From<String> for GetFunctionLogsErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetFunctionLogsErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetFunctionLogsErrorCode {
     type Err = std::convert::Infallible;
 
@@ -960,4 +972,40 @@ impl crate::runtime::Action for GetFunctionLogsRequest {
     type Response = GetFunctionLogsResponse;
 
     type ErrorCode = GetFunctionLogsErrorCode;
+}
+
+impl crate::runtime::Paginated for GetFunctionLogsRequest {
+    type Item = FunctionLog;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.and_then(|value| u64::try_from(value).ok()),
+            self.limit.and_then(|value| u64::try_from(value).ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        self.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    fn page_len(response: &GetFunctionLogsResponse) -> usize {
+        response.data.len()
+    }
+
+    fn total(response: &GetFunctionLogsResponse) -> Option<u64> {
+        u64::try_from(response.total_count).ok()
+    }
+
+    fn into_items(response: GetFunctionLogsResponse) -> Vec<FunctionLog> {
+        response.data
+    }
+}
+
+impl GetFunctionLogsRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `GetFunctionLogs`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Data` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<GetFunctionLogsRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

@@ -596,6 +596,18 @@ impl From<&str> for GetProvisionedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for GetProvisionedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetProvisionedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetProvisionedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

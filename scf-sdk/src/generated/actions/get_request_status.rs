@@ -372,6 +372,8 @@ pub enum GetRequestStatusErrorCode {
     DryRunOperation,
     /// `FailedOperation`: The operation failed.
     FailedOperation,
+    /// `FailedOperation.QueryError`: The query failed.
+    FailedOperationQueryError,
     /// `FailedOperation.TopicNotExist`: The topic does not exist.
     FailedOperationTopicNotExist,
     /// `InternalError`: An internal error occurred in the service.
@@ -388,8 +390,6 @@ pub enum GetRequestStatusErrorCode {
     InvalidParameterValue,
     /// `InvalidParameterValue.DateTime`: The `DateTime` parameter is invalid.
     InvalidParameterValueDateTime,
-    /// `InvalidParameterValue.Function`: The `FunctionName` value is invalid.
-    InvalidParameterValueFunction,
     /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
     InvalidParameterValueFunctionName,
     /// `InvalidParameterValue.FunctionRequestId`: The request ID is invalid.
@@ -472,6 +472,7 @@ impl GetRequestStatusErrorCode {
         GetRequestStatusErrorCode::AuthFailureUnauthorizedOperation,
         GetRequestStatusErrorCode::DryRunOperation,
         GetRequestStatusErrorCode::FailedOperation,
+        GetRequestStatusErrorCode::FailedOperationQueryError,
         GetRequestStatusErrorCode::FailedOperationTopicNotExist,
         GetRequestStatusErrorCode::InternalError,
         GetRequestStatusErrorCode::InternalErrorSystem,
@@ -480,7 +481,6 @@ impl GetRequestStatusErrorCode {
         GetRequestStatusErrorCode::InvalidParameterCls,
         GetRequestStatusErrorCode::InvalidParameterValue,
         GetRequestStatusErrorCode::InvalidParameterValueDateTime,
-        GetRequestStatusErrorCode::InvalidParameterValueFunction,
         GetRequestStatusErrorCode::InvalidParameterValueFunctionName,
         GetRequestStatusErrorCode::InvalidParameterValueFunctionRequestId,
         GetRequestStatusErrorCode::InvalidParameterValueRetCode,
@@ -529,6 +529,7 @@ impl GetRequestStatusErrorCode {
             Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
             Self::DryRunOperation => "DryRunOperation",
             Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationQueryError => "FailedOperation.QueryError",
             Self::FailedOperationTopicNotExist => "FailedOperation.TopicNotExist",
             Self::InternalError => "InternalError",
             Self::InternalErrorSystem => "InternalError.System",
@@ -537,7 +538,6 @@ impl GetRequestStatusErrorCode {
             Self::InvalidParameterCls => "InvalidParameter.Cls",
             Self::InvalidParameterValue => "InvalidParameterValue",
             Self::InvalidParameterValueDateTime => "InvalidParameterValue.DateTime",
-            Self::InvalidParameterValueFunction => "InvalidParameterValue.Function",
             Self::InvalidParameterValueFunctionName => {
                 "InvalidParameterValue.FunctionName"
             }
@@ -601,6 +601,7 @@ impl From<&str> for GetRequestStatusErrorCode {
             "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
             "DryRunOperation" => Self::DryRunOperation,
             "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.QueryError" => Self::FailedOperationQueryError,
             "FailedOperation.TopicNotExist" => Self::FailedOperationTopicNotExist,
             "InternalError" => Self::InternalError,
             "InternalError.System" => Self::InternalErrorSystem,
@@ -609,7 +610,6 @@ impl From<&str> for GetRequestStatusErrorCode {
             "InvalidParameter.Cls" => Self::InvalidParameterCls,
             "InvalidParameterValue" => Self::InvalidParameterValue,
             "InvalidParameterValue.DateTime" => Self::InvalidParameterValueDateTime,
-            "InvalidParameterValue.Function" => Self::InvalidParameterValueFunction,
             "InvalidParameterValue.FunctionName" => {
                 Self::InvalidParameterValueFunctionName
             }
@@ -656,6 +656,18 @@ impl From<&str> for GetRequestStatusErrorCode {
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for GetRequestStatusErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetRequestStatusErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

@@ -509,6 +509,18 @@ impl From<&str> for GetReservedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for GetReservedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for GetReservedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for GetReservedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

@@ -732,6 +732,18 @@ impl From<&str> for InvokeErrorCode {
     }
 }
 
+impl From<String> for InvokeErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for InvokeErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for InvokeErrorCode {
     type Err = std::convert::Infallible;
 

@@ -727,6 +727,18 @@ impl From<&str> for InvokeFunctionErrorCode {
     }
 }
 
+impl From<String> for InvokeFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for InvokeFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for InvokeFunctionErrorCode {
     type Err = std::convert::Infallible;
 

@@ -618,6 +618,18 @@ impl From<&str> for ListAliasesErrorCode {
     }
 }
 
+impl From<String> for ListAliasesErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListAliasesErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListAliasesErrorCode {
     type Err = std::convert::Infallible;
 
@@ -679,4 +691,40 @@ impl crate::runtime::Action for ListAliasesRequest {
     type Response = ListAliasesResponse;
 
     type ErrorCode = ListAliasesErrorCode;
+}
+
+impl crate::runtime::Paginated for ListAliasesRequest {
+    type Item = Alias;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.as_deref().and_then(|value| value.trim().parse().ok()),
+            self.limit.as_deref().and_then(|value| value.trim().parse().ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(offset.to_string());
+        self.limit = Some(limit.to_string());
+    }
+
+    fn page_len(response: &ListAliasesResponse) -> usize {
+        response.aliases.len()
+    }
+
+    fn total(response: &ListAliasesResponse) -> Option<u64> {
+        Some(response.total_count)
+    }
+
+    fn into_items(response: ListAliasesResponse) -> Vec<Alias> {
+        response.aliases
+    }
+}
+
+impl ListAliasesRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListAliases`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Aliases` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListAliasesRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

@@ -2,7 +2,9 @@
 
 //! The `ListAsyncEvents` action: Lists the asynchronous invocation events of a function, with optional filters.
 
-use crate::generated::types::{AsyncEvent, AsyncEventSortKey, SortOrder, TimeInterval};
+use crate::generated::types::{
+    AsyncEvent, AsyncEventSortKey, AsyncEventState, SortOrder, TimeInterval,
+};
 
 /// Lists the asynchronous invocation events of a function, with optional filters.
 ///
@@ -36,7 +38,7 @@ pub struct ListAsyncEventsRequest {
     ///
     /// Example: `RUNNING`.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<Vec<String>>,
+    pub status: Option<Vec<AsyncEventState>>,
     /// Filter: half-open interval `[start, end)` for the time the event started running.
     #[serde(rename = "StartTimeInterval", skip_serializing_if = "Option::is_none")]
     pub start_time_interval: Option<TimeInterval>,
@@ -86,7 +88,7 @@ pub struct ListAsyncEventsRequestBuilder<C = ()> {
     namespace: Option<String>,
     qualifier: Option<String>,
     invoke_type: Option<Vec<String>>,
-    status: Option<Vec<String>>,
+    status: Option<Vec<AsyncEventState>>,
     start_time_interval: Option<TimeInterval>,
     end_time_interval: Option<TimeInterval>,
     order: Option<SortOrder>,
@@ -149,13 +151,13 @@ impl<C> ListAsyncEventsRequestBuilder<C> {
     }
 
     /// Sets [`ListAsyncEventsRequest::status`]: Filter: event statuses, e.g.
-    pub fn status(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.status = Some(value.into_iter().map(Into::into).collect());
+    pub fn status(mut self, value: impl IntoIterator<Item = AsyncEventState>) -> Self {
+        self.status = Some(value.into_iter().collect());
         self
     }
 
     /// Sets or clears [`ListAsyncEventsRequest::status`].
-    pub fn set_status(mut self, value: Option<Vec<String>>) -> Self {
+    pub fn set_status(mut self, value: Option<Vec<AsyncEventState>>) -> Self {
         self.status = value;
         self
     }
@@ -286,7 +288,7 @@ impl<'de> serde::Deserialize<'de> for ListAsyncEventsRequest {
                 let mut v_namespace: Option<String> = None;
                 let mut v_qualifier: Option<String> = None;
                 let mut v_invoke_type: Option<Vec<String>> = None;
-                let mut v_status: Option<Vec<String>> = None;
+                let mut v_status: Option<Vec<AsyncEventState>> = None;
                 let mut v_start_time_interval: Option<TimeInterval> = None;
                 let mut v_end_time_interval: Option<TimeInterval> = None;
                 let mut v_order: Option<SortOrder> = None;
@@ -791,6 +793,18 @@ impl From<&str> for ListAsyncEventsErrorCode {
     }
 }
 
+impl From<String> for ListAsyncEventsErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListAsyncEventsErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListAsyncEventsErrorCode {
     type Err = std::convert::Infallible;
 
@@ -852,4 +866,40 @@ impl crate::runtime::Action for ListAsyncEventsRequest {
     type Response = ListAsyncEventsResponse;
 
     type ErrorCode = ListAsyncEventsErrorCode;
+}
+
+impl crate::runtime::Paginated for ListAsyncEventsRequest {
+    type Item = AsyncEvent;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.and_then(|value| u64::try_from(value).ok()),
+            self.limit.and_then(|value| u64::try_from(value).ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        self.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    fn page_len(response: &ListAsyncEventsResponse) -> usize {
+        response.event_list.len()
+    }
+
+    fn total(response: &ListAsyncEventsResponse) -> Option<u64> {
+        u64::try_from(response.total_count).ok()
+    }
+
+    fn into_items(response: ListAsyncEventsResponse) -> Vec<AsyncEvent> {
+        response.event_list
+    }
+}
+
+impl ListAsyncEventsRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListAsyncEvents`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `EventList` one by one. From the offset and limit set here, if any, else from the start, 100 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListAsyncEventsRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

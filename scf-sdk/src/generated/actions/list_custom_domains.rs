@@ -336,3 +336,36 @@ impl crate::runtime::Action for ListCustomDomainsRequest {
 
     type ErrorCode = ListCustomDomainsErrorCode;
 }
+
+impl crate::runtime::Paginated for ListCustomDomainsRequest {
+    type Item = DomainInfo;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
+    }
+
+    fn page_len(response: &ListCustomDomainsResponse) -> usize {
+        response.domains.as_ref().map_or(0, Vec::len)
+    }
+
+    fn total(response: &ListCustomDomainsResponse) -> Option<u64> {
+        response.total
+    }
+
+    fn into_items(response: ListCustomDomainsResponse) -> Vec<DomainInfo> {
+        response.domains.unwrap_or_default()
+    }
+}
+
+impl ListCustomDomainsRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListCustomDomains`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Domains` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListCustomDomainsRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
+}

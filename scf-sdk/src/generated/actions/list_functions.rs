@@ -713,6 +713,18 @@ impl From<&str> for ListFunctionsErrorCode {
     }
 }
 
+impl From<String> for ListFunctionsErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListFunctionsErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListFunctionsErrorCode {
     type Err = std::convert::Infallible;
 
@@ -774,4 +786,40 @@ impl crate::runtime::Action for ListFunctionsRequest {
     type Response = ListFunctionsResponse;
 
     type ErrorCode = ListFunctionsErrorCode;
+}
+
+impl crate::runtime::Paginated for ListFunctionsRequest {
+    type Item = Function;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.and_then(|value| u64::try_from(value).ok()),
+            self.limit.and_then(|value| u64::try_from(value).ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        self.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    fn page_len(response: &ListFunctionsResponse) -> usize {
+        response.functions.len()
+    }
+
+    fn total(response: &ListFunctionsResponse) -> Option<u64> {
+        u64::try_from(response.total_count).ok()
+    }
+
+    fn into_items(response: ListFunctionsResponse) -> Vec<Function> {
+        response.functions
+    }
+}
+
+impl ListFunctionsRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListFunctions`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Functions` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListFunctionsRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

@@ -514,6 +514,18 @@ impl From<&str> for ListLayerVersionsErrorCode {
     }
 }
 
+impl From<String> for ListLayerVersionsErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListLayerVersionsErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListLayerVersionsErrorCode {
     type Err = std::convert::Infallible;
 

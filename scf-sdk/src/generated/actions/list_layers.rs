@@ -573,6 +573,18 @@ impl From<&str> for ListLayersErrorCode {
     }
 }
 
+impl From<String> for ListLayersErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListLayersErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListLayersErrorCode {
     type Err = std::convert::Infallible;
 
@@ -634,4 +646,40 @@ impl crate::runtime::Action for ListLayersRequest {
     type Response = ListLayersResponse;
 
     type ErrorCode = ListLayersErrorCode;
+}
+
+impl crate::runtime::Paginated for ListLayersRequest {
+    type Item = LayerVersionInfo;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.and_then(|value| u64::try_from(value).ok()),
+            self.limit.and_then(|value| u64::try_from(value).ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        self.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    fn page_len(response: &ListLayersResponse) -> usize {
+        response.layers.len()
+    }
+
+    fn total(response: &ListLayersResponse) -> Option<u64> {
+        u64::try_from(response.total_count).ok()
+    }
+
+    fn into_items(response: ListLayersResponse) -> Vec<LayerVersionInfo> {
+        response.layers
+    }
+}
+
+impl ListLayersRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListLayers`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Layers` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListLayersRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

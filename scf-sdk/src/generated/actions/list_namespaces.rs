@@ -594,6 +594,18 @@ impl From<&str> for ListNamespacesErrorCode {
     }
 }
 
+impl From<String> for ListNamespacesErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListNamespacesErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListNamespacesErrorCode {
     type Err = std::convert::Infallible;
 
@@ -655,4 +667,40 @@ impl crate::runtime::Action for ListNamespacesRequest {
     type Response = ListNamespacesResponse;
 
     type ErrorCode = ListNamespacesErrorCode;
+}
+
+impl crate::runtime::Paginated for ListNamespacesRequest {
+    type Item = Namespace;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (
+            self.offset.and_then(|value| u64::try_from(value).ok()),
+            self.limit.and_then(|value| u64::try_from(value).ok()),
+        )
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+        self.limit = Some(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    fn page_len(response: &ListNamespacesResponse) -> usize {
+        response.namespaces.len()
+    }
+
+    fn total(response: &ListNamespacesResponse) -> Option<u64> {
+        u64::try_from(response.total_count).ok()
+    }
+
+    fn into_items(response: ListNamespacesResponse) -> Vec<Namespace> {
+        response.namespaces
+    }
+}
+
+impl ListNamespacesRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListNamespaces`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Namespaces` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListNamespacesRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

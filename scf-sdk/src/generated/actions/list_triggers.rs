@@ -647,6 +647,18 @@ impl From<&str> for ListTriggersErrorCode {
     }
 }
 
+impl From<String> for ListTriggersErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListTriggersErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListTriggersErrorCode {
     type Err = std::convert::Infallible;
 
@@ -708,4 +720,37 @@ impl crate::runtime::Action for ListTriggersRequest {
     type Response = ListTriggersResponse;
 
     type ErrorCode = ListTriggersErrorCode;
+}
+
+impl crate::runtime::Paginated for ListTriggersRequest {
+    type Item = TriggerInfo;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
+    }
+
+    fn page_len(response: &ListTriggersResponse) -> usize {
+        response.triggers.len()
+    }
+
+    fn total(response: &ListTriggersResponse) -> Option<u64> {
+        Some(response.total_count)
+    }
+
+    fn into_items(response: ListTriggersResponse) -> Vec<TriggerInfo> {
+        response.triggers
+    }
+}
+
+impl ListTriggersRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListTriggers`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Triggers` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(self) -> crate::runtime::Paginator<ListTriggersRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

@@ -681,6 +681,18 @@ impl From<&str> for ListVersionByFunctionErrorCode {
     }
 }
 
+impl From<String> for ListVersionByFunctionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ListVersionByFunctionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ListVersionByFunctionErrorCode {
     type Err = std::convert::Infallible;
 
@@ -742,4 +754,39 @@ impl crate::runtime::Action for ListVersionByFunctionRequest {
     type Response = ListVersionByFunctionResponse;
 
     type ErrorCode = ListVersionByFunctionErrorCode;
+}
+
+impl crate::runtime::Paginated for ListVersionByFunctionRequest {
+    type Item = FunctionVersion;
+
+    fn page_request(&self) -> (Option<u64>, Option<u64>) {
+        (self.offset, self.limit)
+    }
+
+    fn set_page(&mut self, offset: u64, limit: u64) {
+        self.offset = Some(offset);
+        self.limit = Some(limit);
+    }
+
+    fn page_len(response: &ListVersionByFunctionResponse) -> usize {
+        response.versions.len()
+    }
+
+    fn total(response: &ListVersionByFunctionResponse) -> Option<u64> {
+        Some(response.total_count)
+    }
+
+    fn into_items(response: ListVersionByFunctionResponse) -> Vec<FunctionVersion> {
+        response.versions
+    }
+}
+
+impl ListVersionByFunctionRequestBuilder<crate::runtime::ApiClient> {
+    /// The pages of `ListVersionByFunction`, one request each, as a stream: [`items`](crate::runtime::Paginator::items) gives the `Versions` one by one. From the offset and limit set here, if any, else from the start, 20 at a time; it stops at the last page.
+    pub fn into_paginator(
+        self,
+    ) -> crate::runtime::Paginator<ListVersionByFunctionRequest> {
+        let client = self.client.clone();
+        crate::runtime::Paginator::new(client, self.build().map_err(Into::into))
+    }
 }

@@ -721,6 +721,18 @@ impl From<&str> for PublishLayerVersionErrorCode {
     }
 }
 
+impl From<String> for PublishLayerVersionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PublishLayerVersionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for PublishLayerVersionErrorCode {
     type Err = std::convert::Infallible;
 

@@ -521,6 +521,8 @@ pub enum PublishVersionErrorCode {
     LimitExceededContainerImageAccelerate,
     /// `LimitExceeded.ContainerImageAccelerateQuota`: The quota of function versions with image acceleration enabled has been used up.
     LimitExceededContainerImageAccelerateQuota,
+    /// `LimitExceeded.FunctionVersions`: The maximum number of function versions has been reached.
+    LimitExceededFunctionVersions,
     /// `MissingParameter`: A required parameter is missing.
     MissingParameter,
     /// `NoSuchProduct`: The product does not exist.
@@ -602,6 +604,7 @@ impl PublishVersionErrorCode {
         PublishVersionErrorCode::LimitExceeded,
         PublishVersionErrorCode::LimitExceededContainerImageAccelerate,
         PublishVersionErrorCode::LimitExceededContainerImageAccelerateQuota,
+        PublishVersionErrorCode::LimitExceededFunctionVersions,
         PublishVersionErrorCode::MissingParameter,
         PublishVersionErrorCode::NoSuchProduct,
         PublishVersionErrorCode::NoSuchVersion,
@@ -663,6 +666,7 @@ impl PublishVersionErrorCode {
             Self::LimitExceededContainerImageAccelerateQuota => {
                 "LimitExceeded.ContainerImageAccelerateQuota"
             }
+            Self::LimitExceededFunctionVersions => "LimitExceeded.FunctionVersions",
             Self::MissingParameter => "MissingParameter",
             Self::NoSuchProduct => "NoSuchProduct",
             Self::NoSuchVersion => "NoSuchVersion",
@@ -735,6 +739,7 @@ impl From<&str> for PublishVersionErrorCode {
             "LimitExceeded.ContainerImageAccelerateQuota" => {
                 Self::LimitExceededContainerImageAccelerateQuota
             }
+            "LimitExceeded.FunctionVersions" => Self::LimitExceededFunctionVersions,
             "MissingParameter" => Self::MissingParameter,
             "NoSuchProduct" => Self::NoSuchProduct,
             "NoSuchVersion" => Self::NoSuchVersion,
@@ -769,6 +774,18 @@ impl From<&str> for PublishVersionErrorCode {
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for PublishVersionErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PublishVersionErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

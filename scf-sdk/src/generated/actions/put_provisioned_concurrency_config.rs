@@ -896,6 +896,18 @@ impl From<&str> for PutProvisionedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for PutProvisionedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PutProvisionedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for PutProvisionedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

@@ -580,6 +580,18 @@ impl From<&str> for PutReservedConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for PutReservedConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PutReservedConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for PutReservedConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

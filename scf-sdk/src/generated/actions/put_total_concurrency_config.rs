@@ -524,6 +524,18 @@ impl From<&str> for PutTotalConcurrencyConfigErrorCode {
     }
 }
 
+impl From<String> for PutTotalConcurrencyConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PutTotalConcurrencyConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for PutTotalConcurrencyConfigErrorCode {
     type Err = std::convert::Infallible;
 

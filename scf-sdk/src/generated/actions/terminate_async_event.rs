@@ -543,6 +543,18 @@ impl From<&str> for TerminateAsyncEventErrorCode {
     }
 }
 
+impl From<String> for TerminateAsyncEventErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for TerminateAsyncEventErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for TerminateAsyncEventErrorCode {
     type Err = std::convert::Infallible;
 

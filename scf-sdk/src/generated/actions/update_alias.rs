@@ -645,6 +645,18 @@ impl From<&str> for UpdateAliasErrorCode {
     }
 }
 
+impl From<String> for UpdateAliasErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateAliasErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for UpdateAliasErrorCode {
     type Err = std::convert::Infallible;
 

@@ -541,6 +541,8 @@ pub enum UpdateFunctionCodeErrorCode {
     InvalidParameterValue,
     /// `InvalidParameterValue.Args`: The `Args` value is invalid.
     InvalidParameterValueArgs,
+    /// `InvalidParameterValue.ArgsList`: The container startup arguments are not valid.
+    InvalidParameterValueArgsList,
     /// `InvalidParameterValue.Code`: The `Code` parameter is invalid.
     InvalidParameterValueCode,
     /// `InvalidParameterValue.CodeSecret`: The `CodeSecret` parameter is invalid.
@@ -549,6 +551,8 @@ pub enum UpdateFunctionCodeErrorCode {
     InvalidParameterValueCodeSource,
     /// `InvalidParameterValue.Command`: The `Command` (entrypoint) value is invalid.
     InvalidParameterValueCommand,
+    /// `InvalidParameterValue.CommandList`: The container startup command is not valid.
+    InvalidParameterValueCommandList,
     /// `InvalidParameterValue.Cos`: The COS parameter is invalid.
     InvalidParameterValueCos,
     /// `InvalidParameterValue.CosBucketName`: `CosBucketName` is not a valid bucket name.
@@ -601,6 +605,8 @@ pub enum UpdateFunctionCodeErrorCode {
     IpNotInWhitelist,
     /// `LimitExceeded`: A limit was exceeded.
     LimitExceeded,
+    /// `LimitExceeded.ContainerImageAccelerate`: The maximum number of function versions with image acceleration enabled has been reached.
+    LimitExceededContainerImageAccelerate,
     /// `LimitExceeded.ContainerImageAccelerateQuota`: The quota of function versions with image acceleration enabled has been used up.
     LimitExceededContainerImageAccelerateQuota,
     /// `MissingParameter`: A required parameter is missing.
@@ -651,6 +657,8 @@ pub enum UpdateFunctionCodeErrorCode {
     UnknownParameter,
     /// `UnsupportedOperation`: The operation is not supported.
     UnsupportedOperation,
+    /// `UnsupportedOperation.UpdateFunctionCode`: The function code could not be updated.
+    UnsupportedOperationUpdateFunctionCode,
     /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
     UnsupportedProtocol,
     /// `UnsupportedRegion`: The action is not available in the region.
@@ -684,10 +692,12 @@ impl UpdateFunctionCodeErrorCode {
         UpdateFunctionCodeErrorCode::InvalidParameterPayload,
         UpdateFunctionCodeErrorCode::InvalidParameterValue,
         UpdateFunctionCodeErrorCode::InvalidParameterValueArgs,
+        UpdateFunctionCodeErrorCode::InvalidParameterValueArgsList,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCode,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCodeSecret,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCodeSource,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCommand,
+        UpdateFunctionCodeErrorCode::InvalidParameterValueCommandList,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCos,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCosBucketName,
         UpdateFunctionCodeErrorCode::InvalidParameterValueCosBucketRegion,
@@ -714,6 +724,7 @@ impl UpdateFunctionCodeErrorCode {
         UpdateFunctionCodeErrorCode::IpInBlacklist,
         UpdateFunctionCodeErrorCode::IpNotInWhitelist,
         UpdateFunctionCodeErrorCode::LimitExceeded,
+        UpdateFunctionCodeErrorCode::LimitExceededContainerImageAccelerate,
         UpdateFunctionCodeErrorCode::LimitExceededContainerImageAccelerateQuota,
         UpdateFunctionCodeErrorCode::MissingParameter,
         UpdateFunctionCodeErrorCode::NoSuchProduct,
@@ -739,6 +750,7 @@ impl UpdateFunctionCodeErrorCode {
         UpdateFunctionCodeErrorCode::UnauthorizedOperationUpdateFunctionCode,
         UpdateFunctionCodeErrorCode::UnknownParameter,
         UpdateFunctionCodeErrorCode::UnsupportedOperation,
+        UpdateFunctionCodeErrorCode::UnsupportedOperationUpdateFunctionCode,
         UpdateFunctionCodeErrorCode::UnsupportedProtocol,
         UpdateFunctionCodeErrorCode::UnsupportedRegion,
     ];
@@ -772,10 +784,12 @@ impl UpdateFunctionCodeErrorCode {
             Self::InvalidParameterPayload => "InvalidParameter.Payload",
             Self::InvalidParameterValue => "InvalidParameterValue",
             Self::InvalidParameterValueArgs => "InvalidParameterValue.Args",
+            Self::InvalidParameterValueArgsList => "InvalidParameterValue.ArgsList",
             Self::InvalidParameterValueCode => "InvalidParameterValue.Code",
             Self::InvalidParameterValueCodeSecret => "InvalidParameterValue.CodeSecret",
             Self::InvalidParameterValueCodeSource => "InvalidParameterValue.CodeSource",
             Self::InvalidParameterValueCommand => "InvalidParameterValue.Command",
+            Self::InvalidParameterValueCommandList => "InvalidParameterValue.CommandList",
             Self::InvalidParameterValueCos => "InvalidParameterValue.Cos",
             Self::InvalidParameterValueCosBucketName => {
                 "InvalidParameterValue.CosBucketName"
@@ -818,6 +832,9 @@ impl UpdateFunctionCodeErrorCode {
             Self::IpInBlacklist => "IpInBlacklist",
             Self::IpNotInWhitelist => "IpNotInWhitelist",
             Self::LimitExceeded => "LimitExceeded",
+            Self::LimitExceededContainerImageAccelerate => {
+                "LimitExceeded.ContainerImageAccelerate"
+            }
             Self::LimitExceededContainerImageAccelerateQuota => {
                 "LimitExceeded.ContainerImageAccelerateQuota"
             }
@@ -855,6 +872,9 @@ impl UpdateFunctionCodeErrorCode {
             }
             Self::UnknownParameter => "UnknownParameter",
             Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedOperationUpdateFunctionCode => {
+                "UnsupportedOperation.UpdateFunctionCode"
+            }
             Self::UnsupportedProtocol => "UnsupportedProtocol",
             Self::UnsupportedRegion => "UnsupportedRegion",
             Self::Unknown(value) => value.as_str(),
@@ -891,10 +911,12 @@ impl From<&str> for UpdateFunctionCodeErrorCode {
             "InvalidParameter.Payload" => Self::InvalidParameterPayload,
             "InvalidParameterValue" => Self::InvalidParameterValue,
             "InvalidParameterValue.Args" => Self::InvalidParameterValueArgs,
+            "InvalidParameterValue.ArgsList" => Self::InvalidParameterValueArgsList,
             "InvalidParameterValue.Code" => Self::InvalidParameterValueCode,
             "InvalidParameterValue.CodeSecret" => Self::InvalidParameterValueCodeSecret,
             "InvalidParameterValue.CodeSource" => Self::InvalidParameterValueCodeSource,
             "InvalidParameterValue.Command" => Self::InvalidParameterValueCommand,
+            "InvalidParameterValue.CommandList" => Self::InvalidParameterValueCommandList,
             "InvalidParameterValue.Cos" => Self::InvalidParameterValueCos,
             "InvalidParameterValue.CosBucketName" => {
                 Self::InvalidParameterValueCosBucketName
@@ -937,6 +959,9 @@ impl From<&str> for UpdateFunctionCodeErrorCode {
             "IpInBlacklist" => Self::IpInBlacklist,
             "IpNotInWhitelist" => Self::IpNotInWhitelist,
             "LimitExceeded" => Self::LimitExceeded,
+            "LimitExceeded.ContainerImageAccelerate" => {
+                Self::LimitExceededContainerImageAccelerate
+            }
             "LimitExceeded.ContainerImageAccelerateQuota" => {
                 Self::LimitExceededContainerImageAccelerateQuota
             }
@@ -974,10 +999,25 @@ impl From<&str> for UpdateFunctionCodeErrorCode {
             }
             "UnknownParameter" => Self::UnknownParameter,
             "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedOperation.UpdateFunctionCode" => {
+                Self::UnsupportedOperationUpdateFunctionCode
+            }
             "UnsupportedProtocol" => Self::UnsupportedProtocol,
             "UnsupportedRegion" => Self::UnsupportedRegion,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
+    }
+}
+
+impl From<String> for UpdateFunctionCodeErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateFunctionCodeErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

@@ -1727,6 +1727,18 @@ impl From<&str> for UpdateFunctionConfigurationErrorCode {
     }
 }
 
+impl From<String> for UpdateFunctionConfigurationErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateFunctionConfigurationErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for UpdateFunctionConfigurationErrorCode {
     type Err = std::convert::Infallible;
 

@@ -595,6 +595,18 @@ impl From<&str> for UpdateFunctionEventInvokeConfigErrorCode {
     }
 }
 
+impl From<String> for UpdateFunctionEventInvokeConfigErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateFunctionEventInvokeConfigErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for UpdateFunctionEventInvokeConfigErrorCode {
     type Err = std::convert::Infallible;
 

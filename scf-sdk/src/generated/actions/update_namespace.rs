@@ -471,6 +471,18 @@ impl From<&str> for UpdateNamespaceErrorCode {
     }
 }
 
+impl From<String> for UpdateNamespaceErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateNamespaceErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for UpdateNamespaceErrorCode {
     type Err = std::convert::Infallible;
 

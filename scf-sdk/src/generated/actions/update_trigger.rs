@@ -396,8 +396,394 @@ impl<'de> serde::Deserialize<'de> for UpdateTriggerResponse {
     }
 }
 
-/// Error codes of `UpdateTrigger`. No per-action list is published for it, so this is the service-wide [`ErrorCode`](crate::generated::ErrorCode).
-pub type UpdateTriggerErrorCode = crate::generated::ErrorCode;
+/// Error codes that `UpdateTrigger` may return: its own and the API's common codes.
+///
+/// Converts into the service-wide [`ErrorCode`](crate::generated::ErrorCode), which describes each code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateTriggerErrorCode {
+    /// `ActionOffline`: The action has been taken offline.
+    ActionOffline,
+    /// `AuthFailure.InvalidAuthorization`: The `Authorization` header is malformed.
+    AuthFailureInvalidAuthorization,
+    /// `AuthFailure.InvalidSecretId`: The SecretId is invalid (not a cloud API key).
+    AuthFailureInvalidSecretId,
+    /// `AuthFailure.MFAFailure`: Multi-factor authentication failed.
+    AuthFailureMfaFailure,
+    /// `AuthFailure.SecretIdNotFound`: The SecretId does not exist or has been disabled.
+    AuthFailureSecretIdNotFound,
+    /// `AuthFailure.SignatureExpire`: The signature has expired: the request timestamp is more than five minutes away from the server's clock.
+    AuthFailureSignatureExpire,
+    /// `AuthFailure.SignatureFailure`: The signature does not match; check the SecretKey and the signing steps.
+    AuthFailureSignatureFailure,
+    /// `AuthFailure.TokenFailure`: The session token is invalid or has expired.
+    AuthFailureTokenFailure,
+    /// `AuthFailure.UnauthorizedOperation`: The caller is not authorised for this request.
+    AuthFailureUnauthorizedOperation,
+    /// `DryRunOperation`: The dry run would have succeeded.
+    DryRunOperation,
+    /// `FailedOperation`: The operation failed.
+    FailedOperation,
+    /// `FailedOperation.CreateTrigger`: The function's current status does not allow creating a trigger.
+    FailedOperationCreateTrigger,
+    /// `FailedOperation.UpdateTrigger`: The trigger could not be updated.
+    FailedOperationUpdateTrigger,
+    /// `InternalError`: An internal error occurred in the service.
+    InternalError,
+    /// `InternalError.Cmq`: An internal error prevented the CMQ trigger from being deleted.
+    InternalErrorCmq,
+    /// `InvalidAction`: The action does not exist for this service and version.
+    InvalidAction,
+    /// `InvalidParameter`: A parameter is wrong.
+    InvalidParameter,
+    /// `InvalidParameterValue`: A parameter value is wrong.
+    InvalidParameterValue,
+    /// `InvalidParameterValue.Action`: The `Action` value is not valid; correct it and try again.
+    InvalidParameterValueAction,
+    /// `InvalidParameterValue.Cors`: The `Cors` field has an invalid value.
+    InvalidParameterValueCors,
+    /// `InvalidParameterValue.Description`: The `Description` parameter is invalid.
+    InvalidParameterValueDescription,
+    /// `InvalidParameterValue.Enable`: The `Enable` value is not valid; correct it and try again.
+    InvalidParameterValueEnable,
+    /// `InvalidParameterValue.FunctionName`: No function exists with the given `FunctionName`.
+    InvalidParameterValueFunctionName,
+    /// `InvalidParameterValue.TriggerDesc`: The `TriggerDesc` parameter is invalid.
+    InvalidParameterValueTriggerDesc,
+    /// `InvalidParameterValue.TriggerName`: The `TriggerName` parameter is invalid.
+    InvalidParameterValueTriggerName,
+    /// `InvalidParameterValue.Type`: The `Type` parameter is invalid.
+    InvalidParameterValueType,
+    /// `InvalidRequest`: The request is malformed (for example, a multipart request that does not follow the rules).
+    InvalidRequest,
+    /// `IpInBlacklist`: The caller's IP address is on the block list.
+    IpInBlacklist,
+    /// `IpNotInWhitelist`: The caller's IP address is not on the allow list.
+    IpNotInWhitelist,
+    /// `LimitExceeded`: A limit was exceeded.
+    LimitExceeded,
+    /// `MissingParameter`: A required parameter is missing.
+    MissingParameter,
+    /// `NoSuchProduct`: The product does not exist.
+    NoSuchProduct,
+    /// `NoSuchVersion`: The API version does not exist for this service.
+    NoSuchVersion,
+    /// `RequestLimitExceeded`: Too many requests: the rate limit was exceeded.
+    RequestLimitExceeded,
+    /// `RequestLimitExceeded.GlobalRegionUinLimitExceeded`: Too many requests from this account across all regions.
+    RequestLimitExceededGlobalRegionUinLimitExceeded,
+    /// `RequestLimitExceeded.IPLimitExceeded`: Too many requests from this IP address.
+    RequestLimitExceededIpLimitExceeded,
+    /// `RequestLimitExceeded.UinLimitExceeded`: Too many requests from this account.
+    RequestLimitExceededUinLimitExceeded,
+    /// `RequestSizeLimitExceeded`: The request body is larger than the service accepts.
+    RequestSizeLimitExceeded,
+    /// `ResourceInUse`: The resource is in use.
+    ResourceInUse,
+    /// `ResourceInsufficient`: There are not enough resources.
+    ResourceInsufficient,
+    /// `ResourceNotFound`: The resource does not exist.
+    ResourceNotFound,
+    /// `ResourceNotFound.Function`: The function does not exist.
+    ResourceNotFoundFunction,
+    /// `ResourceNotFound.FunctionName`: No function has this name.
+    ResourceNotFoundFunctionName,
+    /// `ResourceNotFound.Namespace`: The namespace was not found.
+    ResourceNotFoundNamespace,
+    /// `ResourceNotFound.Qualifier`: The version or alias does not exist.
+    ResourceNotFoundQualifier,
+    /// `ResourceNotFound.Trigger`: The trigger was not found.
+    ResourceNotFoundTrigger,
+    /// `ResourceUnavailable`: The resource is unavailable.
+    ResourceUnavailable,
+    /// `ResponseSizeLimitExceeded`: The response is larger than the service can return.
+    ResponseSizeLimitExceeded,
+    /// `ServiceUnavailable`: The service is temporarily unavailable.
+    ServiceUnavailable,
+    /// `UnauthorizedOperation`: The operation is not authorised.
+    UnauthorizedOperation,
+    /// `UnauthorizedOperation.CAM`: CAM (access management) denied the operation.
+    UnauthorizedOperationCam,
+    /// `UnknownParameter`: A parameter is not defined for this action.
+    UnknownParameter,
+    /// `UnsupportedOperation`: The operation is not supported.
+    UnsupportedOperation,
+    /// `UnsupportedProtocol`: The protocol is not supported: use HTTPS (or HTTP only where allowed).
+    UnsupportedProtocol,
+    /// `UnsupportedRegion`: The action is not available in the region.
+    UnsupportedRegion,
+    /// An error code this version of the SDK does not know. [`UpdateTriggerErrorCode::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
+    Unknown(crate::runtime::UnknownValue),
+}
+
+impl UpdateTriggerErrorCode {
+    /// Every error code this version of the SDK knows, in the API description's order.
+    pub const KNOWN: &'static [UpdateTriggerErrorCode] = &[
+        UpdateTriggerErrorCode::ActionOffline,
+        UpdateTriggerErrorCode::AuthFailureInvalidAuthorization,
+        UpdateTriggerErrorCode::AuthFailureInvalidSecretId,
+        UpdateTriggerErrorCode::AuthFailureMfaFailure,
+        UpdateTriggerErrorCode::AuthFailureSecretIdNotFound,
+        UpdateTriggerErrorCode::AuthFailureSignatureExpire,
+        UpdateTriggerErrorCode::AuthFailureSignatureFailure,
+        UpdateTriggerErrorCode::AuthFailureTokenFailure,
+        UpdateTriggerErrorCode::AuthFailureUnauthorizedOperation,
+        UpdateTriggerErrorCode::DryRunOperation,
+        UpdateTriggerErrorCode::FailedOperation,
+        UpdateTriggerErrorCode::FailedOperationCreateTrigger,
+        UpdateTriggerErrorCode::FailedOperationUpdateTrigger,
+        UpdateTriggerErrorCode::InternalError,
+        UpdateTriggerErrorCode::InternalErrorCmq,
+        UpdateTriggerErrorCode::InvalidAction,
+        UpdateTriggerErrorCode::InvalidParameter,
+        UpdateTriggerErrorCode::InvalidParameterValue,
+        UpdateTriggerErrorCode::InvalidParameterValueAction,
+        UpdateTriggerErrorCode::InvalidParameterValueCors,
+        UpdateTriggerErrorCode::InvalidParameterValueDescription,
+        UpdateTriggerErrorCode::InvalidParameterValueEnable,
+        UpdateTriggerErrorCode::InvalidParameterValueFunctionName,
+        UpdateTriggerErrorCode::InvalidParameterValueTriggerDesc,
+        UpdateTriggerErrorCode::InvalidParameterValueTriggerName,
+        UpdateTriggerErrorCode::InvalidParameterValueType,
+        UpdateTriggerErrorCode::InvalidRequest,
+        UpdateTriggerErrorCode::IpInBlacklist,
+        UpdateTriggerErrorCode::IpNotInWhitelist,
+        UpdateTriggerErrorCode::LimitExceeded,
+        UpdateTriggerErrorCode::MissingParameter,
+        UpdateTriggerErrorCode::NoSuchProduct,
+        UpdateTriggerErrorCode::NoSuchVersion,
+        UpdateTriggerErrorCode::RequestLimitExceeded,
+        UpdateTriggerErrorCode::RequestLimitExceededGlobalRegionUinLimitExceeded,
+        UpdateTriggerErrorCode::RequestLimitExceededIpLimitExceeded,
+        UpdateTriggerErrorCode::RequestLimitExceededUinLimitExceeded,
+        UpdateTriggerErrorCode::RequestSizeLimitExceeded,
+        UpdateTriggerErrorCode::ResourceInUse,
+        UpdateTriggerErrorCode::ResourceInsufficient,
+        UpdateTriggerErrorCode::ResourceNotFound,
+        UpdateTriggerErrorCode::ResourceNotFoundFunction,
+        UpdateTriggerErrorCode::ResourceNotFoundFunctionName,
+        UpdateTriggerErrorCode::ResourceNotFoundNamespace,
+        UpdateTriggerErrorCode::ResourceNotFoundQualifier,
+        UpdateTriggerErrorCode::ResourceNotFoundTrigger,
+        UpdateTriggerErrorCode::ResourceUnavailable,
+        UpdateTriggerErrorCode::ResponseSizeLimitExceeded,
+        UpdateTriggerErrorCode::ServiceUnavailable,
+        UpdateTriggerErrorCode::UnauthorizedOperation,
+        UpdateTriggerErrorCode::UnauthorizedOperationCam,
+        UpdateTriggerErrorCode::UnknownParameter,
+        UpdateTriggerErrorCode::UnsupportedOperation,
+        UpdateTriggerErrorCode::UnsupportedProtocol,
+        UpdateTriggerErrorCode::UnsupportedRegion,
+    ];
+
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActionOffline => "ActionOffline",
+            Self::AuthFailureInvalidAuthorization => "AuthFailure.InvalidAuthorization",
+            Self::AuthFailureInvalidSecretId => "AuthFailure.InvalidSecretId",
+            Self::AuthFailureMfaFailure => "AuthFailure.MFAFailure",
+            Self::AuthFailureSecretIdNotFound => "AuthFailure.SecretIdNotFound",
+            Self::AuthFailureSignatureExpire => "AuthFailure.SignatureExpire",
+            Self::AuthFailureSignatureFailure => "AuthFailure.SignatureFailure",
+            Self::AuthFailureTokenFailure => "AuthFailure.TokenFailure",
+            Self::AuthFailureUnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+            Self::DryRunOperation => "DryRunOperation",
+            Self::FailedOperation => "FailedOperation",
+            Self::FailedOperationCreateTrigger => "FailedOperation.CreateTrigger",
+            Self::FailedOperationUpdateTrigger => "FailedOperation.UpdateTrigger",
+            Self::InternalError => "InternalError",
+            Self::InternalErrorCmq => "InternalError.Cmq",
+            Self::InvalidAction => "InvalidAction",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::InvalidParameterValueAction => "InvalidParameterValue.Action",
+            Self::InvalidParameterValueCors => "InvalidParameterValue.Cors",
+            Self::InvalidParameterValueDescription => "InvalidParameterValue.Description",
+            Self::InvalidParameterValueEnable => "InvalidParameterValue.Enable",
+            Self::InvalidParameterValueFunctionName => {
+                "InvalidParameterValue.FunctionName"
+            }
+            Self::InvalidParameterValueTriggerDesc => "InvalidParameterValue.TriggerDesc",
+            Self::InvalidParameterValueTriggerName => "InvalidParameterValue.TriggerName",
+            Self::InvalidParameterValueType => "InvalidParameterValue.Type",
+            Self::InvalidRequest => "InvalidRequest",
+            Self::IpInBlacklist => "IpInBlacklist",
+            Self::IpNotInWhitelist => "IpNotInWhitelist",
+            Self::LimitExceeded => "LimitExceeded",
+            Self::MissingParameter => "MissingParameter",
+            Self::NoSuchProduct => "NoSuchProduct",
+            Self::NoSuchVersion => "NoSuchVersion",
+            Self::RequestLimitExceeded => "RequestLimitExceeded",
+            Self::RequestLimitExceededGlobalRegionUinLimitExceeded => {
+                "RequestLimitExceeded.GlobalRegionUinLimitExceeded"
+            }
+            Self::RequestLimitExceededIpLimitExceeded => {
+                "RequestLimitExceeded.IPLimitExceeded"
+            }
+            Self::RequestLimitExceededUinLimitExceeded => {
+                "RequestLimitExceeded.UinLimitExceeded"
+            }
+            Self::RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+            Self::ResourceInUse => "ResourceInUse",
+            Self::ResourceInsufficient => "ResourceInsufficient",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::ResourceNotFoundFunction => "ResourceNotFound.Function",
+            Self::ResourceNotFoundFunctionName => "ResourceNotFound.FunctionName",
+            Self::ResourceNotFoundNamespace => "ResourceNotFound.Namespace",
+            Self::ResourceNotFoundQualifier => "ResourceNotFound.Qualifier",
+            Self::ResourceNotFoundTrigger => "ResourceNotFound.Trigger",
+            Self::ResourceUnavailable => "ResourceUnavailable",
+            Self::ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::UnauthorizedOperation => "UnauthorizedOperation",
+            Self::UnauthorizedOperationCam => "UnauthorizedOperation.CAM",
+            Self::UnknownParameter => "UnknownParameter",
+            Self::UnsupportedOperation => "UnsupportedOperation",
+            Self::UnsupportedProtocol => "UnsupportedProtocol",
+            Self::UnsupportedRegion => "UnsupportedRegion",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for UpdateTriggerErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ActionOffline" => Self::ActionOffline,
+            "AuthFailure.InvalidAuthorization" => Self::AuthFailureInvalidAuthorization,
+            "AuthFailure.InvalidSecretId" => Self::AuthFailureInvalidSecretId,
+            "AuthFailure.MFAFailure" => Self::AuthFailureMfaFailure,
+            "AuthFailure.SecretIdNotFound" => Self::AuthFailureSecretIdNotFound,
+            "AuthFailure.SignatureExpire" => Self::AuthFailureSignatureExpire,
+            "AuthFailure.SignatureFailure" => Self::AuthFailureSignatureFailure,
+            "AuthFailure.TokenFailure" => Self::AuthFailureTokenFailure,
+            "AuthFailure.UnauthorizedOperation" => Self::AuthFailureUnauthorizedOperation,
+            "DryRunOperation" => Self::DryRunOperation,
+            "FailedOperation" => Self::FailedOperation,
+            "FailedOperation.CreateTrigger" => Self::FailedOperationCreateTrigger,
+            "FailedOperation.UpdateTrigger" => Self::FailedOperationUpdateTrigger,
+            "InternalError" => Self::InternalError,
+            "InternalError.Cmq" => Self::InternalErrorCmq,
+            "InvalidAction" => Self::InvalidAction,
+            "InvalidParameter" => Self::InvalidParameter,
+            "InvalidParameterValue" => Self::InvalidParameterValue,
+            "InvalidParameterValue.Action" => Self::InvalidParameterValueAction,
+            "InvalidParameterValue.Cors" => Self::InvalidParameterValueCors,
+            "InvalidParameterValue.Description" => Self::InvalidParameterValueDescription,
+            "InvalidParameterValue.Enable" => Self::InvalidParameterValueEnable,
+            "InvalidParameterValue.FunctionName" => {
+                Self::InvalidParameterValueFunctionName
+            }
+            "InvalidParameterValue.TriggerDesc" => Self::InvalidParameterValueTriggerDesc,
+            "InvalidParameterValue.TriggerName" => Self::InvalidParameterValueTriggerName,
+            "InvalidParameterValue.Type" => Self::InvalidParameterValueType,
+            "InvalidRequest" => Self::InvalidRequest,
+            "IpInBlacklist" => Self::IpInBlacklist,
+            "IpNotInWhitelist" => Self::IpNotInWhitelist,
+            "LimitExceeded" => Self::LimitExceeded,
+            "MissingParameter" => Self::MissingParameter,
+            "NoSuchProduct" => Self::NoSuchProduct,
+            "NoSuchVersion" => Self::NoSuchVersion,
+            "RequestLimitExceeded" => Self::RequestLimitExceeded,
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded" => {
+                Self::RequestLimitExceededGlobalRegionUinLimitExceeded
+            }
+            "RequestLimitExceeded.IPLimitExceeded" => {
+                Self::RequestLimitExceededIpLimitExceeded
+            }
+            "RequestLimitExceeded.UinLimitExceeded" => {
+                Self::RequestLimitExceededUinLimitExceeded
+            }
+            "RequestSizeLimitExceeded" => Self::RequestSizeLimitExceeded,
+            "ResourceInUse" => Self::ResourceInUse,
+            "ResourceInsufficient" => Self::ResourceInsufficient,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "ResourceNotFound.Function" => Self::ResourceNotFoundFunction,
+            "ResourceNotFound.FunctionName" => Self::ResourceNotFoundFunctionName,
+            "ResourceNotFound.Namespace" => Self::ResourceNotFoundNamespace,
+            "ResourceNotFound.Qualifier" => Self::ResourceNotFoundQualifier,
+            "ResourceNotFound.Trigger" => Self::ResourceNotFoundTrigger,
+            "ResourceUnavailable" => Self::ResourceUnavailable,
+            "ResponseSizeLimitExceeded" => Self::ResponseSizeLimitExceeded,
+            "ServiceUnavailable" => Self::ServiceUnavailable,
+            "UnauthorizedOperation" => Self::UnauthorizedOperation,
+            "UnauthorizedOperation.CAM" => Self::UnauthorizedOperationCam,
+            "UnknownParameter" => Self::UnknownParameter,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
+            "UnsupportedProtocol" => Self::UnsupportedProtocol,
+            "UnsupportedRegion" => Self::UnsupportedRegion,
+            other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
+        }
+    }
+}
+
+impl From<String> for UpdateTriggerErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateTriggerErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl std::str::FromStr for UpdateTriggerErrorCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl AsRef<str> for UpdateTriggerErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for UpdateTriggerErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for UpdateTriggerErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateTriggerErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+impl From<&UpdateTriggerErrorCode> for crate::generated::ErrorCode {
+    fn from(code: &UpdateTriggerErrorCode) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
+impl crate::runtime::ActionErrorCode for UpdateTriggerErrorCode {
+    fn as_str(&self) -> &str {
+        self.as_str()
+    }
+
+    fn description(&self) -> Option<&'static str> {
+        crate::generated::ErrorCode::from(self).description()
+    }
+
+    fn retry_class(&self) -> Option<crate::runtime::RetryClass> {
+        crate::generated::ErrorCode::from(self).retry_class()
+    }
+}
 
 impl crate::runtime::Action for UpdateTriggerRequest {
     const DESCRIPTOR: &'static crate::runtime::ActionDescriptor = &crate::generated::catalog::UPDATE_TRIGGER;

@@ -697,6 +697,18 @@ impl From<&str> for UpdateTriggerStatusErrorCode {
     }
 }
 
+impl From<String> for UpdateTriggerStatusErrorCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for UpdateTriggerStatusErrorCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for UpdateTriggerStatusErrorCode {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for AsyncEventSortKey {
     }
 }
 
+impl From<String> for AsyncEventSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for AsyncEventSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for AsyncEventSortKey {
     type Err = std::convert::Infallible;
 

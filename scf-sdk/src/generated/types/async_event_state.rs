@@ -53,6 +53,18 @@ impl From<&str> for AsyncEventState {
     }
 }
 
+impl From<String> for AsyncEventState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for AsyncEventState {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for AsyncEventState {
     type Err = std::convert::Infallible;
 

@@ -53,6 +53,18 @@ impl From<&str> for CodeSource {
     }
 }
 
+impl From<String> for CodeSource {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for CodeSource {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for CodeSource {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for ConcurrencyType {
     }
 }
 
+impl From<String> for ConcurrencyType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ConcurrencyType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ConcurrencyType {
     type Err = std::convert::Infallible;
 

@@ -48,6 +48,18 @@ impl From<&str> for DomainProtocol {
     }
 }
 
+impl From<String> for DomainProtocol {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for DomainProtocol {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for DomainProtocol {
     type Err = std::convert::Infallible;
 

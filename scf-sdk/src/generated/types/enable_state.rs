@@ -41,6 +41,18 @@ impl From<&str> for EnableState {
     }
 }
 
+impl From<String> for EnableState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for EnableState {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for EnableState {
     type Err = std::convert::Infallible;
 

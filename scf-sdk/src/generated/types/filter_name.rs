@@ -103,6 +103,18 @@ impl From<&str> for FilterName {
     }
 }
 
+impl From<String> for FilterName {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for FilterName {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for FilterName {
     type Err = std::convert::Infallible;
 

@@ -2,7 +2,7 @@
 
 //! The [`Function`] structure.
 
-use crate::generated::types::{FunctionType, StatusReason, Switch, Tag};
+use crate::generated::types::{FunctionStatus, FunctionType, StatusReason, Switch, Tag};
 
 /// Summary of one function, as returned in function lists.
 ///
@@ -44,7 +44,7 @@ pub struct Function {
     ///
     /// Example: `Active`.
     #[serde(rename = "Status")]
-    pub status: String,
+    pub status: FunctionStatus,
     /// Details about the function's state.
     ///
     /// Example: `" "`.
@@ -110,7 +110,7 @@ pub struct FunctionBuilder {
     function_name: Option<String>,
     function_id: Option<String>,
     namespace: Option<String>,
-    status: Option<String>,
+    status: Option<FunctionStatus>,
     status_desc: Option<String>,
     description: Option<String>,
     tags: Option<Vec<Tag>>,
@@ -196,13 +196,13 @@ impl FunctionBuilder {
     }
 
     /// Sets [`Function::status`]: Current state of the function.
-    pub fn status(mut self, value: impl Into<String>) -> Self {
+    pub fn status(mut self, value: impl Into<FunctionStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
 
     /// Sets or clears [`Function::status`].
-    pub fn set_status(mut self, value: Option<String>) -> Self {
+    pub fn set_status(mut self, value: Option<FunctionStatus>) -> Self {
         self.status = value;
         self
     }
@@ -426,7 +426,7 @@ impl<'de> serde::Deserialize<'de> for Function {
                 let mut v_function_name: Option<String> = None;
                 let mut v_function_id: Option<String> = None;
                 let mut v_namespace: Option<String> = None;
-                let mut v_status: Option<String> = None;
+                let mut v_status: Option<FunctionStatus> = None;
                 let mut v_status_desc: Option<String> = None;
                 let mut v_description: Option<String> = None;
                 let mut v_tags: Option<Vec<Tag>> = None;

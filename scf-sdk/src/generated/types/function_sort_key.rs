@@ -48,6 +48,18 @@ impl From<&str> for FunctionSortKey {
     }
 }
 
+impl From<String> for FunctionSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for FunctionSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for FunctionSortKey {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for FunctionType {
     }
 }
 
+impl From<String> for FunctionType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for FunctionType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for FunctionType {
     type Err = std::convert::Infallible;
 

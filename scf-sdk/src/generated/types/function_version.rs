@@ -2,6 +2,8 @@
 
 //! The [`FunctionVersion`] structure.
 
+use crate::generated::types::FunctionStatus;
+
 /// One published version of a function.
 ///
 /// Build one with [`FunctionVersion::builder`].
@@ -32,7 +34,7 @@ pub struct FunctionVersion {
     ///
     /// Example: `Active`.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<FunctionStatus>,
 }
 
 impl FunctionVersion {
@@ -50,7 +52,7 @@ pub struct FunctionVersionBuilder {
     description: Option<String>,
     add_time: Option<String>,
     mod_time: Option<String>,
-    status: Option<String>,
+    status: Option<FunctionStatus>,
 }
 
 impl FunctionVersionBuilder {
@@ -103,13 +105,13 @@ impl FunctionVersionBuilder {
     }
 
     /// Sets [`FunctionVersion::status`]: State of the version.
-    pub fn status(mut self, value: impl Into<String>) -> Self {
+    pub fn status(mut self, value: impl Into<FunctionStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
 
     /// Sets or clears [`FunctionVersion::status`].
-    pub fn set_status(mut self, value: Option<String>) -> Self {
+    pub fn set_status(mut self, value: Option<FunctionStatus>) -> Self {
         self.status = value;
         self
     }
@@ -149,7 +151,7 @@ impl<'de> serde::Deserialize<'de> for FunctionVersion {
                 let mut v_description: Option<String> = None;
                 let mut v_add_time: Option<String> = None;
                 let mut v_mod_time: Option<String> = None;
-                let mut v_status: Option<String> = None;
+                let mut v_status: Option<FunctionStatus> = None;
                 while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
                     match key.as_str() {
                         "Version" => v_version = map.next_value()?,

@@ -43,6 +43,18 @@ impl From<&str> for IdleTimeoutStrategy {
     }
 }
 
+impl From<String> for IdleTimeoutStrategy {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for IdleTimeoutStrategy {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for IdleTimeoutStrategy {
     type Err = std::convert::Infallible;
 

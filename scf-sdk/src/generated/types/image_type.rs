@@ -43,6 +43,18 @@ impl From<&str> for ImageType {
     }
 }
 
+impl From<String> for ImageType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ImageType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ImageType {
     type Err = std::convert::Infallible;
 

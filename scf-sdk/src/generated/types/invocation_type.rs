@@ -41,6 +41,18 @@ impl From<&str> for InvocationType {
     }
 }
 
+impl From<String> for InvocationType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for InvocationType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for InvocationType {
     type Err = std::convert::Infallible;
 

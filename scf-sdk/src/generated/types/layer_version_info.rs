@@ -2,7 +2,7 @@
 
 //! The [`LayerVersionInfo`] structure.
 
-use crate::generated::types::Tag;
+use crate::generated::types::{LayerStatus, Tag};
 
 /// One version of a layer.
 ///
@@ -44,7 +44,7 @@ pub struct LayerVersionInfo {
     ///
     /// Example: `Active`.
     #[serde(rename = "Status")]
-    pub status: String,
+    pub status: LayerStatus,
     /// Stamp of the layer version.
     ///
     /// Example: `Default`.
@@ -74,7 +74,7 @@ pub struct LayerVersionInfoBuilder {
     license_info: Option<String>,
     layer_version: Option<i64>,
     layer_name: Option<String>,
-    status: Option<String>,
+    status: Option<LayerStatus>,
     stamp: Option<String>,
     tags: Option<Vec<Tag>>,
 }
@@ -156,13 +156,13 @@ impl LayerVersionInfoBuilder {
     }
 
     /// Sets [`LayerVersionInfo::status`]: Current state of the layer version.
-    pub fn status(mut self, value: impl Into<String>) -> Self {
+    pub fn status(mut self, value: impl Into<LayerStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
 
     /// Sets or clears [`LayerVersionInfo::status`].
-    pub fn set_status(mut self, value: Option<String>) -> Self {
+    pub fn set_status(mut self, value: Option<LayerStatus>) -> Self {
         self.status = value;
         self
     }
@@ -262,7 +262,7 @@ impl<'de> serde::Deserialize<'de> for LayerVersionInfo {
                 let mut v_license_info: Option<String> = None;
                 let mut v_layer_version: Option<i64> = None;
                 let mut v_layer_name: Option<String> = None;
-                let mut v_status: Option<String> = None;
+                let mut v_status: Option<LayerStatus> = None;
                 let mut v_stamp: Option<String> = None;
                 let mut v_tags: Option<Vec<Tag>> = None;
                 while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {

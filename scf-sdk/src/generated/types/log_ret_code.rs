@@ -58,6 +58,18 @@ impl From<&str> for LogRetCode {
     }
 }
 
+impl From<String> for LogRetCode {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for LogRetCode {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for LogRetCode {
     type Err = std::convert::Infallible;
 

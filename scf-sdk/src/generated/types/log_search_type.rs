@@ -43,6 +43,18 @@ impl From<&str> for LogSearchType {
     }
 }
 
+impl From<String> for LogSearchType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for LogSearchType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for LogSearchType {
     type Err = std::convert::Infallible;
 

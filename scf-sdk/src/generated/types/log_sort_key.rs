@@ -53,6 +53,18 @@ impl From<&str> for LogSortKey {
     }
 }
 
+impl From<String> for LogSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for LogSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for LogSortKey {
     type Err = std::convert::Infallible;
 

@@ -38,6 +38,18 @@ impl From<&str> for LogSortOrder {
     }
 }
 
+impl From<String> for LogSortOrder {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for LogSortOrder {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for LogSortOrder {
     type Err = std::convert::Infallible;
 

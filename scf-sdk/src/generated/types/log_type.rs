@@ -38,6 +38,18 @@ impl From<&str> for LogType {
     }
 }
 
+impl From<String> for LogType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for LogType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for LogType {
     type Err = std::convert::Infallible;
 

@@ -38,6 +38,18 @@ impl From<&str> for MatchMethod {
     }
 }
 
+impl From<String> for MatchMethod {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for MatchMethod {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for MatchMethod {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for NamespaceSortKey {
     }
 }
 
+impl From<String> for NamespaceSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for NamespaceSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for NamespaceSortKey {
     type Err = std::convert::Infallible;
 

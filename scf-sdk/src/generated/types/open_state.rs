@@ -40,6 +40,18 @@ impl From<&str> for OpenState {
     }
 }
 
+impl From<String> for OpenState {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for OpenState {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for OpenState {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for PathRewriteType {
     }
 }
 
+impl From<String> for PathRewriteType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for PathRewriteType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for PathRewriteType {
     type Err = std::convert::Infallible;
 

@@ -36,6 +36,18 @@ impl From<&str> for ProtocolType {
     }
 }
 
+impl From<String> for ProtocolType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ProtocolType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ProtocolType {
     type Err = std::convert::Infallible;
 

@@ -48,6 +48,18 @@ impl From<&str> for ProvisionedStatus {
     }
 }
 
+impl From<String> for ProvisionedStatus {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ProvisionedStatus {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ProvisionedStatus {
     type Err = std::convert::Infallible;
 

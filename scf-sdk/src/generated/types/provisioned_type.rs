@@ -43,6 +43,18 @@ impl From<&str> for ProvisionedType {
     }
 }
 
+impl From<String> for ProvisionedType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for ProvisionedType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for ProvisionedType {
     type Err = std::convert::Infallible;
 

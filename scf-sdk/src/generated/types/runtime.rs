@@ -128,6 +128,18 @@ impl From<&str> for Runtime {
     }
 }
 
+impl From<String> for Runtime {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for Runtime {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for Runtime {
     type Err = std::convert::Infallible;
 

@@ -48,6 +48,18 @@ impl From<&str> for SessionSource {
     }
 }
 
+impl From<String> for SessionSource {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for SessionSource {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for SessionSource {
     type Err = std::convert::Infallible;
 

@@ -38,6 +38,18 @@ impl From<&str> for SortOrder {
     }
 }
 
+impl From<String> for SortOrder {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for SortOrder {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for SortOrder {
     type Err = std::convert::Infallible;
 

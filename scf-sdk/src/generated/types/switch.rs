@@ -38,6 +38,18 @@ impl From<&str> for Switch {
     }
 }
 
+impl From<String> for Switch {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for Switch {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for Switch {
     type Err = std::convert::Infallible;
 

@@ -43,6 +43,18 @@ impl From<&str> for TimeSortKey {
     }
 }
 
+impl From<String> for TimeSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for TimeSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for TimeSortKey {
     type Err = std::convert::Infallible;
 

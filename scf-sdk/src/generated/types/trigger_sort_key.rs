@@ -43,6 +43,18 @@ impl From<&str> for TriggerSortKey {
     }
 }
 
+impl From<String> for TriggerSortKey {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for TriggerSortKey {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for TriggerSortKey {
     type Err = std::convert::Infallible;
 

@@ -68,6 +68,18 @@ impl From<&str> for TriggerType {
     }
 }
 
+impl From<String> for TriggerType {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&String> for TriggerType {
+    fn from(value: &String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 impl std::str::FromStr for TriggerType {
     type Err = std::convert::Infallible;
 

@@ -1,27 +1,53 @@
-//! Credentials: a SecretId/SecretKey pair and, for temporary (STS) keys, a session token.
+//! Credentials: a SecretId/SecretKey pair and, for temporary (STS) keys, a session token and when
+//! they expire.
 //!
 //! [`DefaultCredentialsChain`] looks in the places Tencent Cloud's own tools do, in this order:
 //! 1. the environment: `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_TOKEN`;
 //! 2. the tccli profile: `~/.tccli/<TCCLI_PROFILE or "default">.credential` (JSON);
 //! 3. the SDK profile: `~/.tencentcloud/credentials`, else `/etc/tencentcloud/credentials` (INI,
-//!    `[default]` section).
+//!    `[default]` section);
+//! 4. the CVM instance role, from the instance metadata service ([`CvmRoleCredentials`]);
+//! 5. TKE's OIDC web identity, exchanged with STS for temporary keys ([`TkeOidcCredentials`]).
+//!
+//! The chain keeps what it found until shortly before it expires, and looks again when the
+//! service refuses it as stale (the client asks, once per call): temporary keys stay fresh in a
+//! long-running process, and keys written to the environment or a file later are picked up.
 //!
 //! Credentials given explicitly to the client (`ConfigBuilder::credentials`) bypass the chain. When no
 //! source has credentials, the error lists every source and why it gave none. Secrets never appear
 //! in `Debug` output, errors or logs.
 
+mod cvm;
+mod local;
+mod oidc;
+
 use std::fmt;
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use cvm::CvmRoleCredentials;
+pub use local::{EnvironmentCredentials, SdkProfileCredentials, TccliProfileCredentials};
+pub use oidc::TkeOidcCredentials;
 
 use super::env::Environment;
-use super::profile;
+use super::profile::Keys;
+use super::retry::{Clock, SystemClock};
+use super::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport as _, TransportSettings};
 
-/// A SecretId, a SecretKey and an optional session token. `Debug` shows only the SecretId.
+/// A SecretId, a SecretKey, and for temporary keys a session token and their expiry. `Debug` shows
+/// only the SecretId and the expiry.
+///
+/// Cheap to clone (the keys are shared), as a provider hands out a copy for every call.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    keys: Arc<SharedKeys>,
+    expiry: Option<SystemTime>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct SharedKeys {
     secret_id: String,
     secret_key: String,
     token: Option<String>,
@@ -30,38 +56,76 @@ pub struct Credentials {
 impl Credentials {
     /// Long-term credentials.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self { secret_id: secret_id.into(), secret_key: secret_key.into(), token: None }
+        Self {
+            keys: Arc::new(SharedKeys { secret_id: secret_id.into(), secret_key: secret_key.into(), token: None }),
+            expiry: None,
+        }
     }
 
     /// Temporary (STS) credentials: the token is sent as `X-TC-Token`.
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        Arc::make_mut(&mut self.keys).token = Some(token.into());
+        self
+    }
+
+    /// When temporary credentials stop working.
+    pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
+        self.expiry = Some(expiry);
         self
     }
 
     /// The SecretId (not a secret: it names the key).
     pub fn secret_id(&self) -> &str {
-        &self.secret_id
+        &self.keys.secret_id
     }
 
     /// The SecretKey.
     pub fn secret_key(&self) -> &str {
-        &self.secret_key
+        &self.keys.secret_key
     }
 
     /// The session token of temporary credentials.
     pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+        self.keys.token.as_deref()
+    }
+
+    /// When the credentials stop working, if they do.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.expiry
+    }
+
+    /// Whether the credentials expire within `margin` of `now` (or have).
+    pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
+        self.expiry.is_some_and(|expiry| expiry <= now + margin)
+    }
+}
+
+impl From<Keys> for Credentials {
+    fn from(keys: Keys) -> Self {
+        let credentials = Credentials::new(keys.secret_id, keys.secret_key);
+        match keys.token {
+            Some(token) => credentials.with_token(token),
+            None => credentials,
+        }
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("secret_id", &self.secret_id)
+            .field("secret_id", &self.keys.secret_id)
             .field("secret_key", &"** redacted **")
-            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
+            .field("token", &self.keys.token.as_ref().map(|_| "** redacted **"))
+            .field("expiry", &self.expiry.map(unix_seconds))
             .finish()
+    }
+}
+
+/// Seconds since the Unix epoch (negative before it).
+fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_secs() as i64,
+        Err(before) => -(before.duration().as_secs() as i64),
     }
 }
 
@@ -73,11 +137,27 @@ pub type CredentialsFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials,
 pub trait ProvideCredentials: fmt::Debug + Send + Sync {
     /// Credentials, or why this source has none.
     fn provide_credentials(&self) -> CredentialsFuture<'_>;
+
+    /// Credentials looked up afresh, not from any cache: the client asks when the service refused
+    /// the ones it had as expired or unknown. By default the same as
+    /// [`provide_credentials`](Self::provide_credentials).
+    fn refresh_credentials(&self) -> CredentialsFuture<'_> {
+        self.provide_credentials()
+    }
+
+    /// What errors call this source (`environment`, `CVM instance role`).
+    fn source_name(&self) -> String {
+        "credentials provider".to_owned()
+    }
 }
 
 impl ProvideCredentials for Credentials {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         Box::pin(std::future::ready(Ok(self.clone())))
+    }
+
+    fn source_name(&self) -> String {
+        "the configured credentials".to_owned()
     }
 }
 
@@ -107,171 +187,144 @@ impl fmt::Display for CredentialsError {
 
 impl std::error::Error for CredentialsError {}
 
-/// Credentials from `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and `TENCENTCLOUD_TOKEN`.
-#[derive(Debug, Clone, Default)]
-pub struct EnvironmentCredentials {
-    env: Environment,
+/// The HTTP client of the providers that fetch credentials (metadata service, STS): made when
+/// first needed, with its own short timeouts.
+#[derive(Debug)]
+struct Http {
+    settings: TransportSettings,
+    transport: OnceLock<Result<ReqwestTransport, String>>,
 }
 
-impl EnvironmentCredentials {
-    /// Reads from `env`.
-    pub fn new(env: Environment) -> Self {
-        Self { env }
-    }
-
-    fn load(&self) -> Result<Credentials, CredentialsError> {
-        const SOURCE: &str = "environment";
-        let id = self.env.var("TENCENTCLOUD_SECRET_ID");
-        let key = self.env.var("TENCENTCLOUD_SECRET_KEY");
-        match (id, key) {
-            (Some(id), Some(key)) => {
-                let credentials = Credentials::new(id, key);
-                Ok(match self.env.var("TENCENTCLOUD_TOKEN") {
-                    Some(token) => credentials.with_token(token),
-                    None => credentials,
-                })
-            }
-            (None, None) => {
-                Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY are not set"))
-            }
-            (Some(_), None) => Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_KEY is not set")),
-            (None, Some(_)) => Err(CredentialsError::single(SOURCE, "TENCENTCLOUD_SECRET_ID is not set")),
+impl Http {
+    fn new(connect_timeout: Duration, timeout: Duration) -> Self {
+        Self {
+            settings: TransportSettings { connect_timeout, timeout, max_response_bytes: 64 * 1024 },
+            transport: OnceLock::new(),
         }
     }
-}
 
-impl ProvideCredentials for EnvironmentCredentials {
-    fn provide_credentials(&self) -> CredentialsFuture<'_> {
-        Box::pin(std::future::ready(self.load()))
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let transport = self
+            .transport
+            .get_or_init(|| ReqwestTransport::new(self.settings).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        transport.send(request).await.map_err(|e| e.to_string())
     }
 }
 
-/// Credentials from tccli's profile: `~/.tccli/<profile>.credential`, where the profile is
-/// `TCCLI_PROFILE` or `default`.
-#[derive(Debug, Clone, Default)]
-pub struct TccliProfileCredentials {
-    env: Environment,
-}
-
-impl TccliProfileCredentials {
-    /// Reads the profile named by `env`, under its home directory.
-    pub fn new(env: Environment) -> Self {
-        Self { env }
-    }
-
-    fn load(&self) -> Result<Credentials, CredentialsError> {
-        let profile = profile::tccli_profile_name(&self.env);
-        let source = format!("tccli profile `{profile}`");
-        let Some(path) = profile::tccli_file(&self.env, &profile, "credential") else {
-            return Err(CredentialsError::single(source, "no home directory (HOME is not set)"));
-        };
-        let fail = |reason: String| CredentialsError::single(source.clone(), format!("{}: {reason}", path.display()));
-        let text = read_optional(&path).map_err(&fail)?.ok_or_else(|| fail("not found".into()))?;
-        profile::parse_tccli_credential(&text).map_err(fail)
-    }
-}
-
-impl ProvideCredentials for TccliProfileCredentials {
-    fn provide_credentials(&self) -> CredentialsFuture<'_> {
-        Box::pin(std::future::ready(self.load()))
-    }
-}
-
-/// Credentials from the SDK profile file: `~/.tencentcloud/credentials`, else
-/// `/etc/tencentcloud/credentials`, section `[default]`, keys `secret_id` and `secret_key`.
+/// Credentials kept until shortly before they expire.
 #[derive(Debug, Clone)]
-pub struct SdkProfileCredentials {
-    env: Environment,
-    system_file: Option<PathBuf>,
+struct Cache {
+    credentials: Arc<Mutex<Option<Credentials>>>,
+    clock: Arc<dyn Clock>,
 }
 
-impl SdkProfileCredentials {
-    /// Reads the file under `env`'s home directory, then the system-wide one.
-    pub fn new(env: Environment) -> Self {
-        Self { env, system_file: Some(PathBuf::from("/etc/tencentcloud/credentials")) }
+impl Cache {
+    /// How long before they expire credentials are looked up again: the service refuses a
+    /// request signed more than five minutes before it arrives, so anything closer is stale.
+    const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+    fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { credentials: Arc::default(), clock }
     }
 
-    /// The same, without the system-wide fallback (for tests and sandboxed programs).
-    pub fn user_only(env: Environment) -> Self {
-        Self { env, system_file: None }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Credentials>> {
+        self.credentials.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn load(&self) -> Result<Credentials, CredentialsError> {
-        const SOURCE: &str = "SDK profile";
-        let user_file = self.env.home().map(|home| home.join(".tencentcloud").join("credentials"));
-        let mut reasons = Vec::new();
-        for path in user_file.iter().chain(&self.system_file) {
-            match read_optional(path) {
-                Ok(Some(text)) => {
-                    return profile::parse_sdk_credentials(&text)
-                        .map_err(|reason| CredentialsError::single(SOURCE, format!("{}: {reason}", path.display())));
-                }
-                Ok(None) => reasons.push(format!("{}: not found", path.display())),
-                Err(reason) => reasons.push(format!("{}: {reason}", path.display())),
-            }
+    /// What is kept, unless it expires soon.
+    fn fresh(&self) -> Option<Credentials> {
+        let now = self.clock.now();
+        self.lock().clone().filter(|c| !c.expires_within(now, Self::REFRESH_BEFORE_EXPIRY))
+    }
+
+    fn store(&self, credentials: &Credentials) {
+        *self.lock() = Some(credentials.clone());
+    }
+
+    fn clear(&self) {
+        *self.lock() = None;
+    }
+
+    /// `credentials` from `source`, unless they have already expired.
+    fn check(&self, source: &str, credentials: Credentials) -> Result<Credentials, CredentialsError> {
+        let now = self.clock.now();
+        match credentials.expiry {
+            Some(expiry) if expiry <= now => Err(CredentialsError::single(
+                source,
+                format!(
+                    "the credentials it gave expired {} s ago (at Unix time {})",
+                    now.duration_since(expiry).unwrap_or_default().as_secs(),
+                    unix_seconds(expiry)
+                ),
+            )),
+            _ => Ok(credentials),
         }
-        if user_file.is_none() {
-            reasons.insert(0, "no home directory (HOME is not set)".into());
-        }
-        Err(CredentialsError::single(SOURCE, reasons.join(", ")))
     }
 }
 
-impl ProvideCredentials for SdkProfileCredentials {
-    fn provide_credentials(&self) -> CredentialsFuture<'_> {
-        Box::pin(std::future::ready(self.load()))
-    }
-}
-
-/// A file's content, `None` if it does not exist, or why it could not be read.
-fn read_optional(path: &Path) -> Result<Option<String>, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// Tries providers in order; the first that has credentials wins, and the result is cached.
+/// Tries providers in order; the first that has credentials wins, and the result is kept until
+/// shortly before it expires ([`Credentials::expiry`]), or until the client says the service
+/// refused it ([`ProvideCredentials::refresh_credentials`]). Then every provider is asked again.
 ///
-/// Nothing is read until credentials are first needed. A failure is not cached, so credentials
-/// written after a failed call are picked up by the next one.
+/// Nothing is read until credentials are first needed. A failure is not kept, so credentials
+/// written after a failed call are picked up by the next one; credentials that a provider gives
+/// already expired count as its failure.
 #[derive(Debug, Clone)]
 pub struct DefaultCredentialsChain {
     providers: Arc<Vec<Box<dyn ProvideCredentials>>>,
-    cached: Arc<Mutex<Option<Credentials>>>,
+    cache: Cache,
 }
 
 impl DefaultCredentialsChain {
-    /// Environment, tccli profile, SDK profile, all read from `env`.
+    /// Environment, tccli profile, SDK profile, CVM instance role, TKE OIDC web identity, all
+    /// configured from `env`.
     pub fn new(env: Environment) -> Self {
         Self::from_providers(vec![
             Box::new(EnvironmentCredentials::new(env.clone())),
             Box::new(TccliProfileCredentials::new(env.clone())),
-            Box::new(SdkProfileCredentials::new(env)),
+            Box::new(SdkProfileCredentials::new(env.clone())),
+            Box::new(CvmRoleCredentials::from_env(&env)),
+            Box::new(TkeOidcCredentials::from_env(env)),
         ])
     }
 
     /// A chain of your own providers, tried in order.
     pub fn from_providers(providers: Vec<Box<dyn ProvideCredentials>>) -> Self {
-        Self { providers: Arc::new(providers), cached: Arc::new(Mutex::new(None)) }
+        Self { providers: Arc::new(providers), cache: Cache::new(Arc::new(SystemClock)) }
+    }
+
+    /// Reads expiry against `clock` instead of the system's time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.cache = Cache::new(clock);
+        self
     }
 
     async fn resolve(&self) -> Result<Credentials, CredentialsError> {
-        if let Some(credentials) = self.cached.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if let Some(credentials) = self.cache.fresh() {
             return Ok(credentials);
         }
         let mut tried = Vec::new();
         for provider in self.providers.iter() {
             match provider.provide_credentials().await {
-                Ok(credentials) => {
-                    *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(credentials.clone());
-                    return Ok(credentials);
-                }
+                Ok(credentials) => match self.cache.check(&provider.source_name(), credentials) {
+                    Ok(credentials) => {
+                        self.cache.store(&credentials);
+                        return Ok(credentials);
+                    }
+                    Err(error) => tried.extend(error.tried),
+                },
                 Err(error) => tried.extend(error.tried),
             }
         }
         Err(CredentialsError { tried })
+    }
+
+    async fn refresh(&self) -> Result<Credentials, CredentialsError> {
+        tracing::debug!("looking up credentials again");
+        self.cache.clear();
+        self.resolve().await
     }
 }
 
@@ -279,10 +332,20 @@ impl ProvideCredentials for DefaultCredentialsChain {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         Box::pin(self.resolve())
     }
+
+    fn source_name(&self) -> String {
+        "the default credentials chain".to_owned()
+    }
+
+    fn refresh_credentials(&self) -> CredentialsFuture<'_> {
+        Box::pin(self.refresh())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
 
     const SECRET: &str = "s3cr3t-key-value";

@@ -1,0 +1,64 @@
+//! Entry points for the fuzz targets (`fuzz/`), property tests and the test suite: the emulator's
+//! parsers of untrusted input, callable on their own, and what its handlers declare. Not a stable API.
+
+use std::path::Path;
+
+pub use crate::query::{MAX_DEPTH as QUERY_MAX_DEPTH, MAX_MEMBERS as QUERY_MAX_MEMBERS};
+pub use crate::unzip::{Extracted, Limits as UnzipLimits, MAX_ENTRIES, MAX_EXTRACTED_BYTES};
+
+/// GET query parsing for `action` (see the emulator's query module): the JSON parameters, or why
+/// the query was refused.
+pub fn params_from_query(action: &str, query: &str) -> Result<serde_json::Value, String> {
+    let descriptor = scf_sdk::catalog::action(action).ok_or_else(|| format!("no action `{action}`"))?;
+    crate::query::parse(query, descriptor.input).map_err(|e| e.0)
+}
+
+/// Decodes a request to action `A` as the emulator does before its handler runs: the parameters
+/// from the query (GET) or the body, the catalogue's checks, then `A`'s `Deserialize`. The error is
+/// the message the caller would get.
+pub fn decode_request<A: scf_sdk::runtime::Action>(method: &str, query: &str, body: &[u8]) -> Result<A, String> {
+    let params = crate::server::params(A::DESCRIPTOR, method, query, body).map_err(|e| e.en)?;
+    crate::server::decode(A::DESCRIPTOR, params).map_err(|e| e.en)
+}
+
+/// Extracts a code package into `dest` with the emulator's checks and limits.
+pub fn extract_zip(zip: &[u8], dest: &Path, limits: UnzipLimits) -> Result<Extracted, String> {
+    crate::unzip::extract(zip, dest, limits).map_err(|e| e.0)
+}
+
+/// Verifies a request's TC3 signature as the emulator does, against one key pair (and token).
+/// `headers` are name/value pairs as received; `now` is Unix seconds. Returns the error code.
+pub fn verify_signature(
+    method: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    key: &crate::AccessKey,
+    strict: bool,
+    now: i64,
+) -> Result<(), String> {
+    let mut map = axum::http::HeaderMap::new();
+    for (name, value) in headers {
+        let (Ok(name), Ok(value)) =
+            (axum::http::HeaderName::try_from(name.as_str()), axum::http::HeaderValue::try_from(value.as_str()))
+        else {
+            return Err("not an HTTP header".into());
+        };
+        map.append(name, value);
+    }
+    let received = crate::auth::Received { method, query, headers: &map, body };
+    crate::auth::verify(&received, std::slice::from_ref(key), scf_sdk::catalog::SERVICE.name, strict, now)
+        .map_err(|e| e.code.as_str().to_owned())
+}
+
+/// Every error code some handler declares it may answer (each action's contract), with the actions
+/// that answer it: what the test suite must show in a situation that produces it.
+pub fn declared_codes() -> std::collections::BTreeMap<&'static str, Vec<&'static str>> {
+    let mut codes: std::collections::BTreeMap<&'static str, Vec<&'static str>> = Default::default();
+    for (action, contract) in crate::service::handlers().contracts() {
+        for code in contract.answers {
+            codes.entry(code.as_str()).or_default().push(action);
+        }
+    }
+    codes
+}
