@@ -22,9 +22,9 @@ def main_handler(event, context):
     return {"greeting": GREETING, "files": files, "env": os.environ.get("STAGE")}
 "#;
 
-#[test]
-fn deploy_invoke_with_a_tail_log_and_list() {
-    // Functions stay `Creating`/`Updating` a moment, as on the real service: deploy must wait.
+/// An emulator whose functions stay `Creating`/`Updating` a moment, as on the real service (deploy
+/// must wait), and a directory holding the app with files to leave out.
+fn app() -> (Local, tempfile::TempDir) {
     let local = Local::start_with(EmulatorConfig::default().activation_delay(Duration::from_millis(700)));
     let dir = tempfile::tempdir().unwrap();
     write_files(
@@ -40,12 +40,22 @@ fn deploy_invoke_with_a_tail_log_and_list() {
             (".git/HEAD", "ref: refs/heads/main\n"),
         ],
     );
-    let path = dir.path().to_str().unwrap();
-    let run = local
+    (local, dir)
+}
+
+fn deploy_new(local: &Local, path: &str) -> common::Run {
+    local
         .scf()
         .args(["deploy", path, "--function-name", "hello", "--runtime", "Python3.9", "--handler", "index.main_handler"])
         .run()
-        .ok();
+        .ok()
+}
+
+#[test]
+fn deploy_invoke_with_a_tail_log_and_list() {
+    let (local, dir) = app();
+    let path = dir.path().to_str().unwrap();
+    let run = deploy_new(&local, path);
     let function = run.json();
     assert_eq!(function["Status"], "Active", "deploy waited for Active");
     assert_eq!(function["FunctionName"], "hello");
@@ -69,8 +79,13 @@ fn deploy_invoke_with_a_tail_log_and_list() {
 
     let names = local.scf().args(["list-functions", "--query", "Functions[].FunctionName"]).run().ok();
     assert_eq!(names.json(), json!(["hello"]));
+}
 
-    // Deploying again updates the code and the settings given, and waits again.
+#[test]
+fn deploying_again_updates_the_code_and_the_settings_given() {
+    let (local, dir) = app();
+    let path = dir.path().to_str().unwrap();
+    deploy_new(&local, path);
     write_files(dir.path(), &[("index.py", &APP.replace("\"hello\"", "\"bonjour\""))]);
     let run = local
         .scf()

@@ -730,10 +730,26 @@ impl LogRecord {
 mod tests {
     use super::*;
 
-    fn temp(name: &str) -> PathBuf {
+    /// A fresh directory, removed (read-only packages too) when dropped.
+    struct Temp(PathBuf);
+
+    impl std::ops::Deref for Temp {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            remove_tree(&self.0);
+        }
+    }
+
+    fn temp(name: &str) -> Temp {
         let dir = std::env::temp_dir().join(format!("scf-local-store-{name}-{}", crate::util::request_id()));
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        Temp(dir)
     }
 
     #[test]
@@ -806,6 +822,7 @@ mod tests {
     #[test]
     fn a_store_without_regions_is_migrated() {
         let dir = temp("v0");
+        let dir = &*dir;
         {
             let db = Connection::open(dir.join("scf-local.db")).unwrap();
             db.execute_batch(
@@ -825,14 +842,113 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open(&dir).unwrap();
+        let store = Store::open(dir).unwrap();
         let namespaces: Vec<NamespaceRecord> = store.all(Table::Namespaces).unwrap();
         assert_eq!(namespaces[0].region, MIGRATED_REGION);
         assert_eq!(store.log_usage().unwrap().0, 1, "invocation records kept");
         let key = Scope { region: MIGRATED_REGION.into(), namespace: "default".into() }.function("f");
         assert_eq!(store.write(|w| w.next_version(&key)).unwrap(), 5, "version numbers continue");
         drop(store);
-        let again = Store::open(&dir).unwrap();
+        let again = Store::open(dir).unwrap();
         assert_eq!(again.all::<NamespaceRecord>(Table::Namespaces).unwrap().len(), 1, "migrated once");
+    }
+
+    fn log(function: &str, qualifier: &str, n: u32, ret_code: i64, duration: f64) -> LogRecord {
+        LogRecord {
+            region: "ap-guangzhou".into(),
+            namespace: "default".into(),
+            function: function.into(),
+            qualifier: qualifier.into(),
+            request_id: format!("req-{n}"),
+            start_time: format!("2026-12-01 10:00:{n:02}"),
+            duration,
+            bill_duration: 1,
+            mem_usage: i64::from(n) * 1024,
+            ret_code,
+            ret_msg: format!("answer {n}"),
+            log: String::new(),
+        }
+    }
+
+    fn query(function: &str) -> LogQuery {
+        LogQuery {
+            region: "ap-guangzhou".into(),
+            namespace: "default".into(),
+            function: function.into(),
+            qualifier: None,
+            request_id: None,
+            window: None,
+            ret_code: RetCodeFilter::Any,
+            order_by: LogOrder::StartTime,
+            descending: false,
+            offset: 0,
+            limit: 100,
+            max_bytes: usize::MAX,
+        }
+    }
+
+    fn ids(answer: (u64, Vec<LogRecord>)) -> (u64, Vec<String>) {
+        (answer.0, answer.1.into_iter().map(|r| r.request_id).collect())
+    }
+
+    /// `GetFunctionLogs`' filters, order, paging and size cap, and the trimming that bounds the
+    /// log, all done by SQLite: each checked on its own.
+    #[test]
+    fn invocation_records_are_filtered_sorted_paged_capped_and_trimmed() {
+        let data = temp("logs");
+        let store = Store::open(&data).unwrap();
+        let records = [
+            log("f", "$LATEST", 1, 0, 5.0),
+            log("f", "1", 2, 433, 3.0),
+            log("f", "$LATEST", 3, 430, 9.0),
+            log("f", "1", 4, 0, 1.0),
+            log("g", "$LATEST", 5, 0, 2.0),
+        ];
+        store.write(|w| records.iter().try_for_each(|r| w.add_log(r))).unwrap();
+        let strings = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let all = strings(&["req-1", "req-2", "req-3", "req-4"]);
+
+        assert_eq!(ids(store.logs(&query("f")).unwrap()), (4, all.clone()), "one function's records only");
+        let other_region = LogQuery { region: "ap-shanghai".into(), ..query("f") };
+        assert_eq!(store.logs(&other_region).unwrap().0, 0, "regions are kept apart");
+        let version_1 = LogQuery { qualifier: Some("1".into()), ..query("f") };
+        assert_eq!(ids(store.logs(&version_1).unwrap()), (2, strings(&["req-2", "req-4"])));
+        let one = LogQuery { request_id: Some("req-3".into()), ..query("f") };
+        assert_eq!(ids(store.logs(&one).unwrap()), (1, strings(&["req-3"])));
+        let window =
+            LogQuery { window: Some(("2026-12-01 10:00:02".into(), "2026-12-01 10:00:03".into())), ..query("f") };
+        assert_eq!(ids(store.logs(&window).unwrap()), (2, strings(&["req-2", "req-3"])), "inclusive at both ends");
+
+        for (filter, expected) in [
+            (RetCodeFilter::Success, &["req-1", "req-4"][..]),
+            (RetCodeFilter::Failure, &["req-2", "req-3"]),
+            (RetCodeFilter::Status(433), &["req-2"]),
+            (RetCodeFilter::Status(434), &[]),
+        ] {
+            let filtered = LogQuery { ret_code: filter, ..query("f") };
+            assert_eq!(ids(store.logs(&filtered).unwrap()).1, strings(expected), "{filter:?}");
+        }
+
+        let by_duration = LogQuery { order_by: LogOrder::Duration, descending: true, ..query("f") };
+        assert_eq!(ids(store.logs(&by_duration).unwrap()).1, strings(&["req-3", "req-1", "req-2", "req-4"]));
+        let by_memory = LogQuery { order_by: LogOrder::MemUsage, ..query("f") };
+        assert_eq!(ids(store.logs(&by_memory).unwrap()).1, all);
+        let page = LogQuery { offset: 1, limit: 2, ..query("f") };
+        assert_eq!(ids(store.logs(&page).unwrap()), (4, strings(&["req-2", "req-3"])), "TotalCount counts all");
+        let past_the_end = LogQuery { offset: u64::MAX, ..query("f") };
+        assert_eq!(ids(store.logs(&past_the_end).unwrap()), (4, vec![]));
+
+        // A size cap smaller than one record still answers that record, and only it.
+        let tiny = LogQuery { max_bytes: 1, ..query("f") };
+        assert_eq!(ids(store.logs(&tiny).unwrap()), (4, strings(&["req-1"])));
+
+        // Trimming keeps the newest records within the row and byte limits.
+        store.trim_logs(LogLimits { rows: 3, bytes: u64::MAX }).unwrap();
+        assert_eq!(store.log_usage().unwrap().0, 3);
+        assert_eq!(ids(store.logs(&query("f")).unwrap()).1, strings(&["req-3", "req-4"]), "the oldest went first");
+        let (_, bytes) = store.log_usage().unwrap();
+        store.trim_logs(LogLimits { rows: 100, bytes: bytes - 1 }).unwrap();
+        assert_eq!(store.log_usage().unwrap().0, 2, "one record over the byte limit: the oldest goes");
+        assert_eq!(ids(store.logs(&query("g")).unwrap()).1, strings(&["req-5"]));
     }
 }

@@ -135,8 +135,32 @@ fn signal(child: &Child, signal: rustix::process::Signal) {
     rustix::process::kill_process(rustix::process::Pid::from_child(child), signal).unwrap();
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("scf-local-serve-{name}-{}", std::process::id()))
+/// A data directory for one test, removed when dropped (whether the test passed or not).
+struct DataDir(std::path::PathBuf);
+
+impl std::ops::Deref for DataDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for DataDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        if self.0.exists() {
+            let _ = scf_local::remove_data_dir(&self.0);
+        }
+    }
+}
+
+fn temp_dir(name: &str) -> DataDir {
+    DataDir(std::env::temp_dir().join(format!("scf-local-serve-{name}-{}", std::process::id())))
 }
 
 #[tokio::test]
@@ -195,17 +219,17 @@ fn bad_arguments_are_refused_before_anything_starts() {
 
 #[test]
 fn the_public_development_keys_are_refused_on_a_network_address() {
+    let dir = temp_dir("public");
     let mut command = Command::new(env!("CARGO_BIN_EXE_scf-local"));
     command
         .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
-        .arg(temp_dir("public"))
+        .arg(&dir)
         .env_remove("SCF_LOCAL_SECRET_ID")
         .env_remove("SCF_LOCAL_SECRET_KEY");
     let output = output_within(command);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("give your own key pair (--secret-id and --secret-key)"), "{stderr}");
-    let _ = scf_local::remove_data_dir(&temp_dir("public"));
 }
 
 #[tokio::test]

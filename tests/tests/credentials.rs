@@ -156,7 +156,7 @@ fn tke_env(token_file: &std::path::Path, sts: &FakeHttp) -> Vec<(String, String)
 
 #[tokio::test]
 async fn the_tke_web_identity_is_exchanged_with_sts_unsigned_and_the_token_file_is_read_again() {
-    let dir = tempfile_dir("oidc");
+    let dir = scf_tests::TempDir::new("oidc");
     let token_file = dir.join("token");
     std::fs::write(&token_file, "eyJ-first-token\n").unwrap();
     let sts = FakeHttp::start().await;
@@ -192,7 +192,7 @@ async fn the_tke_web_identity_is_exchanged_with_sts_unsigned_and_the_token_file_
 
 #[tokio::test]
 async fn tke_web_identity_failures_name_the_provider() {
-    let dir = tempfile_dir("oidc-errors");
+    let dir = scf_tests::TempDir::new("oidc-errors");
     let token_file = dir.join("token");
     std::fs::write(&token_file, "eyJ-token").unwrap();
     let sts = FakeHttp::start().await;
@@ -244,8 +244,8 @@ async fn tke_web_identity_failures_name_the_provider() {
 
 #[tokio::test]
 async fn the_default_chain_tries_the_cvm_role_then_the_tke_web_identity_last() {
-    let home = tempfile_dir("chain-home");
-    let dir = tempfile_dir("chain");
+    let home = scf_tests::TempDir::new("chain-home");
+    let dir = scf_tests::TempDir::new("chain");
     let token_file = dir.join("token");
     std::fs::write(&token_file, "eyJ-token").unwrap();
     let metadata = metadata_with_role("AKIDcvm", SystemTime::now() + Duration::from_secs(3600)).await;
@@ -371,12 +371,4 @@ async fn a_refusal_is_final_when_looking_again_finds_the_same_credentials() {
     server.reply(Reply::error("AuthFailure.SignatureFailure", "The signature does not match."));
     client.invoke_function().function_name("hello").send().await.unwrap_err();
     assert_eq!(provider.asked.load(Ordering::SeqCst), 3);
-}
-
-/// A fresh directory under the system's temporary one.
-fn tempfile_dir(name: &str) -> std::path::PathBuf {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("scf-tests-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -416,7 +416,7 @@ fn unzip_seeds(seeds: &mut Seeds) {
     ];
     // The fuzz target's limits: 256 entries, 4 MB.
     let limits = UnzipLimits { max_entries: 256, max_bytes: 4 << 20 };
-    let scratch = std::env::temp_dir().join(format!("scf-fuzz-seeds-{}", std::process::id()));
+    let scratch = scf_tests::TempDir::new("fuzz-seeds");
     for (name, zip, extracts) in archives {
         assert!(zip.len() < 16 * 1024, "{name}: {} bytes", zip.len());
         let dest = scratch.join(name);
@@ -424,7 +424,6 @@ fn unzip_seeds(seeds: &mut Seeds) {
         assert_eq!(result.is_ok(), extracts, "{name}: {result:?}");
         seeds.insert(format!("unzip/{name}.zip"), zip);
     }
-    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 // --- API descriptions --------------------------------------------------------------------------

@@ -20,10 +20,9 @@ fn code_of<E: scf_sdk::runtime::ActionErrorCode>(error: scf_sdk::runtime::Error<
 }
 
 #[tokio::test]
-async fn functions_are_created_described_listed_updated_and_deleted() {
+async fn functions_are_created_and_described() {
     let (_emulator, client) = local::start().await;
     create_function(&client, FunctionSpec::python("alpha", V1).timeout(7).memory(256)).await;
-    create_function(&client, FunctionSpec::python("beta", V1)).await;
 
     let function = client.get_function().function_name("alpha").show_code("TRUE").send().await.unwrap();
     assert_eq!(function.function_name, "alpha");
@@ -39,7 +38,13 @@ async fn functions_are_created_described_listed_updated_and_deleted() {
     let again =
         client.create_function().function_name("alpha").runtime("Python3.9").code(code(V1)).send().await.unwrap_err();
     assert_eq!(code_of(again), "ResourceInUse.Function");
+}
 
+#[tokio::test]
+async fn functions_are_listed_paged_searched_and_filtered() {
+    let (_emulator, client) = local::start().await;
+    create_function(&client, FunctionSpec::python("alpha", V1)).await;
+    create_function(&client, FunctionSpec::python("beta", V1)).await;
     let all = client.list_functions().send().await.unwrap();
     assert_eq!(all.total_count, 2);
     let page = client.list_functions().limit(1).offset(1).order("ASC").orderby("FunctionName").send().await.unwrap();
@@ -54,7 +59,12 @@ async fn functions_are_created_described_listed_updated_and_deleted() {
         .await
         .unwrap();
     assert_eq!(filtered.total_count, 0);
+}
 
+#[tokio::test]
+async fn configuration_and_code_are_updated_and_bad_values_refused() {
+    let (_emulator, client) = local::start().await;
+    create_function(&client, FunctionSpec::python("alpha", V1).timeout(7).memory(256)).await;
     client
         .update_function_configuration()
         .function_name("alpha")
@@ -76,7 +86,13 @@ async fn functions_are_created_described_listed_updated_and_deleted() {
     wait_active(&client, "alpha", None).await;
     let result = client.invoke_function().function_name("alpha").send().await.unwrap().result;
     assert_eq!(result.ret_msg, "\"v2\"");
+}
 
+#[tokio::test]
+async fn a_deleted_function_is_gone_and_the_others_stay() {
+    let (_emulator, client) = local::start().await;
+    create_function(&client, FunctionSpec::python("alpha", V1)).await;
+    create_function(&client, FunctionSpec::python("beta", V1)).await;
     client.delete_function().function_name("alpha").send().await.unwrap();
     let gone = client.get_function().function_name("alpha").send().await.unwrap_err();
     assert_eq!(code_of(gone), "ResourceNotFound.Function");

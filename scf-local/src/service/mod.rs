@@ -235,6 +235,67 @@ mod tests {
 
     use super::*;
 
+    fn record(version: &str) -> Arc<FunctionRecord> {
+        Arc::new(FunctionRecord {
+            region: "ap-guangzhou".into(),
+            namespace: "default".into(),
+            name: "f".into(),
+            version: version.into(),
+            function_id: String::new(),
+            handler: "index.main_handler".into(),
+            runtime: "Python3.9".into(),
+            memory_size: 128,
+            timeout: 3,
+            init_timeout: 65,
+            description: String::new(),
+            environment: Vec::new(),
+            function_type: "Event".into(),
+            code_sha256: String::new(),
+            code_size: 0,
+            status: FunctionStatus::Active,
+            status_desc: String::new(),
+            add_time: String::new(),
+            mod_time: String::new(),
+            revision: 1,
+            version_description: String::new(),
+            tags: Vec::new(),
+            async_run_enable: false,
+            ignore_sys_log: false,
+        })
+    }
+
+    fn alias(name: &str, version: &str) -> (String, Arc<crate::records::AliasRecord>) {
+        let record = crate::records::AliasRecord {
+            name: name.into(),
+            version: version.into(),
+            weights: Vec::new(),
+            matches: Vec::new(),
+            description: String::new(),
+            add_time: String::new(),
+            mod_time: String::new(),
+        };
+        (name.to_owned(), Arc::new(record))
+    }
+
+    #[test]
+    fn a_qualifier_names_latest_a_published_version_or_an_alias() {
+        let entry = FunctionEntry {
+            latest: record("$LATEST"),
+            versions: [(1, record("1")), (2, record("2"))].into_iter().collect(),
+            aliases: [alias("prod", "2"), alias("dangling", "9")].into_iter().collect(),
+        };
+        let resolved = |qualifier: &str| version(&entry, qualifier).map(|r| r.version.clone());
+        assert_eq!(resolved("$LATEST").as_deref(), Some("$LATEST"));
+        assert_eq!(resolved("1").as_deref(), Some("1"));
+        assert_eq!(resolved("prod").as_deref(), Some("2"), "an alias resolves to its main version");
+        for unknown in ["3", "01", "+1", " 1", "", "$latest", "dangling", "nope"] {
+            assert_eq!(resolved(unknown), None, "{unknown:?}");
+        }
+        assert_eq!(version_number("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(version_number("18446744073709551616"), None, "too large for any version");
+        assert_eq!(version_number("-1"), None);
+    }
+
     /// Every code a handler may answer is in its action's documented list (or is a common code):
     /// the mechanical check that no mistake is answered with another action's code.
     #[test]

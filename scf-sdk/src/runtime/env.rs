@@ -1,43 +1,67 @@
-//! Where configuration comes from: environment variables and the home directory.
+//! Where configuration comes from: environment variables, the home directory and the system-wide
+//! configuration directory.
 //!
 //! Everything that reads the environment takes an [`Environment`], so tests (and programs that manage
-//! several profiles) can supply their own variables and home directory instead of mutating the
-//! process's.
+//! several profiles) can supply their own variables, home directory and system directory instead of
+//! mutating the process's or reading the machine's.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A source of environment variables and a home directory.
+/// A source of environment variables, a home directory and a system-wide configuration directory.
 ///
 /// `Debug` shows the variables' names, never their values: any of them may hold a secret
 /// (`TENCENTCLOUD_SECRET_KEY`, a token, a password).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Environment {
     /// `None`: the process environment.
     vars: Option<Arc<BTreeMap<String, String>>>,
+    /// Where system-wide files are read (`/etc` for the process); `None`: nowhere.
+    system_dir: Option<Arc<PathBuf>>,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Self::process()
+    }
 }
 
 impl fmt::Debug for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = f.debug_struct("Environment");
         match &self.vars {
-            None => f.write_str("Environment(process)"),
-            Some(vars) => f.debug_struct("Environment").field("names", &vars.keys().collect::<Vec<_>>()).finish(),
-        }
+            None => shown.field("vars", &"process"),
+            Some(vars) => shown.field("names", &vars.keys().collect::<Vec<_>>()),
+        };
+        shown.field("system_dir", &self.system_dir.as_deref()).finish()
     }
 }
 
 impl Environment {
-    /// The process's environment.
+    /// The process's environment, with `/etc` as the system directory.
     pub fn process() -> Self {
-        Self { vars: None }
+        Self { vars: None, system_dir: Some(Arc::new(PathBuf::from("/etc"))) }
     }
 
-    /// Exactly these variables (`HOME` among them, if the home directory matters).
+    /// Exactly these variables (`HOME` among them, if the home directory matters), and no
+    /// system-wide files unless [`with_system_dir`](Self::with_system_dir) names a directory: a
+    /// test never reads the machine's `/etc`.
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
         let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        Self { vars: Some(Arc::new(vars)) }
+        Self { vars: Some(Arc::new(vars)), system_dir: None }
+    }
+
+    /// Reads system-wide files (`tencentcloud/credentials`) under `dir` instead of `/etc`.
+    pub fn with_system_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.system_dir = Some(Arc::new(dir.into()));
+        self
+    }
+
+    /// The system-wide configuration directory, if this environment has one.
+    pub fn system_dir(&self) -> Option<&std::path::Path> {
+        self.system_dir.as_deref().map(PathBuf::as_path)
     }
 
     /// A variable's value; unset, empty and non-UTF-8 values all count as absent.

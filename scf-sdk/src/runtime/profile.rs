@@ -140,5 +140,6 @@ mod tests {
         assert_eq!(tccli_region(&env).as_deref(), Some("ap-chengdu"));
         let other = Environment::from_vars([("HOME", home.display().to_string()), ("TCCLI_PROFILE", "x".to_owned())]);
         assert_eq!(tccli_region(&other), None);
+        std::fs::remove_dir_all(&home).unwrap();
     }
 }

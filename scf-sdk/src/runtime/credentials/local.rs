@@ -86,7 +86,8 @@ impl ProvideCredentials for TccliProfileCredentials {
 }
 
 /// Credentials from the SDK profile file: `~/.tencentcloud/credentials`, else
-/// `/etc/tencentcloud/credentials`, section `[default]`, keys `secret_id` and `secret_key`.
+/// `/etc/tencentcloud/credentials` (under [`Environment::system_dir`]), section `[default]`, keys
+/// `secret_id` and `secret_key`.
 #[derive(Debug, Clone)]
 pub struct SdkProfileCredentials {
     env: Environment,
@@ -94,9 +95,10 @@ pub struct SdkProfileCredentials {
 }
 
 impl SdkProfileCredentials {
-    /// Reads the file under `env`'s home directory, then the system-wide one.
+    /// Reads the file under `env`'s home directory, then the one under its system directory.
     pub fn new(env: Environment) -> Self {
-        Self { env, system_file: Some(PathBuf::from("/etc/tencentcloud/credentials")) }
+        let system_file = env.system_dir().map(|dir| dir.join("tencentcloud").join("credentials"));
+        Self { env, system_file }
     }
 
     /// The same, without the system-wide fallback (for tests and sandboxed programs).

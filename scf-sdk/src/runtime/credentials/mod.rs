@@ -354,11 +354,27 @@ mod tests {
         tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
     }
 
-    fn temp_home(name: &str) -> PathBuf {
+    /// A fresh directory, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl std::ops::Deref for TempDir {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn temp_home(name: &str) -> TempDir {
         let dir = std::env::temp_dir().join(format!("scf-sdk-credentials-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        TempDir(dir)
     }
 
     fn home_env(home: &Path, extra: &[(&str, &str)]) -> Environment {
@@ -422,6 +438,46 @@ mod tests {
         .unwrap();
         let credentials = block_on(chain(home_env(&home, &[])).provide_credentials()).unwrap();
         assert_eq!((credentials.secret_id(), credentials.secret_key()), ("sdk-id", "sdk-key"));
+    }
+
+    #[test]
+    fn the_system_wide_file_is_read_when_the_home_has_none() {
+        let home = temp_home("system-home");
+        let system = temp_home("system-etc");
+        std::fs::create_dir_all(system.join("tencentcloud")).unwrap();
+        std::fs::write(
+            system.join("tencentcloud/credentials"),
+            "[default]\nsecret_id = etc-id\nsecret_key = etc-key\n",
+        )
+        .unwrap();
+        let provider = SdkProfileCredentials::new(home_env(&home, &[]).with_system_dir(system.to_path_buf()));
+        let credentials = block_on(provider.provide_credentials()).unwrap();
+        assert_eq!((credentials.secret_id(), credentials.secret_key()), ("etc-id", "etc-key"));
+
+        // The user's file wins over it.
+        std::fs::create_dir_all(home.join(".tencentcloud")).unwrap();
+        std::fs::write(home.join(".tencentcloud/credentials"), "[default]\nsecret_id = home-id\nsecret_key = k\n")
+            .unwrap();
+        assert_eq!(block_on(provider.provide_credentials()).unwrap().secret_id(), "home-id");
+
+        // Without HOME, the system-wide file is still read…
+        let no_home = Environment::from_vars([("PATH", "/usr/bin")]).with_system_dir(system.to_path_buf());
+        let credentials = block_on(SdkProfileCredentials::new(no_home).provide_credentials()).unwrap();
+        assert_eq!(credentials.secret_id(), "etc-id");
+        // …and when it is missing too, the error says both.
+        let nothing = Environment::from_vars([("PATH", "/usr/bin")]).with_system_dir(home.join("no-such-etc"));
+        let message = block_on(SdkProfileCredentials::new(nothing).provide_credentials()).unwrap_err().to_string();
+        assert!(message.contains("no home directory (HOME is not set)"), "{message}");
+        assert!(message.contains("no-such-etc/tencentcloud/credentials: not found"), "{message}");
+    }
+
+    #[test]
+    fn an_environment_of_given_variables_reads_no_system_file() {
+        let env = Environment::from_vars([("PATH", "/usr/bin")]);
+        assert_eq!(env.system_dir(), None);
+        let message = block_on(SdkProfileCredentials::new(env).provide_credentials()).unwrap_err().to_string();
+        assert!(!message.contains("/etc"), "the machine's /etc is not read: {message}");
+        assert_eq!(Environment::process().system_dir(), Some(Path::new("/etc")));
     }
 
     #[test]
