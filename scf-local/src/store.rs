@@ -761,7 +761,8 @@ mod tests {
         std::fs::write(source.join("bootstrap"), "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(source.join("bootstrap"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let store = Store::open(&temp("data")).unwrap();
+        let data = temp("data");
+        let store = Store::open(&data).unwrap();
         let code = store.put_dir(&source).unwrap();
         assert_eq!(store.put_dir(&source).unwrap(), code, "deterministic and content-addressed");
         let dir = store.code_dir(&code.sha256);
@@ -797,7 +798,8 @@ mod tests {
 
     #[test]
     fn transactions_and_version_counters() {
-        let store = Store::open(&temp("db")).unwrap();
+        let data = temp("db");
+        let store = Store::open(&data).unwrap();
         store.write(|w| w.put_namespace(&namespace("ap-guangzhou", "default"))).unwrap();
         let failed: Result<(), StoreError> = store.write(|w| {
             w.put_namespace(&namespace("ap-guangzhou", "half"))?;
