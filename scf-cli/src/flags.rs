@@ -69,7 +69,7 @@ pub fn takes_json(member: &MemberDescriptor) -> bool {
 }
 
 /// The parser of a member's flag. Scalars are parsed here, into the JSON value sent; JSON text is
-/// kept as given and parsed by [`crate::request::build`], whose errors never quote it (it may be sensitive).
+/// kept as given and parsed by the request builder, whose errors never quote it (it may be sensitive).
 pub fn value_parser(member: &'static MemberDescriptor) -> ValueParser {
     if takes_json(member) {
         return ValueParser::string();

@@ -112,6 +112,7 @@ mod tests {
             assert!(shown.contains("TENCENTCLOUD_SECRET_KEY") && shown.contains("HOME"), "{shown}");
             assert!(!shown.contains("k3y-value") && !shown.contains("/home/u"), "{shown}");
         }
-        assert_eq!(format!("{:?}", Environment::process()), "Environment(process)");
+        let process = format!("{:?}", Environment::process());
+        assert_eq!(process, r#"Environment { vars: "process", system_dir: Some("/etc") }"#);
     }
 }
