@@ -244,7 +244,8 @@ pub fn checked(config: Config) -> Result<Config, CliError> {
 }
 
 /// The process environment as `--profile NAME` sees it: that tccli profile, and none of the
-/// environment's keys or region (tccli ignores them when a profile is named).
+/// environment's keys or region (tccli ignores them when a profile is named); the system-wide
+/// files as the process reads them.
 fn profile_environment(name: &str) -> Environment {
     const IGNORED: [&str; 5] = [
         "TENCENTCLOUD_SECRET_ID",
@@ -257,7 +258,7 @@ fn profile_environment(name: &str) -> Environment {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
         .chain([("TCCLI_PROFILE".to_owned(), name.to_owned())]);
-    Environment::from_vars(vars)
+    Environment::from_vars(vars).with_system_dir(scf_sdk::runtime::SYSTEM_DIR)
 }
 
 #[cfg(test)]

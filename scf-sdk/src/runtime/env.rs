@@ -10,6 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Where a process reads system-wide configuration (`tencentcloud/credentials`).
+pub const SYSTEM_DIR: &str = "/etc";
+
 /// A source of environment variables, a home directory and a system-wide configuration directory.
 ///
 /// `Debug` shows the variables' names, never their values: any of them may hold a secret
@@ -40,9 +43,9 @@ impl fmt::Debug for Environment {
 }
 
 impl Environment {
-    /// The process's environment, with `/etc` as the system directory.
+    /// The process's environment, with [`SYSTEM_DIR`] as the system directory.
     pub fn process() -> Self {
-        Self { vars: None, system_dir: Some(Arc::new(PathBuf::from("/etc"))) }
+        Self { vars: None, system_dir: Some(Arc::new(PathBuf::from(SYSTEM_DIR))) }
     }
 
     /// Exactly these variables (`HOME` among them, if the home directory matters), and no

@@ -47,7 +47,7 @@ pub use client::ApiClient;
 pub use config::{Config, ConfigBuilder, Language};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use encode::{MAX_GET_BYTES, MAX_POST_BYTES};
-pub use env::Environment;
+pub use env::{Environment, SYSTEM_DIR};
 pub use error::{
     ConfigError, Error, OperationTimeoutError, ResponseError, ResponseErrorKind, ServiceError, ValidationError,
     ValidationErrorKind,
