@@ -111,8 +111,12 @@ impl Scf {
         // No instance metadata service on a test machine: the credentials chain's CVM role must
         // not go looking for one.
         command.env_clear().env("HOME", home).env("TENCENTCLOUD_METADATA_DISABLED", "true").timeout(DEADLINE);
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
+        // PATH to find tools; LLVM_PROFILE_FILE so that a coverage run (`cargo llvm-cov`) counts
+        // the command's lines (and leaves no profile in the working directory).
+        for name in ["PATH", "LLVM_PROFILE_FILE"] {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
         }
         Scf { command }
     }

@@ -216,6 +216,8 @@ impl Function {
             .env("TMPDIR", output)
             .env("HOME", output)
             .envs(extra_env.iter().copied())
+            // Not SCF's: lets a coverage run (`cargo llvm-cov`) count the function's lines.
+            .envs(std::env::var_os("LLVM_PROFILE_FILE").map(|value| ("LLVM_PROFILE_FILE", value)))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
