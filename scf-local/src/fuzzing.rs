@@ -62,3 +62,40 @@ pub fn declared_codes() -> std::collections::BTreeMap<&'static str, Vec<&'static
     }
     codes
 }
+
+/// An archive of `copies` entries that all point at one deflated entry of `size` zeros (the
+/// "overlapping files" zip bomb): a few KB that would expand to `size × copies`. For tests of the
+/// extraction limits.
+pub fn overlapping_bomb(size: usize, copies: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    // Writing into memory does not fail.
+    writer.start_file("z", options).expect("an entry in memory");
+    writer.write_all(&vec![0u8; size]).expect("an entry in memory");
+    let one = writer.finish().expect("an archive in memory").into_inner();
+    let position =
+        |signature: [u8; 4]| one.windows(4).rposition(|w| w == signature).expect("a record the writer wrote");
+    let central = position([0x50, 0x4b, 0x01, 0x02]);
+    let end = position([0x50, 0x4b, 0x05, 0x06]);
+    let record = &one[central..end];
+    let mut out = one[..central].to_vec();
+    let directory_start = out.len() as u32;
+    for i in 0..copies {
+        // The same record (same data offset) under another name: `z` becomes `f<i>`.
+        let name = format!("f{i}");
+        let mut named = record[..46].to_vec();
+        named[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        named.extend_from_slice(name.as_bytes());
+        named.extend_from_slice(&record[47..]);
+        out.extend_from_slice(&named);
+    }
+    let directory_size = out.len() as u32 - directory_start;
+    let mut eocd = one[end..].to_vec();
+    eocd[8..10].copy_from_slice(&(copies as u16).to_le_bytes());
+    eocd[10..12].copy_from_slice(&(copies as u16).to_le_bytes());
+    eocd[12..16].copy_from_slice(&directory_size.to_le_bytes());
+    eocd[16..20].copy_from_slice(&directory_start.to_le_bytes());
+    out.extend_from_slice(&eocd);
+    out
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -240,7 +240,7 @@ async fn handle(
     request_id: &str,
 ) -> Result<Vec<u8>, ApiError> {
     // Who is asking is known from the headers: a client without a key gets no body read at all.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = crate::util::unix_now();
     auth::check_headers(headers, &state.settings.keys, now)?;
     let timeout = state.settings.limits.body_read_timeout;
     let body = crate::http::read_body(headers, body, MAX_BODY_BYTES, timeout).await.map_err(|e| match e {
@@ -348,7 +348,7 @@ pub(crate) fn decode<A: Action>(descriptor: &ActionDescriptor, params: Value) ->
             // The seed page's code for "the input is not valid JSON".
             ErrorCode::InvalidParameterValueParam
         } else {
-            code_for(descriptor, member)
+            member_code(descriptor, member)
         };
         ApiError::new(code, format!("`{field}`: {message}"), format!("参数 `{field}` 取值错误：{message}"))
     })
@@ -357,10 +357,6 @@ pub(crate) fn decode<A: Action>(descriptor: &ActionDescriptor, params: Value) ->
 /// The code for a bad value of `member`: the action's own `InvalidParameterValue.<Member>` or
 /// `InvalidParameter.<Member>` when it lists one, else `InvalidParameterValue`.
 pub(crate) fn member_code(descriptor: &ActionDescriptor, member: &str) -> ErrorCode {
-    code_for(descriptor, member)
-}
-
-fn code_for(descriptor: &ActionDescriptor, member: &str) -> ErrorCode {
     [format!("InvalidParameterValue.{member}"), format!("InvalidParameter.{member}")]
         .into_iter()
         .find(|code| lists(descriptor, code))
@@ -398,7 +394,7 @@ fn validation_error(descriptor: &ActionDescriptor, params: &Value, error: &Valid
         ValidationErrorKind::OutOfRange if over_maximum() && lists(descriptor, &limit_exceeded) => {
             ErrorCode::from(limit_exceeded.as_str())
         }
-        _ => code_for(descriptor, member),
+        _ => member_code(descriptor, member),
     };
     let en = match error.kind {
         ValidationErrorKind::Unknown => {
@@ -431,7 +427,7 @@ async fn code(
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = crate::util::unix_now();
     if let Err(why) = state.settings.code_url_key.verify(sha, uri.query().unwrap_or_default(), now) {
         return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{why}\n"))
             .into_response();

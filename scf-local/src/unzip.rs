@@ -359,44 +359,11 @@ mod tests {
 
     #[test]
     fn overlapping_entries_are_refused_from_their_declared_sizes() {
-        let bomb = overlapping_bomb(10 << 20, 100);
+        let bomb = crate::fuzzing::overlapping_bomb(10 << 20, 100);
         assert!(bomb.len() < 30 * 1024, "{} bytes", bomb.len());
         let dest = temp("overlap");
         let error = extract(&bomb, &dest, Limits::default()).unwrap_err();
         assert!(error.0.contains("more than 500 MB"), "{error}");
         assert!(!dest.exists());
-    }
-
-    /// An archive of `copies` entries that all point at one deflated entry of `size` zeros (the
-    /// "overlapping files" zip bomb): a few KB that would expand to `size × copies`.
-    pub(crate) fn overlapping_bomb(size: usize, copies: usize) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        writer
-            .start_file("z", SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated))
-            .unwrap();
-        writer.write_all(&vec![0u8; size]).unwrap();
-        let one = writer.finish().unwrap().into_inner();
-        let central = one.windows(4).rposition(|w| w == [0x50, 0x4b, 0x01, 0x02]).unwrap();
-        let end = one.windows(4).rposition(|w| w == [0x50, 0x4b, 0x05, 0x06]).unwrap();
-        let record = &one[central..end];
-        let mut out = one[..central].to_vec();
-        let directory_start = out.len() as u32;
-        for i in 0..copies {
-            // The same record (same data offset) under another name: `z` becomes `f<i>`.
-            let name = format!("f{i}");
-            let mut named = record[..46].to_vec();
-            named[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
-            named.extend_from_slice(name.as_bytes());
-            named.extend_from_slice(&record[47..]);
-            out.extend_from_slice(&named);
-        }
-        let directory_size = out.len() as u32 - directory_start;
-        let mut eocd = one[end..].to_vec();
-        eocd[8..10].copy_from_slice(&(copies as u16).to_le_bytes());
-        eocd[10..12].copy_from_slice(&(copies as u16).to_le_bytes());
-        eocd[12..16].copy_from_slice(&directory_size.to_le_bytes());
-        eocd[16..20].copy_from_slice(&directory_start.to_le_bytes());
-        out.extend_from_slice(&eocd);
-        out
     }
 }

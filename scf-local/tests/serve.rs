@@ -131,6 +131,21 @@ fn wait_gone(pids: &[u32]) -> bool {
     false
 }
 
+/// Waits for `child` to exit, or fails the test (killing it) after [`DEADLINE`].
+fn exit_within(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not exit within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn signal(child: &Child, signal: rustix::process::Signal) {
     rustix::process::kill_process(rustix::process::Pid::from_child(child), signal).unwrap();
 }
@@ -170,7 +185,7 @@ async fn sigterm_stops_every_function_process() {
     let pids = start_spawner(&client).await;
     assert!(!gone(pids[0]) && !gone(pids[1]));
     signal(&server.0, rustix::process::Signal::TERM);
-    let status = server.0.wait().unwrap();
+    let status = exit_within(&mut server.0);
     assert!(status.success(), "{status}");
     assert!(wait_gone(&pids), "left behind: {:?}", pids.iter().filter(|p| !gone(**p)).collect::<Vec<_>>());
     assert!(dir.join("scf-local.db").is_file(), "the data directory stays");
@@ -183,7 +198,7 @@ async fn killed_outright_its_idle_instances_exit_on_their_own() {
     let (mut server, client) = serve(&dir);
     let pids = start_spawner(&client).await;
     signal(&server.0, rustix::process::Signal::KILL);
-    server.0.wait().unwrap();
+    exit_within(&mut server.0);
     // The instance's runtime API died with the emulator; its next poll fails and it exits.
     assert!(wait_gone(&pids[..1]), "the instance outlived the emulator");
     // What the function started itself is orphaned: only a graceful stop can kill it.

@@ -204,38 +204,6 @@ async fn an_unknown_key_is_refused_before_the_body_is_read() {
     }
 }
 
-/// An archive of `copies` entries pointing at one deflated entry of `size` zeros: a few KB that
-/// would expand to `size × copies` (the "overlapping files" zip bomb).
-fn overlapping_bomb(size: usize, copies: usize) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file("z", options).unwrap();
-    writer.write_all(&vec![0u8; size]).unwrap();
-    let one = writer.finish().unwrap().into_inner();
-    let central = one.windows(4).rposition(|w| w == [0x50, 0x4b, 0x01, 0x02]).unwrap();
-    let end = one.windows(4).rposition(|w| w == [0x50, 0x4b, 0x05, 0x06]).unwrap();
-    let record = &one[central..end];
-    let mut out = one[..central].to_vec();
-    let directory_start = out.len() as u32;
-    for i in 0..copies {
-        let name = format!("f{i}");
-        let mut named = record[..46].to_vec();
-        named[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
-        named.extend_from_slice(name.as_bytes());
-        named.extend_from_slice(&record[47..]);
-        out.extend_from_slice(&named);
-    }
-    let directory_size = out.len() as u32 - directory_start;
-    let mut eocd = one[end..].to_vec();
-    eocd[8..10].copy_from_slice(&(copies as u16).to_le_bytes());
-    eocd[10..12].copy_from_slice(&(copies as u16).to_le_bytes());
-    eocd[12..16].copy_from_slice(&directory_size.to_le_bytes());
-    eocd[16..20].copy_from_slice(&directory_start.to_le_bytes());
-    out.extend_from_slice(&eocd);
-    out
-}
-
 fn code_dir_entries(emulator: &Emulator) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(emulator.data_dir().join("code"))
         .unwrap()
@@ -248,7 +216,7 @@ fn code_dir_entries(emulator: &Emulator) -> Vec<String> {
 #[tokio::test]
 async fn zip_bombs_and_escaping_archives_are_refused_and_leave_nothing() {
     let (emulator, client) = local::start().await;
-    let bomb = overlapping_bomb(10 << 20, 100);
+    let bomb = scf_local::fuzzing::overlapping_bomb(10 << 20, 100);
     assert!(bomb.len() < 20 * 1024, "{} bytes expanding to 1 GB", bomb.len());
     let mut escaping = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     escaping.add_symlink("index.py", "../../../../etc/passwd", zip::write::SimpleFileOptions::default()).unwrap();

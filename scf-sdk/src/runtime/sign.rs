@@ -102,8 +102,7 @@ pub fn canonical_request(request: &SignableRequest<'_>) -> String {
 
 /// The UTC date (`YYYY-MM-DD`) of a Unix timestamp, as the credential scope wants it.
 pub fn scope_date(timestamp: i64) -> String {
-    let (year, month, day) = civil_from_days(timestamp.div_euclid(86_400));
-    format!("{year:04}-{month:02}-{day:02}")
+    DateOf(timestamp).to_string()
 }
 
 /// `{date}/{service}/tc3_request`.
