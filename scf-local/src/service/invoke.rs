@@ -126,7 +126,7 @@ async fn invoke_function(
     target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
     let event = event_bytes(InvokeFunctionRequest::DESCRIPTOR, request.event.as_ref())?;
     let tail = request.log_type.as_ref().is_some_and(|t| t.as_str() == "Tail");
-    let result = run(&state, &call, &target, event, tail).await?;
+    let result = run(&state, &target, event, tail).await?;
     InvokeFunctionResponse::builder().result(result).request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
@@ -154,19 +154,101 @@ async fn invoke(state: Arc<State>, call: Call, request: InvokeRequest) -> Result
                 "异步调用的事件大小不能超过 128 KB。",
             ));
         }
-        start_async(&state, &call, target, event)?
+        start_async(&state, target, event)?
     } else {
         let tail = request.log_type.as_deref() == Some("Tail");
-        run(&state, &call, &target, event, tail).await?
+        run(&state, &target, event, tail).await?
     };
     InvokeResponse::builder().result(result).request_id(call.request_id).build().map_err(ApiError::internal)
 }
 
+/// What an invocation from inside the emulator (a trigger, an HTTP request) produced.
+#[derive(Debug)]
+pub(crate) struct Invocation {
+    /// As `InvokeFunction` answers it (without the log).
+    pub result: ResultValue,
+    /// 200 on success, else the execution status code (430 the code raised, 433 timeout, …).
+    pub status_code: i64,
+}
+
+/// Invokes `qualifier` of function `name` synchronously from inside the emulator, with `event` as
+/// the function receives it (a JSON object). Recorded for `GetFunctionLogs` like any invocation.
+/// Errors are those `InvokeFunction` would answer (no such function, not `Active`, …).
+pub(crate) async fn invoke_sync(
+    state: &Arc<State>,
+    scope: &Scope,
+    name: &str,
+    qualifier: &str,
+    event: Bytes,
+    source: Source,
+) -> Result<Invocation, ApiError> {
+    let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
+    target.source = source;
+    let request_id = crate::util::request_id();
+    let start_time = crate::util::now();
+    let report = execute(state, &target, &request_id, event).await?;
+    record_log(state, &target, &request_id, start_time, &report);
+    Ok(Invocation { result: report.result, status_code: report.status_code })
+}
+
+/// Invokes `qualifier` of function `name` asynchronously from inside the emulator: an
+/// asynchronous event (listed by `ListAsyncEvents` with the source's `InvokeType`). Its request id.
+pub(crate) fn invoke_async(
+    state: &Arc<State>,
+    scope: &Scope,
+    name: &str,
+    qualifier: &str,
+    event: Bytes,
+    source: Source,
+) -> Result<String, ApiError> {
+    let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
+    target.source = source;
+    Ok(start_async(state, target, event)?.function_request_id)
+}
+
 /// The function version an invocation runs, after resolving the qualifier and routing.
-struct Target {
+pub(crate) struct Target {
     record: Arc<FunctionRecord>,
     /// The qualifier as given (an alias name, a version, `$LATEST`).
     qualifier: String,
+    source: Source,
+}
+
+/// Where an invocation comes from. Triggered invocations run in instances of their own: the
+/// service tells a function its trigger in the process environment (`TRIGGER_SRC`), which a warm
+/// process cannot change between invocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `Invoke`, `InvokeFunction`, and HTTP requests (API Gateway events, web functions).
+    Api,
+    /// A timer trigger.
+    Timer,
+}
+
+impl Source {
+    /// `TRIGGER_SRC` in the function's environment.
+    fn trigger_src(self) -> Option<&'static str> {
+        match self {
+            Source::Api => None,
+            Source::Timer => Some("timer"),
+        }
+    }
+
+    /// The `InvokeType` of an asynchronous event from here, as `ListAsyncEvents` shows it.
+    fn invoke_type(self) -> &'static str {
+        match self {
+            Source::Api => "OTHERS",
+            Source::Timer => "TRIGGER_TIMER",
+        }
+    }
+
+    /// The pool of instances for `record` invoked from here.
+    fn pool_key(self, record: &FunctionRecord) -> String {
+        match self.trigger_src() {
+            None => record.pool_key(),
+            Some(trigger) => format!("{}#{trigger}", record.pool_key()),
+        }
+    }
 }
 
 impl Target {
@@ -213,7 +295,7 @@ impl Target {
         if record.status != FunctionStatus::Active {
             return Err(ApiError::status(name, record.status.as_str()));
         }
-        Ok(Target { record, qualifier: qualifier.to_owned() })
+        Ok(Target { record, qualifier: qualifier.to_owned(), source: Source::Api })
     }
 }
 
@@ -290,7 +372,7 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 /// How an instance of this version is started.
-fn instance_spec(state: &State, call: &Call, record: &FunctionRecord) -> Result<InstanceSpec, ApiError> {
+fn instance_spec(state: &State, record: &FunctionRecord, source: Source) -> Result<InstanceSpec, ApiError> {
     let cannot_run = |why: String| {
         error(
             ErrorCode::FailedOperationInvokeFunction,
@@ -313,7 +395,7 @@ fn instance_spec(state: &State, call: &Call, record: &FunctionRecord) -> Result<
         ("NODE_PATH", &format!("{code}:{code}/node_modules")),
         ("USER_CODE_ROOT", code.as_str()),
         ("TENCENTCLOUD_RUNENV", "SCF"),
-        ("TENCENTCLOUD_REGION", call.region.as_str()),
+        ("TENCENTCLOUD_REGION", record.region.as_str()),
         ("TENCENTCLOUD_APPID", "1250000000"),
         ("TENCENTCLOUD_UIN", "100000000001"),
         ("TENCENTCLOUD_TZ", "UTC"),
@@ -326,6 +408,9 @@ fn instance_spec(state: &State, call: &Call, record: &FunctionRecord) -> Result<
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
+    if let Some(trigger) = source.trigger_src() {
+        env.push(("TRIGGER_SRC".to_owned(), trigger.to_owned()));
+    }
     env.extend(record.environment.iter().cloned());
     Ok(InstanceSpec {
         program,
@@ -349,16 +434,10 @@ struct Report {
 }
 
 /// Runs one invocation synchronously and reports it (log record included).
-async fn run(
-    state: &Arc<State>,
-    call: &Call,
-    target: &Target,
-    event: Bytes,
-    tail: bool,
-) -> Result<ResultValue, ApiError> {
+async fn run(state: &Arc<State>, target: &Target, event: Bytes, tail: bool) -> Result<ResultValue, ApiError> {
     let request_id = crate::util::request_id();
     let start_time = crate::util::now();
-    let report = execute(state, call, target, &request_id, event).await?;
+    let report = execute(state, target, &request_id, event).await?;
     record_log(state, target, &request_id, start_time, &report);
     let log = if tail { crate::util::tail(&report.log, TAIL_BYTES).to_owned() } else { String::new() };
     let mut result = report.result;
@@ -371,17 +450,16 @@ async fn run(
 /// asynchronous invocation that is retried or terminated is recorded once, as it ended).
 async fn execute(
     state: &Arc<State>,
-    call: &Call,
     target: &Target,
     function_request_id: &str,
     event: Bytes,
 ) -> Result<Report, ApiError> {
     let record = &target.record;
-    let key = record.pool_key();
+    let key = target.source.pool_key(record);
     let pool = match state.pools.get_existing(&key) {
         Some(pool) => pool,
         None => {
-            let spec = instance_spec(state, call, record)?;
+            let spec = instance_spec(state, record, target.source)?;
             state.pools.get(&key, || spec)
         }
     };
@@ -656,7 +734,7 @@ fn log_text(
 }
 
 /// Starts an asynchronous invocation; returns the `Result` of its acceptance.
-fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) -> Result<ResultValue, ApiError> {
+fn start_async(state: &Arc<State>, target: Target, event: Bytes) -> Result<ResultValue, ApiError> {
     let max_events = state.settings.limits.max_async_events;
     let running = state.running_async.lock().unwrap_or_else(|e| e.into_inner()).len();
     if running >= max_events {
@@ -676,14 +754,14 @@ fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) ->
         namespace: target.record.namespace.clone(),
         function: target.record.name.clone(),
         qualifier: target.qualifier.clone(),
-        invoke_type: "OTHERS".into(),
+        invoke_type: target.source.invoke_type().into(),
         status: AsyncEventState::Running,
         status_code: 202,
         start_time: crate::util::now_micros(),
         end_time: String::new(),
     };
     save_event(state, record.clone())?;
-    let (state_for_task, call) = (state.clone(), call.clone());
+    let state_for_task = state.clone();
     // Registered before the task can finish, under the lock it finishes under.
     let mut running = state.running_async.lock().unwrap_or_else(|e| e.into_inner());
     let task = tokio::spawn(async move {
@@ -692,7 +770,7 @@ fn start_async(state: &Arc<State>, call: &Call, target: Target, event: Bytes) ->
         // Like the service, wait for capacity instead of failing (the service retries every minute).
         let deadline = started + Duration::from_secs(60);
         let report = loop {
-            match execute(&state, &call, &target, &record.request_id, event.clone()).await {
+            match execute(&state, &target, &record.request_id, event.clone()).await {
                 Ok(report) if report.status_code == 432 && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }

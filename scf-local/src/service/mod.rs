@@ -21,7 +21,7 @@ use crate::server::Call;
 use crate::server::Handlers;
 use crate::state::{FunctionEntry, State};
 
-pub(crate) use invoke::{fail_interrupted_events, log_writer};
+pub(crate) use invoke::{Invocation, Source, fail_interrupted_events, invoke_async, invoke_sync, log_writer};
 pub(crate) use namespaces::ensure_defaults;
 
 /// Every supported action.
