@@ -21,6 +21,7 @@
 mod api_error;
 mod auth;
 mod code_url;
+mod cron;
 mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -34,6 +35,7 @@ mod server;
 mod service;
 mod state;
 mod store;
+mod timers;
 mod unzip;
 mod util;
 
@@ -304,6 +306,8 @@ pub struct Emulator {
     address: SocketAddr,
     keys: Vec<AccessKey>,
     server: Mutex<Option<http::Server>>,
+    /// The task firing timer triggers.
+    timers: tokio::task::AbortHandle,
     /// Holds the data directory's lock while the emulator runs.
     _lock: std::fs::File,
     /// Removes the data directory when the emulator goes, if it is a temporary one.
@@ -387,11 +391,13 @@ impl Emulator {
             logs,
             running_async: Mutex::new(Default::default()),
             changes: tokio::sync::Mutex::new(()),
+            timers_changed: tokio::sync::Notify::new(),
         });
         service::ensure_defaults(&state).map_err(|e| data_error(e.en))?;
         let log_limits = store::LogLimits { rows: limits.max_log_records, bytes: limits.max_log_bytes };
         tokio::spawn(service::log_writer(state.store.clone(), log_commands, log_limits));
         service::fail_interrupted_events(&state).map_err(|e| data_error(e.en))?;
+        let timers = tokio::spawn(timers::run(state.clone())).abort_handle();
         let router = server::router(state.clone(), Arc::new(service::handlers()));
         let access = http::Access::new(address, &config.allowed_hosts, &config.allowed_origins);
         let server = http::Server::spawn(
@@ -404,7 +410,15 @@ impl Emulator {
             },
         );
         tracing::info!(%address, data_dir = %data_dir.display(), "scf-local is serving");
-        Ok(Emulator { state, address, keys, server: Mutex::new(Some(server)), _lock: lock, _temporary: temporary })
+        Ok(Emulator {
+            state,
+            address,
+            keys,
+            server: Mutex::new(Some(server)),
+            timers,
+            _lock: lock,
+            _temporary: temporary,
+        })
     }
 
     /// The address it listens on.
@@ -494,6 +508,7 @@ impl Emulator {
     }
 
     fn stop_everything(&self) {
+        self.timers.abort();
         let running: Vec<_> = std::mem::take(&mut *lock(&self.state.running_async)).into_values().collect();
         for task in running {
             task.abort();

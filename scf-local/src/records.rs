@@ -4,7 +4,7 @@
 
 use scf_sdk::catalog::waiters::FUNCTION_ACTIVE;
 use scf_sdk::runtime::WaiterState;
-use scf_sdk::types::{AsyncEventState, FunctionStatus};
+use scf_sdk::types::{AsyncEventState, FunctionStatus, TriggerType};
 use serde::{Deserialize, Serialize};
 
 /// The region of records stored before resources were kept per region.
@@ -165,6 +165,46 @@ impl AsyncEventRecord {
     pub fn function_key(&self) -> FunctionKey {
         Scope { region: self.region.clone(), namespace: self.namespace.clone() }.function(&self.function)
     }
+}
+
+/// A trigger of a function. Only timers fire here; the others are kept and listed as the
+/// service keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TriggerRecord {
+    pub region: String,
+    pub namespace: String,
+    pub function: String,
+    pub name: String,
+    pub kind: TriggerType,
+    /// The version or alias it invokes.
+    pub qualifier: String,
+    pub enabled: bool,
+    /// `TriggerDesc` as given (for a timer: its cron expression).
+    pub desc: String,
+    /// For a timer: the event's `Message`.
+    pub custom_argument: String,
+    pub description: String,
+    pub add_time: String,
+    pub mod_time: String,
+}
+
+impl TriggerRecord {
+    pub fn function_key(&self) -> FunctionKey {
+        Scope { region: self.region.clone(), namespace: self.namespace.clone() }.function(&self.function)
+    }
+
+    /// Its key: a function's triggers are known by type and name.
+    pub fn key(&self) -> TriggerKey {
+        TriggerKey { function: self.function_key(), kind: self.kind.as_str().to_owned(), name: self.name.clone() }
+    }
+}
+
+/// A trigger's identity: its function, type (as the API writes it) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct TriggerKey {
+    pub function: FunctionKey,
+    pub kind: String,
+    pub name: String,
 }
 
 /// The stored form of an alias (with its function, for loading).

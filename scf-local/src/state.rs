@@ -17,7 +17,8 @@ use crate::api_error::ApiError;
 use crate::auth::AccessKey;
 use crate::faults::Faults;
 use crate::records::{
-    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, NamespaceRecord, Scope, migrated_region,
+    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, NamespaceRecord, Scope, TriggerKey, TriggerRecord,
+    migrated_region,
 };
 use crate::runtime::{Pools, Runtimes};
 use crate::store::{LogRecord, Store, Table};
@@ -45,6 +46,7 @@ pub(crate) struct Model {
     pub namespaces: BTreeMap<(String, String), NamespaceRecord>,
     pub functions: BTreeMap<FunctionKey, FunctionEntry>,
     pub async_events: BTreeMap<String, AsyncEventRecord>,
+    pub triggers: BTreeMap<TriggerKey, TriggerRecord>,
 }
 
 impl Model {
@@ -56,6 +58,11 @@ impl Model {
     /// The functions of a namespace.
     pub fn functions_in<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a FunctionEntry> + 'a {
         self.functions.iter().filter(move |(key, _)| key.scope == *scope).map(|(_, entry)| entry)
+    }
+
+    /// The triggers of a function, by type and then name.
+    pub fn triggers_of<'a>(&'a self, key: &'a FunctionKey) -> impl Iterator<Item = &'a TriggerRecord> + 'a {
+        self.triggers.iter().filter(move |(k, _)| k.function == *key).map(|(_, trigger)| trigger)
     }
 
     /// Every code package a function version refers to.
@@ -99,6 +106,8 @@ pub(crate) struct State {
     pub running_async: Mutex<BTreeMap<String, tokio::task::AbortHandle>>,
     /// See [`State::lock_changes`].
     pub changes: tokio::sync::Mutex<()>,
+    /// Woken when timer triggers change, so the scheduler looks again.
+    pub timers_changed: tokio::sync::Notify,
 }
 
 impl State {
@@ -169,6 +178,11 @@ pub(crate) fn load(store: &Store) -> Result<Model, crate::store::StoreError> {
         let scope = Scope { region: stored.region, namespace: stored.namespace };
         if let Some(entry) = model.functions.get_mut(&scope.function(&stored.function)) {
             entry.aliases.insert(stored.alias.name.clone(), Arc::new(stored.alias));
+        }
+    }
+    for trigger in store.all::<TriggerRecord>(Table::Triggers)? {
+        if model.functions.contains_key(&trigger.function_key()) {
+            model.triggers.insert(trigger.key(), trigger);
         }
     }
     // Events still `RUNNING` were cut off by a stop: the emulator marks them failed once it runs.

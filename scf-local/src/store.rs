@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::records::{
     AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, MIGRATED_REGION, NamespaceRecord, Scope,
-    StoredAliasRef, migrated_region,
+    StoredAliasRef, TriggerKey, TriggerRecord, migrated_region,
 };
 
 /// The database file in the data directory.
@@ -103,6 +103,9 @@ const TABLES: &str = "
         bytes INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (region, namespace, function, seq);
     CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS triggers (
+        region TEXT NOT NULL, namespace TEXT NOT NULL, function TEXT NOT NULL, type TEXT NOT NULL,
+        name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (region, namespace, function, type, name));
     PRAGMA user_version = 1;
 ";
 
@@ -442,6 +445,7 @@ pub(crate) enum Table {
     Functions,
     Aliases,
     AsyncEvents,
+    Triggers,
 }
 
 impl Table {
@@ -451,6 +455,7 @@ impl Table {
             Table::Functions => "functions",
             Table::Aliases => "aliases",
             Table::AsyncEvents => "async_events",
+            Table::Triggers => "triggers",
         }
     }
 }
@@ -502,6 +507,7 @@ impl Writer<'_> {
                     "aliases WHERE region = ?1 AND namespace = ?2 AND function = ?3",
                     "invocations WHERE region = ?1 AND namespace = ?2 AND function = ?3",
                     "async_events WHERE region = ?1 AND namespace = ?2 AND function = ?3",
+                    "triggers WHERE region = ?1 AND namespace = ?2 AND function = ?3",
                 ] {
                     self.tx.execute(&format!("DELETE FROM {table}"), params![region, namespace, name])?;
                 }
@@ -538,6 +544,30 @@ impl Writer<'_> {
         self.tx.execute(
             "DELETE FROM aliases WHERE region = ?1 AND namespace = ?2 AND function = ?3 AND name = ?4",
             params![key.scope.region, key.scope.namespace, key.name, name],
+        )?;
+        Ok(())
+    }
+
+    pub fn put_trigger(&self, record: &TriggerRecord) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO triggers (region, namespace, function, type, name, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                record.region,
+                record.namespace,
+                record.function,
+                record.kind.as_str(),
+                record.name,
+                serde_json::to_string(record)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_trigger(&self, key: &TriggerKey) -> Result<(), StoreError> {
+        let function = &key.function;
+        self.tx.execute(
+            "DELETE FROM triggers WHERE region = ?1 AND namespace = ?2 AND function = ?3 AND type = ?4 AND name = ?5",
+            params![function.scope.region, function.scope.namespace, function.name, key.kind, key.name],
         )?;
         Ok(())
     }

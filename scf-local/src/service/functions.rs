@@ -598,13 +598,20 @@ async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Resu
         .map(|(k, v)| Variable::builder().key(k).value(v).build())
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
+    // Every trigger of the function, or with a `Qualifier` those bound to it.
+    let triggers = state
+        .read()
+        .triggers_of(&scope.function(name))
+        .filter(|t| request.qualifier.as_deref().is_none_or(|q| t.qualifier == q))
+        .map(super::triggers::trigger)
+        .collect::<Result<Vec<_>, _>>()?;
     let internal = ApiError::internal;
     let response = GetFunctionResponse::builder()
         .mod_time(&record.mod_time)
         .add_time(&record.add_time)
         .code_info(if show_code { code_info(&state, &record) } else { String::new() })
         .description(&record.description)
-        .triggers([])
+        .triggers(triggers)
         .handler(&record.handler)
         .code_size(record.code_size)
         .timeout(record.timeout)
@@ -761,8 +768,10 @@ async fn delete(
                 |model, _| {
                     model.functions.remove(&key);
                     model.async_events.retain(|_, event| event.function_key() != key);
+                    model.triggers.retain(|trigger, _| trigger.function != key);
                 },
             )?;
+            state.timers_changed.notify_one();
             state.pools.retire(&crate::records::function_pool_prefix(&key));
         }
     }

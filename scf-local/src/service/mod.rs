@@ -6,6 +6,7 @@ mod functions;
 mod invoke;
 mod logs;
 mod namespaces;
+pub(crate) mod triggers;
 mod versions;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub(crate) fn handlers() -> Handlers {
     namespaces::register(&mut handlers);
     invoke::register(&mut handlers);
     logs::register(&mut handlers);
+    triggers::register(&mut handlers);
     handlers
 }
 

@@ -7574,7 +7574,7 @@ pub mod types {
     pub static FILTER_NAME: rt::EnumDescriptor = rt::EnumDescriptor::new(
             "FilterName",
             "FilterName",
-            "A field that function lists can be filtered on.",
+            "A field that lists can be filtered on: functions by the first fourteen, triggers (`ListTriggers`) by `Qualifier`, `TriggerName` and `Description`.",
             &[
                 rt::EnumValueDescriptor::new("VpcId", "`VpcId`."),
                 rt::EnumValueDescriptor::new("SubnetId", "`SubnetId`."),
@@ -7590,6 +7590,18 @@ pub mod types {
                 rt::EnumValueDescriptor::new("PublicNetStatus", "`PublicNetStatus`."),
                 rt::EnumValueDescriptor::new("AsyncRunEnable", "`AsyncRunEnable`."),
                 rt::EnumValueDescriptor::new("TraceEnable", "`TraceEnable`."),
+                rt::EnumValueDescriptor::new(
+                    "Qualifier",
+                    "`Qualifier`: a trigger's version or alias.",
+                ),
+                rt::EnumValueDescriptor::new(
+                    "TriggerName",
+                    "`TriggerName`: a trigger's name.",
+                ),
+                rt::EnumValueDescriptor::new(
+                    "Description",
+                    "`Description`: a trigger's description.",
+                ),
             ],
         )
         .open();

@@ -2,7 +2,7 @@
 
 //! The [`FilterName`] enum.
 
-/// A field that function lists can be filtered on.
+/// A field that lists can be filtered on: functions by the first fourteen, triggers (`ListTriggers`) by `Qualifier`, `TriggerName` and `Description`.
 ///
 /// The service may use values beyond these: requests may carry others (through `From<&str>`), and answers with others parse to `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +36,12 @@ pub enum FilterName {
     AsyncRunEnable,
     /// `TraceEnable`: `TraceEnable`.
     TraceEnable,
+    /// `Qualifier`: `Qualifier`: a trigger's version or alias.
+    Qualifier,
+    /// `TriggerName`: `TriggerName`: a trigger's name.
+    TriggerName,
+    /// `Description`: `Description`: a trigger's description.
+    Description,
     /// A value this version of the SDK does not know. [`FilterName::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
     Unknown(crate::runtime::UnknownValue),
 }
@@ -57,6 +63,9 @@ impl FilterName {
         FilterName::PublicNetStatus,
         FilterName::AsyncRunEnable,
         FilterName::TraceEnable,
+        FilterName::Qualifier,
+        FilterName::TriggerName,
+        FilterName::Description,
     ];
 
     /// The value as sent on the wire.
@@ -76,6 +85,9 @@ impl FilterName {
             Self::PublicNetStatus => "PublicNetStatus",
             Self::AsyncRunEnable => "AsyncRunEnable",
             Self::TraceEnable => "TraceEnable",
+            Self::Qualifier => "Qualifier",
+            Self::TriggerName => "TriggerName",
+            Self::Description => "Description",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -98,6 +110,9 @@ impl From<&str> for FilterName {
             "PublicNetStatus" => Self::PublicNetStatus,
             "AsyncRunEnable" => Self::AsyncRunEnable,
             "TraceEnable" => Self::TraceEnable,
+            "Qualifier" => Self::Qualifier,
+            "TriggerName" => Self::TriggerName,
+            "Description" => Self::Description,
             other => Self::Unknown(crate::runtime::UnknownValue::from(other)),
         }
     }
