@@ -7592,16 +7592,10 @@ pub mod types {
                 rt::EnumValueDescriptor::new("TraceEnable", "`TraceEnable`."),
                 rt::EnumValueDescriptor::new(
                     "Qualifier",
-                    "`Qualifier`: a trigger's version or alias.",
+                    "A trigger's version or alias.",
                 ),
-                rt::EnumValueDescriptor::new(
-                    "TriggerName",
-                    "`TriggerName`: a trigger's name.",
-                ),
-                rt::EnumValueDescriptor::new(
-                    "Description",
-                    "`Description`: a trigger's description.",
-                ),
+                rt::EnumValueDescriptor::new("TriggerName", "A trigger's name."),
+                rt::EnumValueDescriptor::new("Description", "A trigger's description."),
             ],
         )
         .open();

@@ -36,11 +36,11 @@ pub enum FilterName {
     AsyncRunEnable,
     /// `TraceEnable`: `TraceEnable`.
     TraceEnable,
-    /// `Qualifier`: `Qualifier`: a trigger's version or alias.
+    /// `Qualifier`: A trigger's version or alias.
     Qualifier,
-    /// `TriggerName`: `TriggerName`: a trigger's name.
+    /// `TriggerName`: A trigger's name.
     TriggerName,
-    /// `Description`: `Description`: a trigger's description.
+    /// `Description`: A trigger's description.
     Description,
     /// A value this version of the SDK does not know. [`FilterName::as_str`] returns it as received; match on it only through `as_str`, as a later version may give it a variant of its own.
     Unknown(crate::runtime::UnknownValue),
