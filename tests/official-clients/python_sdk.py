@@ -10,7 +10,9 @@ Environment:
                             InvokeFunction of a missing function;
                             `probe`: one ListFunctions, its outcome reported whatever it is;
                             `invoke`: one InvokeFunction (LogType Tail) of an existing function,
-                            SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {})
+                            SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {});
+                            `triggers`: CreateTrigger (a timer, disabled), ListTriggers,
+                            UpdateTriggerStatus, GetFunction and DeleteTrigger on SCF_TEST_FUNCTION
   SCF_TEST_FUNCTION         the function's name (default python-sdk-hello in `flow`)
 
 Prints one JSON object on stdout; exits non-zero with a message on stderr when a step fails.
@@ -169,6 +171,27 @@ def invoke():
     }
 
 
+def triggers():
+    name = env("SCF_TEST_FUNCTION")
+    post = client()
+    timer = {"FunctionName": name, "TriggerName": "python-sdk-timer", "Type": "timer"}
+    created = step("CreateTrigger", lambda: post.CreateTrigger(request(models.CreateTriggerRequest, dict(
+        timer, TriggerDesc="0 */5 * * * * *", Enable="CLOSE", CustomArgument="from the Python SDK"))))
+    info = created.TriggerInfo
+    summary = {"created": {"name": info.TriggerName, "type": info.Type, "desc": info.TriggerDesc,
+                           "enable": info.Enable, "custom_argument": info.CustomArgument}}
+    step("UpdateTriggerStatus", lambda: post.UpdateTriggerStatus(request(models.UpdateTriggerStatusRequest, dict(
+        timer, Enable="OPEN"))))
+    listed = step("ListTriggers", lambda: post.ListTriggers(request(models.ListTriggersRequest, {"FunctionName": name})))
+    summary["listed"] = [{"name": t.TriggerName, "enable": t.Enable, "desc": t.TriggerDesc} for t in listed.Triggers]
+    function = step("GetFunction", lambda: post.GetFunction(request(models.GetFunctionRequest, {"FunctionName": name})))
+    summary["function_triggers"] = [t.TriggerName for t in function.Triggers]
+    step("DeleteTrigger", lambda: post.DeleteTrigger(request(models.DeleteTriggerRequest, timer)))
+    left = step("ListTriggers", lambda: post.ListTriggers(request(models.ListTriggersRequest, {"FunctionName": name})))
+    summary["left"] = left.TotalCount
+    return summary
+
+
 def main():
     mode = os.environ.get("SCF_TEST_MODE") or "flow"
     if mode == "probe":
@@ -177,8 +200,10 @@ def main():
         summary = flow()
     elif mode == "invoke":
         summary = invoke()
+    elif mode == "triggers":
+        summary = triggers()
     else:
-        fail("unknown SCF_TEST_MODE %r (flow, probe or invoke)" % mode)
+        fail("unknown SCF_TEST_MODE %r (flow, probe, invoke or triggers)" % mode)
     json.dump(summary, sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -368,3 +368,33 @@ async fn the_python_sdk_invokes_functions_written_in_rust() {
     assert!(err_msg.contains("LifecycleError: no stock"), "{summary}");
     assert!(summary["log"].as_str().is_some_and(|log| log.contains("LifecycleError: no stock")), "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
+async fn the_python_sdk_manages_triggers() {
+    let clients = installed_clients();
+    let home = Home::new("python-triggers");
+    let emulator = Emulator::start(EmulatorConfig::default()).await.expect("the emulator starts");
+    let client = emulator.client().expect("a client for the emulator");
+    create_function(&client, FunctionSpec::python("python-sdk-triggers", PYTHON_HANDLER)).await;
+
+    let mut command = python_script(&clients, &emulator, &home, "triggers");
+    command.env("SCF_TEST_FUNCTION", "python-sdk-triggers");
+    let what = "python_sdk.py triggers";
+    let summary = json_output(&run(command, what).await, what);
+    assert_eq!(
+        summary["created"],
+        serde_json::json!({
+            "name": "python-sdk-timer", "type": "timer", "desc": r#"{"cron":"0 */5 * * * * *"}"#,
+            "enable": 0, "custom_argument": "from the Python SDK"
+        }),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["listed"],
+        serde_json::json!([{"name": "python-sdk-timer", "enable": 1, "desc": r#"{"cron":"0 */5 * * * * *"}"#}]),
+        "{summary}"
+    );
+    assert_eq!(summary["function_triggers"], serde_json::json!(["python-sdk-timer"]), "{summary}");
+    assert_eq!(summary["left"], 0, "{summary}");
+}
