@@ -167,6 +167,19 @@ impl Schedule {
         None
     }
 
+    /// Whether the expression names second `unix` (Unix seconds).
+    pub fn matches(&self, unix: i64) -> bool {
+        let Some(t) = unix.checked_add(ZONE_OFFSET_SECONDS) else { return false };
+        let (days, of_day) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        self.has_year(year)
+            && self.months & (1u16 << month) != 0
+            && self.day_matches(day, days)
+            && self.hours & (1u32 << (of_day / 3600)) != 0
+            && self.minutes & (1u64 << (of_day % 3600 / 60)) != 0
+            && self.seconds & (1u64 << (of_day % 60)) != 0
+    }
+
     fn has_year(&self, year: i64) -> bool {
         let Ok(index) = usize::try_from(year - FIRST_YEAR) else { return false };
         self.years.get(index / 64).is_some_and(|bits| bits & (1u64 << (index % 64)) != 0)

@@ -21,6 +21,27 @@ pub fn decode_request<A: scf_sdk::runtime::Action>(method: &str, query: &str, bo
     crate::server::decode(A::DESCRIPTOR, params).map_err(|e| e.en)
 }
 
+/// A timer trigger's cron expression as `CreateTrigger` takes it, parsed once.
+#[derive(Debug, Clone)]
+pub struct CronSchedule(crate::cron::Schedule);
+
+impl CronSchedule {
+    /// The schedule, or why the expression was refused (starting with the field's name).
+    pub fn parse(expression: &str) -> Result<CronSchedule, String> {
+        crate::cron::Schedule::parse(expression).map(CronSchedule).map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+
+    /// The first second after `after` (Unix seconds) it names, if any.
+    pub fn next_after(&self, after: i64) -> Option<i64> {
+        self.0.next_after(after)
+    }
+
+    /// Whether it names second `unix`.
+    pub fn matches(&self, unix: i64) -> bool {
+        self.0.matches(unix)
+    }
+}
+
 /// Extracts a code package into `dest` with the emulator's checks and limits.
 pub fn extract_zip(zip: &[u8], dest: &Path, limits: UnzipLimits) -> Result<Extracted, String> {
     crate::unzip::extract(zip, dest, limits).map_err(|e| e.0)

@@ -7,7 +7,10 @@
 //! - GET flattening ↔ query parsing: the SDK's query string, read back by the emulator, is the JSON
 //!   the request serialises to;
 //! - every request type: serialised as the SDK sends it (POST body and GET query), decoded as the
-//!   emulator decodes it, gives the same value.
+//!   emulator decodes it, gives the same value;
+//! - timer cron expressions: any text is parsed or refused without a panic, and for expressions
+//!   built from every field form, the next tick is after the given time, matches, and no second in
+//!   between does.
 //!
 //! Requests are generated from the catalogue's member descriptors (types, required members, byte
 //! and number limits, enum values, name rules, JSON-in-string members), and every action's types
@@ -25,7 +28,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 use scf_local::AccessKey;
-use scf_local::fuzzing::{decode_request, params_from_query, verify_signature};
+use scf_local::fuzzing::{CronSchedule, decode_request, params_from_query, verify_signature};
 use scf_sdk::catalog::ACTIONS;
 use scf_sdk::runtime::test_util::{ManualClock, ReplayTransport};
 use scf_sdk::runtime::{
@@ -524,4 +527,71 @@ fn every_request_type_survives_post_and_the_emulators_decoding() {
 #[test]
 fn every_request_type_survives_get_and_the_emulators_decoding() {
     every_action(RequestRoundTrip { method: HttpMethod::Get }, "request types over GET");
+}
+
+// --- timer cron expressions ---------------------------------------------------------------------------
+
+/// One field of a cron expression in any of its forms, within `low..=high`.
+fn cron_field(low: u32, high: u32) -> BoxedStrategy<String> {
+    let item = prop_oneof![
+        Just("*".to_owned()),
+        (low..=high).prop_map(|v| v.to_string()),
+        (low..=high, 0..=3u32).prop_map(move |(a, span)| format!("{a}-{}", (a + span).min(high))),
+        (1..=7u32).prop_map(|step| format!("*/{step}")),
+        (low..=high, 1..=7u32).prop_map(|(a, step)| format!("{a}/{step}")),
+    ];
+    proptest::collection::vec(item, 1..=3).prop_map(|items| items.join(",")).boxed()
+}
+
+fn cron_expression() -> impl Strategy<Value = String> {
+    (
+        cron_field(0, 59),
+        cron_field(0, 59),
+        cron_field(0, 23),
+        cron_field(1, 31),
+        cron_field(1, 12),
+        cron_field(0, 6),
+        prop_oneof![Just("*".to_owned()), (2026..=2030u32).prop_map(|y| y.to_string())],
+    )
+        .prop_map(|(s, m, h, d, mo, w, y)| format!("{s} {m} {h} {d} {mo} {w} {y}"))
+}
+
+#[test]
+fn any_text_is_a_cron_expression_or_a_refusal_naming_its_field() {
+    let mut runner = runner(5_000);
+    let fields = ["expression", "second", "minute", "hour", "day of month", "month", "day of week", "year"];
+    runner
+        .run(&("[ 0-9*/,A-Za-z-]{0,40}", any::<i64>()), |(text, after)| {
+            match CronSchedule::parse(&text) {
+                Ok(schedule) => {
+                    let _ = schedule.next_after(after);
+                }
+                Err(message) => prop_assert!(fields.iter().any(|f| message.starts_with(f)), "{message}"),
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_next_tick_is_the_first_matching_second_after() {
+    let mut runner = runner(100);
+    // From 2026-01-01 to the end of 2029 (UTC); the seconds in between are checked over a day.
+    let after = 1_767_225_600i64..1_893_456_000;
+    const WINDOW: i64 = 86_400;
+    runner
+        .run(&(cron_expression(), after), |(expression, after)| {
+            let schedule = CronSchedule::parse(&expression).unwrap();
+            let next = schedule.next_after(after);
+            let end = next.map_or(after + WINDOW, |next| next.min(after + WINDOW));
+            if let Some(next) = next {
+                prop_assert!(next > after, "{expression}: {next} is not after {after}");
+                prop_assert!(schedule.matches(next), "{expression}: {next} does not match");
+            }
+            for t in (after + 1)..end {
+                prop_assert!(!schedule.matches(t), "{expression}: {t} matches before {next:?}");
+            }
+            Ok(())
+        })
+        .unwrap();
 }
