@@ -10,7 +10,7 @@
 //! request's log can show what was printed meanwhile. It counts towards the emulator's instance cap,
 //! is stopped when idle as long as event instances are, and retired with its function's pools.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -73,9 +73,11 @@ pub(crate) struct WebInstances {
     /// Instances alive across every pool and this registry, and their limit.
     total: Arc<AtomicUsize>,
     total_limit: usize,
-    /// Ports given to live instances (so two starting at once do not both take 9000).
-    ports: Arc<Mutex<HashSet<u16>>>,
 }
+
+/// Ports given to live instances of any emulator in this process, so two starting at once do not
+/// both take 9000.
+static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 
 /// A version's instance; its lock is held while one starts, so requests arriving meanwhile wait
 /// for it rather than start their own.
@@ -95,7 +97,7 @@ pub(crate) enum NoWebInstance<E> {
 
 impl WebInstances {
     pub fn new(groups: Groups, total: Arc<AtomicUsize>, total_limit: usize) -> WebInstances {
-        WebInstances { entries: Mutex::default(), groups, total, total_limit, ports: Arc::default() }
+        WebInstances { entries: Mutex::default(), groups, total, total_limit }
     }
 
     /// The running instance for `key`, started with `spec` if there is none (or it died).
@@ -116,29 +118,13 @@ impl WebInstances {
             self.total.fetch_sub(1, Ordering::AcqRel);
             return Err(NoWebInstance::Failed(NoInstance::ConcurrencyLimit { limit: self.total_limit }));
         }
-        let lease = Lease { total: self.total.clone(), ports: self.ports.clone(), port: self.pick_port() };
+        let lease = Lease { total: self.total.clone(), port: pick_port() };
         let instance = WebInstance::start(spec, self.groups.clone(), lease)
             .await
             .map_err(|e| NoWebInstance::Failed(NoInstance::StartFailed(e)))?;
         let instance = Arc::new(instance);
         *current = Some(instance.clone());
         Ok(instance)
-    }
-
-    /// 9000 when no instance has it and it is free on this machine; a free port otherwise.
-    fn pick_port(&self) -> u16 {
-        let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
-        let free = |port: u16| {
-            std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).and_then(|listener| listener.local_addr())
-        };
-        let port = if !ports.contains(&DOCUMENTED_PORT) && free(DOCUMENTED_PORT).is_ok() {
-            DOCUMENTED_PORT
-        } else {
-            // Port 0 asks the system for a free one; if even that fails, the start reports it.
-            free(0).map_or(DOCUMENTED_PORT, |address| address.port())
-        };
-        ports.insert(port);
-        port
     }
 
     /// Forgets the instances whose key starts with `prefix`: each stops once the requests using it
@@ -170,18 +156,33 @@ impl WebInstances {
     }
 }
 
+/// 9000 when no instance has it and it is free on this machine; a free port otherwise.
+fn pick_port() -> u16 {
+    let mut ports = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let free = |port: u16| {
+        std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).and_then(|listener| listener.local_addr())
+    };
+    let port = if !ports.contains(&DOCUMENTED_PORT) && free(DOCUMENTED_PORT).is_ok() {
+        DOCUMENTED_PORT
+    } else {
+        // Port 0 asks the system for a free one; if even that fails, the start reports it.
+        free(0).map_or(DOCUMENTED_PORT, |address| address.port())
+    };
+    ports.insert(port);
+    port
+}
+
 /// An instance's place under the cap and its port, given back when it goes.
 #[derive(Debug)]
 struct Lease {
     total: Arc<AtomicUsize>,
-    ports: Arc<Mutex<HashSet<u16>>>,
     port: u16,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
         self.total.fetch_sub(1, Ordering::AcqRel);
-        self.ports.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.port);
+        PORTS.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.port);
     }
 }
 
