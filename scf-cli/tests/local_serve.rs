@@ -26,7 +26,16 @@ fn local_serve_runs_the_emulator_that_scf_then_talks_to() {
     let data = home.path().join("data");
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_scf"))
-            .args(["local", "serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
+            .args([
+                "local",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--data-dir",
+                data.to_str().unwrap(),
+            ])
             .env_clear()
             .env("HOME", home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -94,8 +94,8 @@ async fn accept_loop(
             // Reap finished connection tasks as they end, so the set stays small.
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 // Out of descriptors, most likely: wait for connections to close rather than spin.
                 tracing::warn!("cannot accept a connection: {error}");
@@ -114,6 +114,7 @@ async fn accept_loop(
             access: options.access.clone(),
             state: state.clone(),
             registry: registry.clone(),
+            peer,
         };
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(options.header_read_timeout).keep_alive(true);
@@ -270,6 +271,8 @@ struct Service {
     access: Arc<Access>,
     state: Arc<ConnectionState>,
     registry: Arc<Registry>,
+    /// The client's address, for handlers that report it (`axum::extract::ConnectInfo`).
+    peer: SocketAddr,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Service {
@@ -281,6 +284,8 @@ impl hyper::service::Service<Request<Incoming>> for Service {
         let busy = Busy::new(self.state.clone(), self.registry.clone());
         let mut router = self.router.clone();
         let access = self.access.clone();
+        let mut request = request;
+        request.extensions_mut().insert(axum::extract::ConnectInfo(self.peer));
         Box::pin(async move {
             let response = match access.check(request.method(), request.headers()) {
                 Verdict::Refuse(why) => refusal(&why),

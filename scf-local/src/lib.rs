@@ -25,6 +25,7 @@ mod cron;
 mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
+mod gateway;
 mod http;
 pub mod package;
 mod query;
@@ -64,6 +65,7 @@ pub const DEV_SECRET_KEY: &str = "scflocalDEVELOPMENTxxxxxxxxxxxxx";
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     listen: SocketAddr,
+    http_listen: SocketAddr,
     data_dir: Option<PathBuf>,
     keys: Vec<AccessKey>,
     strict: bool,
@@ -128,6 +130,7 @@ impl Default for EmulatorConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: None,
             keys: Vec::new(),
             strict: false,
@@ -148,6 +151,14 @@ impl EmulatorConfig {
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn listen(mut self, address: SocketAddr) -> Self {
         self.listen = address;
+        self
+    }
+
+    /// The address of the HTTP listener that reaches functions as API Gateway would
+    /// (`/<namespace>/<function>[@<qualifier>]/<path>`; default `127.0.0.1:0`, a free port). See
+    /// [`Emulator::http_url`].
+    pub fn http_listen(mut self, address: SocketAddr) -> Self {
+        self.http_listen = address;
         self
     }
 
@@ -304,8 +315,11 @@ impl std::error::Error for StartError {
 pub struct Emulator {
     state: Arc<State>,
     address: SocketAddr,
+    http_address: SocketAddr,
     keys: Vec<AccessKey>,
     server: Mutex<Option<http::Server>>,
+    /// The HTTP listener for functions.
+    http_server: Mutex<Option<http::Server>>,
     /// The task firing timer triggers.
     timers: tokio::task::AbortHandle,
     /// Holds the data directory's lock while the emulator runs.
@@ -328,6 +342,11 @@ impl Emulator {
             .await
             .map_err(|source| StartError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
+        let http_listener = TcpListener::bind(config.http_listen)
+            .await
+            .map_err(|source| StartError::Listen { address: config.http_listen, source })?;
+        let http_address =
+            http_listener.local_addr().map_err(|source| StartError::Listen { address: config.http_listen, source })?;
         let (data_dir, temporary) = match &config.data_dir {
             Some(dir) => (dir.clone(), None),
             None => {
@@ -409,12 +428,25 @@ impl Emulator {
                 access: Arc::new(access),
             },
         );
-        tracing::info!(%address, data_dir = %data_dir.display(), "scf-local is serving");
+        // The functions' listener: the same checks of who may talk to it, under the same limits.
+        let http_access = http::Access::new(http_address, &config.allowed_hosts, &config.allowed_origins);
+        let http_server = http::Server::spawn(
+            http_listener,
+            gateway::router(state.clone()),
+            http::ServerOptions {
+                max_connections: limits.max_connections.max(1),
+                header_read_timeout: limits.header_read_timeout,
+                access: Arc::new(http_access),
+            },
+        );
+        tracing::info!(%address, %http_address, data_dir = %data_dir.display(), "scf-local is serving");
         Ok(Emulator {
             state,
             address,
+            http_address,
             keys,
             server: Mutex::new(Some(server)),
+            http_server: Mutex::new(Some(http_server)),
             timers,
             _lock: lock,
             _temporary: temporary,
@@ -440,6 +472,17 @@ impl Emulator {
             Some(token) => credentials.with_token(token),
             None => credentials,
         }
+    }
+
+    /// The address of the HTTP listener for functions.
+    pub fn http_address(&self) -> SocketAddr {
+        self.http_address
+    }
+
+    /// The base URL of the HTTP listener for functions, e.g. `http://127.0.0.1:9200`: function
+    /// `f` of namespace `default` (region `ap-guangzhou`) answers at `{http_url}/default/f/…`.
+    pub fn http_url(&self) -> String {
+        endpoint_url(self.http_address)
     }
 
     /// A client configuration for this emulator: its endpoint and credentials, region
@@ -497,7 +540,8 @@ impl Emulator {
     /// every function process and stores what is pending.
     pub async fn shutdown(self, grace: Duration) {
         let server = lock(&self.server).take();
-        if let Some(server) = server {
+        let http_server = lock(&self.http_server).take();
+        for server in [server, http_server].into_iter().flatten() {
             server.shutdown(grace).await;
         }
         self.stop_everything();
@@ -521,6 +565,7 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         // Dropping the server closes its connections at once.
         drop(lock(&self.server).take());
+        drop(lock(&self.http_server).take());
         self.stop_everything();
     }
 }

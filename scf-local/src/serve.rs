@@ -14,6 +14,11 @@ pub struct ServeArgs {
     /// Address to listen on. Use a non-loopback address only on a network you trust.
     #[arg(long, default_value = "127.0.0.1:9100")]
     pub listen: SocketAddr,
+    /// Address of the HTTP listener that reaches functions as API Gateway would:
+    /// /<namespace>/<function>[@<qualifier>]/<path>. It checks no signature: use a non-loopback
+    /// address only on a network you trust.
+    #[arg(long, default_value = "127.0.0.1:9200")]
+    pub http_listen: SocketAddr,
     /// Where functions, code and logs are kept (created if missing).
     #[arg(long, default_value = ".scf-local")]
     pub data_dir: PathBuf,
@@ -79,6 +84,7 @@ impl std::fmt::Debug for ServeArgs {
         let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "** redacted **");
         f.debug_struct("ServeArgs")
             .field("listen", &self.listen)
+            .field("http_listen", &self.http_listen)
             .field("data_dir", &self.data_dir)
             .field("secret_id", &self.secret_id)
             .field("secret_key", &redacted(&self.secret_key))
@@ -170,6 +176,7 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
     let mut config = EmulatorConfig::default()
         .limits(limits)
         .listen(serve.listen)
+        .http_listen(serve.http_listen)
         .data_dir(&serve.data_dir)
         .strict(serve.strict)
         .max_instances(serve.max_instances as usize)
@@ -189,6 +196,12 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
     }
     for origin in serve.allow_origins {
         config = config.allow_origin(origin);
+    }
+    if !serve.http_listen.ip().is_loopback() {
+        tracing::warn!(
+            "functions answer HTTP on {} without any signature: anyone who can reach it can call them",
+            serve.http_listen
+        );
     }
     if !serve.listen.ip().is_loopback() && custom_keys {
         tracing::warn!("listening on {}: anyone who can reach it and knows the key can run code here", serve.listen);
@@ -216,6 +229,10 @@ pub async fn run(serve: ServeArgs) -> ExitCode {
     }
     say!(
         "  try: tccli scf ListFunctions --region ap-guangzhou --endpoint {endpoint} --secretId <SecretId> --secretKey <SecretKey>"
+    );
+    let http_url = emulator.http_url();
+    say!(
+        "  functions over HTTP (as API Gateway): {http_url}/<namespace>/<function>/<path>, e.g. curl {http_url}/default/hello/"
     );
     say!("  Ctrl-C stops the emulator and every function process.");
     wait_for_signal().await;

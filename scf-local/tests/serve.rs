@@ -57,7 +57,7 @@ fn serve(data_dir: &std::path::Path) -> (Server, Client) {
 /// As [`serve`], started through `command` (the binary's path is its last argument).
 fn serve_via(mut command: Command, data_dir: &std::path::Path) -> (Server, Client) {
     let mut child = command
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env_remove("SCF_LOCAL_SECRET_ID")
         .env_remove("SCF_LOCAL_SECRET_KEY")
@@ -221,12 +221,14 @@ fn bad_arguments_are_refused_before_anything_starts() {
     assert!(stderr.contains("--listen"), "{stderr}");
     // A port of its own (never the default 9100), should the check ever let it start.
     let mut command = scf_local();
-    command.args(["serve", "--listen", "127.0.0.1:0", "--fault", "NotACode"]);
+    command.args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--fault", "NotACode"]);
     let output = output_within(command);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("`NotACode` is not an SCF error code"), "{stderr}");
     let mut command = scf_local();
-    command.args(["serve", "--listen", "127.0.0.1:0", "--secret-id", "AKIDx"]).env_remove("SCF_LOCAL_SECRET_KEY");
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--secret-id", "AKIDx"])
+        .env_remove("SCF_LOCAL_SECRET_KEY");
     let output = output_within(command);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--secret-key"), "{stderr}");
@@ -237,7 +239,7 @@ fn the_public_development_keys_are_refused_on_a_network_address() {
     let dir = temp_dir("public");
     let mut command = Command::new(env!("CARGO_BIN_EXE_scf-local"));
     command
-        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .args(["serve", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
         .env_remove("SCF_LOCAL_SECRET_ID")
         .env_remove("SCF_LOCAL_SECRET_KEY");
@@ -255,7 +257,7 @@ async fn a_second_emulator_on_the_same_data_directory_is_refused_at_once() {
     let started = Instant::now();
     let mut second = Command::new(env!("CARGO_BIN_EXE_scf-local"));
     second
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
         .env_remove("SCF_LOCAL_SECRET_ID")
         .env_remove("SCF_LOCAL_SECRET_KEY");

@@ -36,7 +36,17 @@ impl Drop for Server {
 
 fn serve(data_dir: &std::path::Path) -> (Server, Client) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scf-local"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--idle-timeout", "5s", "--max-async-events", "50"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--idle-timeout",
+            "5s",
+            "--max-async-events",
+            "50",
+        ])
         .args(["--max-log-mb", &LOG_LIMIT_MB.to_string(), "--data-dir"])
         .arg(data_dir)
         .env_remove("SCF_LOCAL_SECRET_ID")

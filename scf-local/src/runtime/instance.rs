@@ -113,33 +113,8 @@ impl Instance {
         let scratch = starting.scratch.clone();
         std::fs::create_dir_all(&scratch)
             .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
-        let mut command = Command::new(&spec.program);
-        command
-            .args(&spec.args)
-            .current_dir(&spec.code_dir)
-            .env_clear()
-            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("SCF_RUNTIME_API", "127.0.0.1")
-            .env("SCF_RUNTIME_API_PORT", api.port.to_string())
-            .env("HOME", &scratch)
-            .env("TMPDIR", &scratch)
-            // Inherited by everything the function starts: how its processes are still found
-            // after its first process has exited and they were reparented away.
-            .env(process_tree::INSTANCE_MARKER, &id)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
-        let as_root = process_tree::running_as_root();
-        let descriptors = crate::http::original_descriptor_limit();
-        // SAFETY: the closure runs in the child between `fork` and `exec`; it makes only
-        // async-signal-safe system calls (prctl) through rustix, allocates nothing and touches no
-        // lock.
-        #[allow(unsafe_code)]
-        unsafe {
-            command.pre_exec(move || process_tree::prepare_child(as_root, descriptors));
-        }
+        let mut command = command(&spec, &scratch, &id);
+        command.env("SCF_RUNTIME_API", "127.0.0.1").env("SCF_RUNTIME_API_PORT", api.port.to_string());
         let mut child = command
             .spawn()
             .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
@@ -234,16 +209,48 @@ impl Instance {
     }
 }
 
+/// The command that starts an instance's first process: `spec`'s program in the code directory,
+/// with `spec`'s environment only (and its own `HOME` and `TMPDIR`, `scratch`), in a process group
+/// of its own, a child subreaper whose tree carries the instance marker `id`.
+pub(super) fn command(spec: &InstanceSpec, scratch: &std::path::Path, id: &str) -> Command {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.code_dir)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("HOME", scratch)
+        .env("TMPDIR", scratch)
+        // Inherited by everything the function starts: how its processes are still found
+        // after its first process has exited and they were reparented away.
+        .env(process_tree::INSTANCE_MARKER, id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let as_root = process_tree::running_as_root();
+    let descriptors = crate::http::original_descriptor_limit();
+    // SAFETY: the closure runs in the child between `fork` and `exec`; it makes only
+    // async-signal-safe system calls (prctl) through rustix, allocates nothing and touches no
+    // lock.
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(move || process_tree::prepare_child(as_root, descriptors));
+    }
+    command
+}
+
 /// An instance being started: dropped before [`Starting::disarm`], it kills the process group,
 /// unregisters it and removes the scratch directory.
-struct Starting {
-    groups: super::Groups,
-    group: Option<i32>,
-    scratch: PathBuf,
+pub(super) struct Starting {
+    pub groups: super::Groups,
+    pub group: Option<i32>,
+    pub scratch: PathBuf,
 }
 
 impl Starting {
-    fn disarm(mut self) {
+    pub fn disarm(mut self) {
         self.group = None;
         self.scratch = PathBuf::new();
     }
@@ -384,7 +391,7 @@ pub(crate) struct Captured {
 impl Captured {
     pub const KEEP: usize = 60 * 1024;
 
-    fn push(&mut self, chunk: &[u8]) {
+    pub(super) fn push(&mut self, chunk: &[u8]) {
         self.bytes.extend_from_slice(chunk);
         if self.bytes.len() > 2 * Self::KEEP {
             let cut = self.bytes.len() - Self::KEEP;
@@ -393,7 +400,7 @@ impl Captured {
         }
     }
 
-    fn into_string(self) -> String {
+    pub(super) fn into_string(self) -> String {
         let cut = self.bytes.len().saturating_sub(Self::KEEP);
         let text = String::from_utf8_lossy(&self.bytes[cut..]);
         let dropped = self.dropped + cut as u64;
@@ -414,7 +421,7 @@ fn collect(read: std::io::Result<usize>, buf: &[u8], into: &mut Captured, open: 
 }
 
 /// Reads what is already in a pipe, without waiting for more.
-fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured) {
+pub(super) fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured) {
     let mut context = Context::from_waker(Waker::noop());
     loop {
         let mut buf = [0u8; 8192];
@@ -425,7 +432,7 @@ fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured) {
     }
 }
 
-fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+pub(super) fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
     match status {
         Ok(status) => status.to_string(),
         Err(e) => e.to_string(),
@@ -436,7 +443,7 @@ fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
 /// `/proc/<pid>/clear_refs`, and its descendants' (Linux); see [`process_tree`]. The files stay open for the instance's life: opening them costs more than reading.
 /// Where they cannot be opened, memory is reported as 0 and not enforced.
 #[derive(Debug)]
-struct MemoryProbe {
+pub(super) struct MemoryProbe {
     pid: i32,
     /// The most the descendants held together since the last reset (seen while watching).
     descendants_peak: u64,
@@ -446,7 +453,7 @@ struct MemoryProbe {
 }
 
 impl MemoryProbe {
-    fn open(pid: i32) -> MemoryProbe {
+    pub(super) fn open(pid: i32) -> MemoryProbe {
         MemoryProbe {
             pid,
             descendants_peak: 0,
@@ -475,7 +482,7 @@ impl MemoryProbe {
     /// Resident memory of the whole instance (every process of its tree), in bytes: the first
     /// process's resident size alone, or with descendants, the tree's proportional shares
     /// (memory they share is counted once).
-    fn tree_resident(&mut self) -> u64 {
+    pub(super) fn tree_resident(&mut self) -> u64 {
         let root = self.resident().unwrap_or(0);
         let tree = process_tree::tree(self.pid);
         if tree.len() == 1 {

@@ -9,6 +9,7 @@ mod instance;
 mod pool;
 mod process_tree;
 mod runtime_api;
+mod web;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,8 @@ use std::sync::{Arc, Mutex};
 
 pub(crate) use instance::{Completed, InstanceSpec, Outcome, StartError};
 pub(crate) use pool::{NoInstance, Pools, PoolsConfig};
+pub(crate) use web::{Ended, ForwardError, NoWebInstance};
+pub(crate) use web::{bootstrap as web_bootstrap, is_hop_by_hop};
 
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");

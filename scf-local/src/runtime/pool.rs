@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::Groups;
 use super::instance::{Completed, Instance, InstanceSpec, StartError};
+use super::web::WebInstances;
 
 /// Limits of the pools.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +31,8 @@ pub(crate) struct Pools {
     config: PoolsConfig,
     /// Instances alive across every pool (retired pools' included, until their instances go).
     total: Arc<AtomicUsize>,
+    /// Web functions' instances (one per version), under the same cap, idle time and retirement.
+    web: WebInstances,
 }
 
 /// The pools by key; each pool also sees it (weakly), to make room for itself at the global cap.
@@ -47,11 +50,13 @@ pub(crate) enum NoInstance {
 impl Pools {
     /// Pools with a reaper task that stops idle instances.
     pub fn new(config: PoolsConfig, groups: Groups) -> Arc<Pools> {
+        let total = Arc::new(AtomicUsize::new(0));
         let pools = Arc::new(Pools {
             pools: Arc::new(Mutex::new(HashMap::new())),
-            groups,
             config,
-            total: Arc::new(AtomicUsize::new(0)),
+            web: WebInstances::new(groups.clone(), total.clone(), config.max_total_instances),
+            groups,
+            total,
         });
         let weak = Arc::downgrade(&pools);
         tokio::spawn(reap(weak, (config.idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))));
@@ -95,6 +100,12 @@ impl Pools {
         for pool in retired {
             pool.retire();
         }
+        self.web.retire(prefix);
+    }
+
+    /// The web functions' instances.
+    pub fn web(&self) -> &WebInstances {
+        &self.web
     }
 
     /// Stops every instance now (the processes and everything they started).
@@ -103,6 +114,7 @@ impl Pools {
         for pool in pools {
             pool.retire();
         }
+        self.web.shutdown();
         self.groups.kill_all();
     }
 
@@ -142,6 +154,7 @@ async fn reap(pools: Weak<Pools>, every: Duration) {
                 tracing::debug!(stopped, "stopped idle instances");
             }
         }
+        pools.web.reap(idle_timeout);
     }
 }
 

@@ -22,7 +22,7 @@ use scf_sdk::actions::{
 use scf_sdk::runtime::Action as _;
 use scf_sdk::runtime::ActionDescriptor;
 use scf_sdk::types::{
-    AsyncEvent, AsyncEventState, AsyncEventStatus, FunctionStatus, InvocationType, ResultValue, SortOrder,
+    AsyncEvent, AsyncEventState, AsyncEventStatus, FunctionStatus, FunctionType, InvocationType, ResultValue, SortOrder,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -206,6 +206,62 @@ pub(crate) fn invoke_async(
     Ok(start_async(state, target, event)?.function_request_id)
 }
 
+/// The version `qualifier` of function `name` names (an alias routed as `InvokeFunction` routes
+/// it), if it exists and is `Active`; errors are those `InvokeFunction` would answer.
+pub(crate) fn resolve_version(
+    state: &State,
+    scope: &Scope,
+    name: &str,
+    qualifier: &str,
+) -> Result<Arc<FunctionRecord>, ApiError> {
+    Ok(Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?.record)
+}
+
+/// One request a web function served (or failed to), for `GetFunctionLogs`.
+#[derive(Debug)]
+pub(crate) struct HttpRequestRecord<'a> {
+    pub record: &'a FunctionRecord,
+    /// The qualifier as given.
+    pub qualifier: &'a str,
+    pub request_id: &'a str,
+    pub start_time: String,
+    pub duration: Duration,
+    /// 200 when the function's server answered (whatever its status), else the execution status
+    /// code (433 timeout, 434 memory, 439 exited, …).
+    pub status_code: i64,
+    /// Why it failed, when it did.
+    pub failure: Option<String>,
+    /// What the process printed meanwhile.
+    pub output: String,
+}
+
+/// Records a web function's request as an invocation, framed as event functions' logs are.
+pub(crate) fn record_http_request(state: &State, request: HttpRequestRecord<'_>) {
+    let HttpRequestRecord { record, qualifier, request_id, start_time, duration, status_code, failure, output } =
+        request;
+    let duration_ms = (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    let payload = failure.map(|why| failure_payload(-1, &why, None, request_id, status_code));
+    let log = if record.ignore_sys_log {
+        output
+    } else {
+        log_text(request_id, &output, payload.as_deref(), duration_ms, record.memory_size, 0)
+    };
+    let _ = state.logs.send(LogCommand::Record(Box::new(LogRecord {
+        region: record.region.clone(),
+        namespace: record.namespace.clone(),
+        function: record.name.clone(),
+        qualifier: qualifier.to_owned(),
+        request_id: request_id.to_owned(),
+        start_time,
+        duration: duration_ms,
+        bill_duration: (duration_ms.ceil() as i64).max(1),
+        mem_usage: 0,
+        ret_code: if status_code == 200 { 0 } else { status_code },
+        ret_msg: payload.unwrap_or_default(),
+        log: crate::util::tail(&log, MAX_STORED_LOG_BYTES).to_owned(),
+    })));
+}
+
 /// The function version an invocation runs, after resolving the qualifier and routing.
 pub(crate) struct Target {
     record: Arc<FunctionRecord>,
@@ -372,7 +428,7 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 /// How an instance of this version is started.
-fn instance_spec(state: &State, record: &FunctionRecord, source: Source) -> Result<InstanceSpec, ApiError> {
+pub(crate) fn instance_spec(state: &State, record: &FunctionRecord, source: Source) -> Result<InstanceSpec, ApiError> {
     let cannot_run = |why: String| {
         error(
             ErrorCode::FailedOperationInvokeFunction,
@@ -380,10 +436,15 @@ fn instance_spec(state: &State, record: &FunctionRecord, source: Source) -> Resu
             format!("调用函数失败：{why}。"),
         )
     };
-    let kind = RuntimeKind::of(&record.runtime)
-        .ok_or_else(|| cannot_run(format!("scf-local cannot run `{}`", record.runtime)))?;
     let code_dir = state.store.code_dir(&record.code_sha256);
-    let (program, args) = state.runtimes.command(kind, &record.runtime, &code_dir).map_err(cannot_run)?;
+    // A web function's package starts its own server, whatever its runtime.
+    let (program, args) = if record.function_type == FunctionType::Http.as_str() {
+        crate::runtime::web_bootstrap(&code_dir).map_err(cannot_run)?
+    } else {
+        let kind = RuntimeKind::of(&record.runtime)
+            .ok_or_else(|| cannot_run(format!("scf-local cannot run `{}`", record.runtime)))?;
+        state.runtimes.command(kind, &record.runtime, &code_dir).map_err(cannot_run)?
+    };
     let code = code_dir.display().to_string();
     let mut env: Vec<(String, String)> = [
         ("PATH", "/usr/local/bin:/usr/bin:/bin"),

@@ -22,6 +22,7 @@ use crate::server::Call;
 use crate::server::Handlers;
 use crate::state::{FunctionEntry, State};
 
+pub(crate) use invoke::{HttpRequestRecord, instance_spec, record_http_request, resolve_version};
 pub(crate) use invoke::{Invocation, Source, fail_interrupted_events, invoke_async, invoke_sync, log_writer};
 pub(crate) use namespaces::ensure_defaults;
 
