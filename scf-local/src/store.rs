@@ -926,6 +926,68 @@ mod tests {
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
+    fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+        crate::package::zip_files(files).unwrap()
+    }
+
+    /// Layers merge in order: a later package's file replaces an earlier one's, whatever either is
+    /// (a file, a directory); directories merge; the result is read-only, shared by every list of
+    /// the same packages in the same order, and collected when unreferenced.
+    #[test]
+    fn layers_merge_in_order_later_ones_winning() {
+        use std::os::unix::fs::PermissionsExt;
+        let data = temp("layers");
+        let store = Store::open(&data).unwrap();
+        let first = store
+            .put_zip(&zip(&[("mod.py", "first"), ("only_first.py", "1"), ("lib/a.txt", "a1"), ("x/inner", "dir")]))
+            .unwrap()
+            .sha256;
+        let second =
+            store.put_zip(&zip(&[("mod.py", "second"), ("lib/b.txt", "b2"), ("x", "file now")])).unwrap().sha256;
+        let packages = vec![first.clone(), second.clone()];
+        let id = store.put_layer_dir(&packages).unwrap();
+        assert_eq!(id, layer_dir_id(&packages));
+        let dir = store.layer_dir(&id);
+        let read = |path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
+        assert_eq!(read("mod.py"), "second", "the later layer wins");
+        assert_eq!(read("only_first.py"), "1");
+        assert_eq!((read("lib/a.txt"), read("lib/b.txt")), ("a1".into(), "b2".into()), "directories merge");
+        assert_eq!(read("x"), "file now", "a later file replaces an earlier directory");
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o222, 0, "read-only");
+        assert_eq!(store.put_layer_dir(&packages).unwrap(), id, "built once, then reused");
+
+        let reversed = store.put_layer_dir(&[second.clone(), first.clone()]).unwrap();
+        assert_ne!(reversed, id, "the order is part of the identity");
+        assert_eq!(std::fs::read_to_string(store.layer_dir(&reversed).join("mod.py")).unwrap(), "first");
+        assert!(store.layer_dir(&reversed).join("x/inner").is_file(), "a later directory replaces an earlier file");
+
+        assert!(store.put_layer_dir(&["0".repeat(64)]).unwrap_err().0.contains("not stored"));
+        store.collect_layer_dirs(&[id.clone()].into_iter().collect());
+        assert!(store.layer_dir(&id).is_dir());
+        assert!(!store.layer_dir(&reversed).exists(), "unreferenced: removed");
+        let leftovers: Vec<_> =
+            std::fs::read_dir(data.join("layers")).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "no scratch directory left: {leftovers:?}");
+
+        // At start: what is referenced and missing is built again from the packages.
+        remove_tree(&store.layer_dir(&id));
+        let broken = store.reconcile_layer_dirs(&[(id.clone(), packages)].into_iter().collect());
+        assert!(broken.is_empty());
+        assert_eq!(std::fs::read_to_string(store.layer_dir(&id).join("mod.py")).unwrap(), "second");
+    }
+
+    #[test]
+    fn layer_version_numbers_are_per_region_and_never_reused() {
+        let data = temp("layer-numbers");
+        let store = Store::open(&data).unwrap();
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 1);
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 2);
+        assert_eq!(store.write(|w| w.next_layer_version("ap-shanghai", "l")).unwrap(), 1);
+        store.write(|w| w.delete_layer("ap-guangzhou", "l", 1)).unwrap();
+        store.write(|w| w.delete_layer("ap-guangzhou", "l", 2)).unwrap();
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 3);
+    }
+
     fn namespace(region: &str, name: &str) -> NamespaceRecord {
         NamespaceRecord {
             region: region.into(),
