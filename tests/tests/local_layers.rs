@@ -211,7 +211,7 @@ async fn a_python_function_imports_from_its_layers_the_later_winning() {
 /// function version binds it — published versions included, which keep the layers they had.
 #[tokio::test]
 async fn bindings_are_checked_and_a_layer_in_use_is_kept() {
-    let (_emulator, client) = local::start().await;
+    let (emulator, client) = local::start().await;
     let shared = publish(&client, "shared", &["Python3.9"], &[("mymod.py", "NAME = 'v1'\n")]).await;
     let source = "import mymod\n\ndef main_handler(event, context):\n    return mymod.NAME\n";
     create_function(&client, FunctionSpec::python("user", source)).await;
@@ -248,9 +248,14 @@ async fn bindings_are_checked_and_a_layer_in_use_is_kept() {
     let by_version = client.invoke_function().function_name("user").qualifier(&published.function_version);
     assert_eq!(by_version.send().await.unwrap().result.ret_msg, "\"v1\"");
 
-    // Deleting the function frees the layer.
+    // Deleting the function frees the layer; then nothing of it is left on disk.
+    let merged = emulator.data_dir().join("layers");
+    assert_eq!(std::fs::read_dir(&merged).unwrap().count(), 1, "one merged directory, shared by both versions");
     client.delete_function().function_name("user").send().await.unwrap();
+    assert_eq!(std::fs::read_dir(&merged).unwrap().count(), 0, "collected with the last function using it");
+    let package = client.get_layer_version().layer_name("shared").layer_version(shared).send().await.unwrap();
     client.delete_layer_version().layer_name("shared").layer_version(shared).send().await.unwrap();
+    assert!(!emulator.stats().await.code_packages.contains(&package.code_sha256), "the layer's package is collected");
 }
 
 #[tokio::test]
