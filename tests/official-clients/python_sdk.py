@@ -10,7 +10,10 @@ Environment:
                             InvokeFunction of a missing function;
                             `probe`: one ListFunctions, its outcome reported whatever it is;
                             `invoke`: one InvokeFunction (LogType Tail) of an existing function,
-                            SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {})
+                            SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {});
+                            `layer`: PublishLayerVersion (twice, from a zip in Content.ZipFile),
+                            ListLayers, ListLayerVersions and GetLayerVersion of layer
+                            python-sdk-layer
   SCF_TEST_FUNCTION         the function's name (default python-sdk-hello in `flow`)
 
 Prints one JSON object on stdout; exits non-zero with a message on stderr when a step fails.
@@ -80,10 +83,11 @@ def step(name, call):
         fail("%s failed: [%s] %s (RequestId %s)" % (name, error.get_code(), error.get_message(), error.get_request_id()))
 
 
-def package():
+def package(files=None):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("index.py", HANDLER_SOURCE)
+        for name, content in (files or {"index.py": HANDLER_SOURCE}).items():
+            archive.writestr(name, content)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -169,6 +173,33 @@ def invoke():
     }
 
 
+def layer():
+    name = "python-sdk-layer"
+    post = client()
+    versions = []
+    for n in (1, 2):
+        published = step("PublishLayerVersion", lambda: post.PublishLayerVersion(request(models.PublishLayerVersionRequest, {
+            "LayerName": name,
+            "CompatibleRuntimes": ["Python3.9"],
+            "Content": {"ZipFile": package({"mymod.py": "N = %d\n" % n})},
+            "Description": "published by the official Python SDK",
+        })))
+        versions.append(published.LayerVersion)
+    listed = step("ListLayers", lambda: post.ListLayers(request(models.ListLayersRequest, {"CompatibleRuntime": "Python3.9"})))
+    listed_versions = step("ListLayerVersions", lambda: post.ListLayerVersions(
+        request(models.ListLayerVersionsRequest, {"LayerName": name})))
+    got = step("GetLayerVersion", lambda: post.GetLayerVersion(
+        request(models.GetLayerVersionRequest, {"LayerName": name, "LayerVersion": versions[0]})))
+    return {
+        "published": versions,
+        "total_count": listed.TotalCount,
+        "layers": [[layer.LayerName, layer.LayerVersion, layer.Status] for layer in listed.Layers],
+        "versions": [version.LayerVersion for version in listed_versions.LayerVersions],
+        "got": {"name": got.LayerName, "version": got.LayerVersion, "status": got.Status,
+                "runtimes": got.CompatibleRuntimes, "code_sha256": got.CodeSha256},
+    }
+
+
 def main():
     mode = os.environ.get("SCF_TEST_MODE") or "flow"
     if mode == "probe":
@@ -177,8 +208,10 @@ def main():
         summary = flow()
     elif mode == "invoke":
         summary = invoke()
+    elif mode == "layer":
+        summary = layer()
     else:
-        fail("unknown SCF_TEST_MODE %r (flow, probe or invoke)" % mode)
+        fail("unknown SCF_TEST_MODE %r (flow, probe, invoke or layer)" % mode)
     json.dump(summary, sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -434,3 +434,45 @@ pub(super) fn bound(state: &State, record: &FunctionRecord) -> Result<Vec<LayerV
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_with(zip: Option<&str>, bucket: Option<&str>, object: Option<&str>) -> Code {
+        Code::builder()
+            .set_zip_file(zip.map(str::to_owned))
+            .set_cos_bucket_name(bucket.map(str::to_owned))
+            .set_cos_object_name(object.map(str::to_owned))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn content_is_a_zip_or_an_absolute_local_directory_and_nothing_from_cos() {
+        assert!(matches!(content(&code_with(Some("UEsF"), None, None)), Ok(Package::Base64(_))));
+        match content(&code_with(None, None, Some("/srv/layer"))) {
+            Ok(Package::Directory(dir)) => assert_eq!(dir, Path::new("/srv/layer")),
+            _ => panic!("an absolute CosObjectName without a bucket is a local directory"),
+        }
+        let code = |c: &Code| content(c).err().map(|e| e.code.as_str().to_owned());
+        assert_eq!(code(&code_with(None, Some("bucket"), Some("/layer.zip"))).as_deref(), Some("UnsupportedOperation"));
+        assert_eq!(
+            code(&code_with(None, None, Some("relative"))).as_deref(),
+            Some("InvalidParameterValue.CosObjectName")
+        );
+        assert_eq!(code(&code_with(None, None, None)).as_deref(), Some("InvalidParameterValue.Content"));
+    }
+
+    #[test]
+    fn compatible_runtimes_are_the_apis_one_to_five() {
+        let list = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        assert!(compatible_runtimes(&list(&["Python3.9", "Java8", "CustomRuntime"])).is_ok(), "any runtime of the API");
+        for bad in [list(&[]), list(&["Python3.9"; 6]), list(&["Python3.9", "python3.9"])] {
+            let error = compatible_runtimes(&bad).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidParameterValueCompatibleRuntimes, "{bad:?}");
+        }
+        assert!(runtime_filter("Nodejs18.15").is_ok());
+        assert_eq!(runtime_filter("Cobol").unwrap_err().code, ErrorCode::InvalidParameterValueRuntime);
+    }
+}
