@@ -372,6 +372,8 @@ impl Emulator {
         if !broken.is_empty() {
             tracing::error!(packages = ?broken, "code packages are damaged: their functions will not start until their code is updated");
         }
+        // The layers functions bind, merged: built where missing, the unused removed.
+        store.reconcile_layer_dirs(&model.layer_dirs());
         let runtimes = Runtimes::prepare(&data_dir.join("runtimes"), &config.python, &config.node)
             .map_err(|e| data_error(format!("cannot write the runtime bootstraps: {e}")))?;
         // Scratch directories of instances from an earlier run are not used by anyone.

@@ -1,10 +1,10 @@
-//! The records the emulator keeps: namespaces, function versions, aliases and asynchronous events,
-//! each in its region — the data both the model in memory (`state`) and the store (`store`) hold.
-//! States are the SDK's enums (`FunctionStatus`, `AsyncEventState`), stored as their API text.
+//! The records the emulator keeps: namespaces, function versions, aliases, asynchronous events and
+//! layer versions, each in its region — the data both the model in memory (`state`) and the store (`store`) hold.
+//! States are the SDK's enums (`FunctionStatus`, `AsyncEventState`, `LayerStatus`), stored as their API text.
 
 use scf_sdk::catalog::waiters::FUNCTION_ACTIVE;
 use scf_sdk::runtime::WaiterState;
-use scf_sdk::types::{AsyncEventState, FunctionStatus, TriggerType};
+use scf_sdk::types::{AsyncEventState, FunctionStatus, LayerStatus, TriggerType};
 use serde::{Deserialize, Serialize};
 
 /// The region of records stored before resources were kept per region.
@@ -76,6 +76,9 @@ pub(crate) struct FunctionRecord {
     /// Logs hold the function's output only, without the platform's lines.
     #[serde(default)]
     pub ignore_sys_log: bool,
+    /// The layer versions bound to it, in order (later ones overwrite files of earlier ones).
+    #[serde(default)]
+    pub layers: Vec<LayerBinding>,
 }
 
 impl FunctionRecord {
@@ -132,6 +135,32 @@ pub(crate) struct MatchRule {
     /// `exact` or `range`.
     pub method: String,
     pub expression: String,
+}
+
+/// A layer version a function uses, with the package it holds (layer versions never change, and
+/// one in use is never deleted: the package is known without looking the layer up).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LayerBinding {
+    pub name: String,
+    pub version: i64,
+    pub code_sha256: String,
+}
+
+/// A layer version: its package and description, in its region (layers are not in namespaces).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LayerRecord {
+    pub region: String,
+    pub name: String,
+    pub version: i64,
+    pub compatible_runtimes: Vec<String>,
+    pub description: String,
+    pub license_info: String,
+    /// `(key, value)`, as given.
+    pub tags: Vec<(String, String)>,
+    pub code_sha256: String,
+    pub code_size: i64,
+    pub status: LayerStatus,
+    pub add_time: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! The emulator's model: namespaces, functions with their versions and aliases, asynchronous
-//! events — each in its region, as the service keeps them: a function is known by its name within
+//! events, layers — each in its region, as the service keeps them: a function is known by its name within
 //! a namespace within a region. Reads come from memory; every change is written to the store first (one transaction),
 //! then applied in memory, so a restart finds exactly what was acknowledged. The records themselves
 //! are in `records`.
@@ -17,8 +17,8 @@ use crate::api_error::ApiError;
 use crate::auth::AccessKey;
 use crate::faults::Faults;
 use crate::records::{
-    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, NamespaceRecord, Scope, TriggerKey, TriggerRecord,
-    migrated_region,
+    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, LayerRecord, NamespaceRecord, Scope, TriggerKey,
+    TriggerRecord, migrated_region,
 };
 use crate::runtime::{Pools, Runtimes};
 use crate::store::{LogRecord, Store, Table};
@@ -47,6 +47,8 @@ pub(crate) struct Model {
     pub functions: BTreeMap<FunctionKey, FunctionEntry>,
     pub async_events: BTreeMap<String, AsyncEventRecord>,
     pub triggers: BTreeMap<TriggerKey, TriggerRecord>,
+    /// Layer versions, by `(region, name)` then version.
+    pub layers: BTreeMap<(String, String), BTreeMap<i64, Arc<LayerRecord>>>,
 }
 
 impl Model {
@@ -65,13 +67,30 @@ impl Model {
         self.triggers.iter().filter(move |(k, _)| k.function == *key).map(|(_, trigger)| trigger)
     }
 
-    /// Every code package a function version refers to.
+    /// Every code package a function version or a layer version refers to.
     pub fn code_packages(&self) -> std::collections::HashSet<String> {
-        self.functions
-            .values()
-            .flat_map(|entry| std::iter::once(&entry.latest).chain(entry.versions.values()))
-            .map(|record| record.code_sha256.clone())
+        let layers = self.layers.values().flat_map(|versions| versions.values()).map(|l| l.code_sha256.clone());
+        self.function_versions()
+            .flat_map(|record| std::iter::once(&record.code_sha256).chain(record.layers.iter().map(|l| &l.code_sha256)))
+            .cloned()
+            .chain(layers)
             .collect()
+    }
+
+    /// The merged layer directories function versions use: by id, with their packages in order.
+    pub fn layer_dirs(&self) -> std::collections::HashMap<String, Vec<String>> {
+        self.function_versions()
+            .filter(|record| !record.layers.is_empty())
+            .map(|record| {
+                let packages: Vec<String> = record.layers.iter().map(|l| l.code_sha256.clone()).collect();
+                (crate::store::layer_dir_id(&packages), packages)
+            })
+            .collect()
+    }
+
+    /// Every version (`$LATEST` and published) of every function.
+    fn function_versions(&self) -> impl Iterator<Item = &Arc<FunctionRecord>> {
+        self.functions.values().flat_map(|entry| std::iter::once(&entry.latest).chain(entry.versions.values()))
     }
 }
 
@@ -188,6 +207,10 @@ pub(crate) fn load(store: &Store) -> Result<Model, crate::store::StoreError> {
     // Events still `RUNNING` were cut off by a stop: the emulator marks them failed once it runs.
     for event in store.all::<AsyncEventRecord>(Table::AsyncEvents)? {
         model.async_events.insert(event.request_id.clone(), event);
+    }
+    for layer in store.all::<LayerRecord>(Table::Layers)? {
+        let versions = model.layers.entry((layer.region.clone(), layer.name.clone())).or_default();
+        versions.insert(layer.version, Arc::new(layer));
     }
     Ok(model)
 }

@@ -5,9 +5,12 @@
 //! - `code/<sha256>.zip` and `code/<sha256>/`: code packages, as uploaded and extracted,
 //!   content-addressed and written through a temporary name, synced, then renamed into place;
 //!   `code/<sha256>.ok` is written last, so a package without it (a crash before its data reached
-//!   the disk) is extracted again at start. Extracted packages are read-only, as on the service.
+//!   the disk) is extracted again at start. Extracted packages are read-only, as on the service;
+//! - `layers/<id>/`: the layer packages a function uses, merged in order into the one read-only
+//!   directory that stands for its `/opt`, named by the ordered list of packages (so every
+//!   function with the same layers shares it), built once and collected when nothing uses it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::records::{
-    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, MIGRATED_REGION, NamespaceRecord, Scope,
+    AliasRecord, AsyncEventRecord, FunctionKey, FunctionRecord, LayerRecord, MIGRATED_REGION, NamespaceRecord, Scope,
     StoredAliasRef, TriggerKey, TriggerRecord, migrated_region,
 };
 
@@ -68,6 +71,8 @@ pub(crate) struct CodeRef {
 pub(crate) struct Store {
     db: Mutex<Connection>,
     code_dir: PathBuf,
+    /// The merged layer directories.
+    layer_root: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -106,6 +111,9 @@ const TABLES: &str = "
     CREATE TABLE IF NOT EXISTS triggers (
         region TEXT NOT NULL, namespace TEXT NOT NULL, function TEXT NOT NULL, type TEXT NOT NULL,
         name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (region, namespace, function, type, name));
+    CREATE TABLE IF NOT EXISTS layers (
+        region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
+        PRIMARY KEY (region, name, version));
     PRAGMA user_version = 1;
 ";
 
@@ -140,6 +148,8 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let code_dir = data_dir.join("code");
         std::fs::create_dir_all(&code_dir)?;
+        let layer_root = data_dir.join("layers");
+        std::fs::create_dir_all(&layer_root)?;
         let db_path = data_dir.join(DB_FILE);
         // Only its owner may read it: it holds environment variables, which may be secrets. SQLite
         // gives its journal files the database's permissions.
@@ -148,12 +158,12 @@ impl Store {
         db.execute_batch(SCHEMA)?;
         migrate(&mut db)?;
         // Leftovers of an interrupted write are never referenced: remove them.
-        for entry in std::fs::read_dir(&code_dir)?.flatten() {
+        for entry in std::fs::read_dir(&code_dir)?.flatten().chain(std::fs::read_dir(&layer_root)?.flatten()) {
             if entry.file_name().to_string_lossy().starts_with(".tmp-") {
                 remove_tree(&entry.path());
             }
         }
-        Ok(Store { db: Mutex::new(db), code_dir })
+        Ok(Store { db: Mutex::new(db), code_dir, layer_root })
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -380,6 +390,67 @@ impl Store {
         }
     }
 
+    /// Where the merged layer directory `id` (see [`layer_dir_id`]) is.
+    pub fn layer_dir(&self, id: &str) -> PathBuf {
+        self.layer_root.join(id)
+    }
+
+    /// Merges stored packages, in order, into one read-only directory (what a function sees as
+    /// `/opt`): a later package's entry replaces an earlier one's at the same path, as the service
+    /// documents for layers. Built once (in a scratch directory, synced, renamed into place), so
+    /// its existence means it is whole. Returns its id.
+    pub fn put_layer_dir(&self, packages: &[String]) -> Result<String, CodeError> {
+        let id = layer_dir_id(packages);
+        let dir = self.layer_dir(&id);
+        if dir.is_dir() {
+            return Ok(id);
+        }
+        let tmp = self.layer_root.join(format!(".tmp-{}", crate::util::request_id()));
+        let built = std::fs::create_dir(&tmp).and_then(|()| {
+            for sha256 in packages {
+                if !self.is_complete(sha256) {
+                    return Err(std::io::Error::other(format!("the layer package {sha256} is not stored")));
+                }
+                merge_tree(&self.code_dir(sha256), &tmp)?;
+            }
+            make_read_only(&tmp);
+            sync_filesystem(&tmp)?;
+            std::fs::rename(&tmp, &dir)?;
+            sync_dir(&self.layer_root)
+        });
+        built.map(|()| id).map_err(|e| {
+            remove_tree(&tmp);
+            CodeError(format!("cannot merge the layers: {e}"))
+        })
+    }
+
+    /// Makes the merged layer directories exactly `referenced` (by id, with their packages in
+    /// order): builds any that are missing, removes the others. Returns the ids that could not be
+    /// built.
+    pub fn reconcile_layer_dirs(&self, referenced: &HashMap<String, Vec<String>>) -> Vec<String> {
+        let mut broken = Vec::new();
+        for (id, packages) in referenced {
+            if let Err(e) = self.put_layer_dir(packages) {
+                tracing::error!(layers = %id, "cannot build a function's layer directory: {}", e.0);
+                broken.push(id.clone());
+            }
+        }
+        self.collect_layer_dirs(&referenced.keys().cloned().collect());
+        broken
+    }
+
+    /// Removes the merged layer directories not in `referenced`.
+    pub fn collect_layer_dirs(&self, referenced: &HashSet<String>) {
+        let Ok(entries) = std::fs::read_dir(&self.layer_root) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_layer_dir = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            if is_layer_dir && !referenced.contains(&name) {
+                remove_tree(&entry.path());
+            }
+        }
+    }
+
     /// The packages in the store (archives), for tests and checks.
     pub fn packages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.code_dir) else { return Vec::new() };
@@ -391,6 +462,52 @@ impl Store {
         packages.sort();
         packages
     }
+}
+
+/// The id of the directory merging `packages` in this order: a hash of their hashes.
+pub(crate) fn layer_dir_id(packages: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for sha256 in packages {
+        hasher.update(sha256.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}
+
+/// Copies the tree `from` into the directory `into`, replacing whatever is at each path (a file, a
+/// link, a directory where `from` has a file, a file where it has a directory); directories
+/// merge. Files are hard links where possible (packages are read-only, so they can share). Links
+/// are copied as links, never followed, and nothing is written through one: every directory
+/// written into was made here or checked to be a real directory.
+fn merge_tree(from: &Path, into: &Path) -> std::io::Result<()> {
+    let mut pending = vec![(from.to_path_buf(), into.to_path_buf())];
+    while let Some((source, target)) = pending.pop() {
+        for entry in std::fs::read_dir(&source)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let path = target.join(entry.file_name());
+            let existing = std::fs::symlink_metadata(&path).ok();
+            if kind.is_dir() {
+                if !existing.as_ref().is_some_and(|m| m.is_dir()) {
+                    if existing.is_some() {
+                        remove_tree(&path);
+                    }
+                    std::fs::create_dir(&path)?;
+                }
+                pending.push((entry.path(), path));
+                continue;
+            }
+            if existing.is_some() {
+                remove_tree(&path);
+            }
+            if kind.is_symlink() {
+                std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &path)?;
+            } else if kind.is_file() && std::fs::hard_link(entry.path(), &path).is_err() {
+                std::fs::copy(entry.path(), &path)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How much of the invocation log is kept.
@@ -446,6 +563,7 @@ pub(crate) enum Table {
     Aliases,
     AsyncEvents,
     Triggers,
+    Layers,
 }
 
 impl Table {
@@ -456,6 +574,7 @@ impl Table {
             Table::Aliases => "aliases",
             Table::AsyncEvents => "async_events",
             Table::Triggers => "triggers",
+            Table::Layers => "layers",
         }
     }
 }
@@ -606,6 +725,27 @@ impl Writer<'_> {
             bytes
         ])?;
         Ok(())
+    }
+
+    pub fn put_layer(&self, record: &LayerRecord) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO layers (region, name, version, record) VALUES (?1, ?2, ?3, ?4)",
+            params![record.region, record.name, record.version, serde_json::to_string(record)?],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_layer(&self, region: &str, name: &str, version: i64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "DELETE FROM layers WHERE region = ?1 AND name = ?2 AND version = ?3",
+            params![region, name, version],
+        )?;
+        Ok(())
+    }
+
+    /// The next version number of a layer: never reused, even after every version is deleted.
+    pub fn next_layer_version(&self, region: &str, name: &str) -> Result<i64, StoreError> {
+        self.next(&format!("layer:{region}/{name}"))
     }
 
     /// The next version number of a function (numbers are not reused while it exists).
@@ -814,6 +954,68 @@ mod tests {
         assert!(store.put_zip(&evil).unwrap_err().0.contains("outside its root"));
         let leftovers: Vec<_> = std::fs::read_dir(data.join("code")).unwrap().collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+        crate::package::zip_files(files).unwrap()
+    }
+
+    /// Layers merge in order: a later package's file replaces an earlier one's, whatever either is
+    /// (a file, a directory); directories merge; the result is read-only, shared by every list of
+    /// the same packages in the same order, and collected when unreferenced.
+    #[test]
+    fn layers_merge_in_order_later_ones_winning() {
+        use std::os::unix::fs::PermissionsExt;
+        let data = temp("layers");
+        let store = Store::open(&data).unwrap();
+        let first = store
+            .put_zip(&zip(&[("mod.py", "first"), ("only_first.py", "1"), ("lib/a.txt", "a1"), ("x/inner", "dir")]))
+            .unwrap()
+            .sha256;
+        let second =
+            store.put_zip(&zip(&[("mod.py", "second"), ("lib/b.txt", "b2"), ("x", "file now")])).unwrap().sha256;
+        let packages = vec![first.clone(), second.clone()];
+        let id = store.put_layer_dir(&packages).unwrap();
+        assert_eq!(id, layer_dir_id(&packages));
+        let dir = store.layer_dir(&id);
+        let read = |path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
+        assert_eq!(read("mod.py"), "second", "the later layer wins");
+        assert_eq!(read("only_first.py"), "1");
+        assert_eq!((read("lib/a.txt"), read("lib/b.txt")), ("a1".into(), "b2".into()), "directories merge");
+        assert_eq!(read("x"), "file now", "a later file replaces an earlier directory");
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o222, 0, "read-only");
+        assert_eq!(store.put_layer_dir(&packages).unwrap(), id, "built once, then reused");
+
+        let reversed = store.put_layer_dir(&[second.clone(), first.clone()]).unwrap();
+        assert_ne!(reversed, id, "the order is part of the identity");
+        assert_eq!(std::fs::read_to_string(store.layer_dir(&reversed).join("mod.py")).unwrap(), "first");
+        assert!(store.layer_dir(&reversed).join("x/inner").is_file(), "a later directory replaces an earlier file");
+
+        assert!(store.put_layer_dir(&["0".repeat(64)]).unwrap_err().0.contains("not stored"));
+        store.collect_layer_dirs(&[id.clone()].into_iter().collect());
+        assert!(store.layer_dir(&id).is_dir());
+        assert!(!store.layer_dir(&reversed).exists(), "unreferenced: removed");
+        let leftovers: Vec<_> =
+            std::fs::read_dir(data.join("layers")).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "no scratch directory left: {leftovers:?}");
+
+        // At start: what is referenced and missing is built again from the packages.
+        remove_tree(&store.layer_dir(&id));
+        let broken = store.reconcile_layer_dirs(&[(id.clone(), packages)].into_iter().collect());
+        assert!(broken.is_empty());
+        assert_eq!(std::fs::read_to_string(store.layer_dir(&id).join("mod.py")).unwrap(), "second");
+    }
+
+    #[test]
+    fn layer_version_numbers_are_per_region_and_never_reused() {
+        let data = temp("layer-numbers");
+        let store = Store::open(&data).unwrap();
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 1);
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 2);
+        assert_eq!(store.write(|w| w.next_layer_version("ap-shanghai", "l")).unwrap(), 1);
+        store.write(|w| w.delete_layer("ap-guangzhou", "l", 1)).unwrap();
+        store.write(|w| w.delete_layer("ap-guangzhou", "l", 2)).unwrap();
+        assert_eq!(store.write(|w| w.next_layer_version("ap-guangzhou", "l")).unwrap(), 3);
     }
 
     fn namespace(region: &str, name: &str) -> NamespaceRecord {

@@ -12,7 +12,10 @@ Environment:
                             `invoke`: one InvokeFunction (LogType Tail) of an existing function,
                             SCF_TEST_FUNCTION, with the event SCF_TEST_EVENT (JSON, default {});
                             `triggers`: CreateTrigger (a timer, disabled), ListTriggers,
-                            UpdateTriggerStatus, GetFunction and DeleteTrigger on SCF_TEST_FUNCTION
+                            UpdateTriggerStatus, GetFunction and DeleteTrigger on SCF_TEST_FUNCTION;
+                            `layer`: PublishLayerVersion (twice, from a zip in Content.ZipFile),
+                            ListLayers, ListLayerVersions and GetLayerVersion of layer
+                            python-sdk-layer
   SCF_TEST_FUNCTION         the function's name (default python-sdk-hello in `flow`)
 
 Prints one JSON object on stdout; exits non-zero with a message on stderr when a step fails.
@@ -82,10 +85,11 @@ def step(name, call):
         fail("%s failed: [%s] %s (RequestId %s)" % (name, error.get_code(), error.get_message(), error.get_request_id()))
 
 
-def package():
+def package(files=None):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("index.py", HANDLER_SOURCE)
+        for name, content in (files or {"index.py": HANDLER_SOURCE}).items():
+            archive.writestr(name, content)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -192,6 +196,33 @@ def triggers():
     return summary
 
 
+def layer():
+    name = "python-sdk-layer"
+    post = client()
+    versions = []
+    for n in (1, 2):
+        published = step("PublishLayerVersion", lambda: post.PublishLayerVersion(request(models.PublishLayerVersionRequest, {
+            "LayerName": name,
+            "CompatibleRuntimes": ["Python3.9"],
+            "Content": {"ZipFile": package({"mymod.py": "N = %d\n" % n})},
+            "Description": "published by the official Python SDK",
+        })))
+        versions.append(published.LayerVersion)
+    listed = step("ListLayers", lambda: post.ListLayers(request(models.ListLayersRequest, {"CompatibleRuntime": "Python3.9"})))
+    listed_versions = step("ListLayerVersions", lambda: post.ListLayerVersions(
+        request(models.ListLayerVersionsRequest, {"LayerName": name})))
+    got = step("GetLayerVersion", lambda: post.GetLayerVersion(
+        request(models.GetLayerVersionRequest, {"LayerName": name, "LayerVersion": versions[0]})))
+    return {
+        "published": versions,
+        "total_count": listed.TotalCount,
+        "layers": [[layer.LayerName, layer.LayerVersion, layer.Status] for layer in listed.Layers],
+        "versions": [version.LayerVersion for version in listed_versions.LayerVersions],
+        "got": {"name": got.LayerName, "version": got.LayerVersion, "status": got.Status,
+                "runtimes": got.CompatibleRuntimes, "code_sha256": got.CodeSha256},
+    }
+
+
 def main():
     mode = os.environ.get("SCF_TEST_MODE") or "flow"
     if mode == "probe":
@@ -202,8 +233,10 @@ def main():
         summary = invoke()
     elif mode == "triggers":
         summary = triggers()
+    elif mode == "layer":
+        summary = layer()
     else:
-        fail("unknown SCF_TEST_MODE %r (flow, probe, invoke or triggers)" % mode)
+        fail("unknown SCF_TEST_MODE %r (flow, probe, invoke, triggers or layer)" % mode)
     json.dump(summary, sys.stdout, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -398,3 +398,28 @@ async fn the_python_sdk_manages_triggers() {
     assert_eq!(summary["function_triggers"], serde_json::json!(["python-sdk-timer"]), "{summary}");
     assert_eq!(summary["left"], 0, "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the official clients: `bash tests/official-clients/install.sh`, then `-- --ignored` (.ci/run does both)"]
+async fn the_python_sdk_publishes_and_lists_layers() {
+    let clients = installed_clients();
+    let home = Home::new("python-layer");
+    let emulator = Emulator::start(EmulatorConfig::default().strict(true)).await.expect("the emulator starts");
+    let what = "python_sdk.py layer";
+    let summary = json_output(&run(python_script(&clients, &emulator, &home, "layer"), what).await, what);
+    assert_eq!(summary["published"], serde_json::json!([1, 2]), "{summary}");
+    assert_eq!(summary["total_count"], 1, "{summary}");
+    assert_eq!(summary["layers"], serde_json::json!([["python-sdk-layer", 2, "Active"]]), "{summary}");
+    assert_eq!(summary["versions"], serde_json::json!([2, 1]), "{summary}");
+    let got = &summary["got"];
+    assert_eq!(
+        (&got["name"], &got["version"], &got["status"]),
+        (&"python-sdk-layer".into(), &1.into(), &"Active".into())
+    );
+    assert_eq!(got["runtimes"], serde_json::json!(["Python3.9"]), "{summary}");
+    assert_eq!(got["code_sha256"].as_str().map(str::len), Some(64), "{summary}");
+    // What the SDK published is what the emulator holds.
+    let client = emulator.client().expect("a client for the emulator");
+    let versions = client.list_layer_versions().layer_name("python-sdk-layer").send().await.expect("ListLayerVersions");
+    assert_eq!(versions.layer_versions.len(), 2);
+}

@@ -23,6 +23,8 @@ pub(crate) struct InstanceSpec {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub code_dir: PathBuf,
+    /// The merged layers (what stands for `/opt`), if the function binds any.
+    pub layer_dir: Option<PathBuf>,
     /// The whole environment of the process (nothing is inherited from the emulator).
     pub env: Vec<(String, String)>,
     pub memory_limit_mb: u64,
@@ -120,6 +122,9 @@ impl Instance {
             .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
         let group = child.id().map_or(0, |pid| pid as i32);
         groups.add(group, spec.code_dir.clone(), id);
+        if let Some(layer_dir) = &spec.layer_dir {
+            groups.uses(group, layer_dir.clone());
+        }
         starting.group = Some(group);
         let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
             (Some(out), Some(err)) => (out, err),

@@ -34,11 +34,20 @@ pub(crate) struct Groups(Arc<Mutex<HashMap<i32, Member>>>);
 struct Member {
     code_dir: PathBuf,
     marker: String,
+    /// Other stored directories it runs from (its merged layers), kept while it lives.
+    uses: Vec<PathBuf>,
 }
 
 impl Groups {
     fn add(&self, group: i32, code_dir: PathBuf, marker: String) {
-        self.lock().insert(group, Member { code_dir, marker });
+        self.lock().insert(group, Member { code_dir, marker, uses: Vec::new() });
+    }
+
+    /// Records that the live instance `group` also runs from `dir`.
+    fn uses(&self, group: i32, dir: PathBuf) {
+        if let Some(member) = self.lock().get_mut(&group) {
+            member.uses.push(dir);
+        }
     }
 
     /// Kills `group` and unregisters it, if it is still registered (so never after its process was
@@ -64,9 +73,9 @@ impl Groups {
         self.lock().len()
     }
 
-    /// The code directories of live instances.
+    /// The code directories (and merged layer directories) of live instances.
     pub fn code_dirs(&self) -> HashSet<PathBuf> {
-        self.lock().values().map(|member| member.code_dir.clone()).collect()
+        self.lock().values().flat_map(|member| std::iter::once(&member.code_dir).chain(&member.uses)).cloned().collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Member>> {

@@ -50,6 +50,8 @@ const CREATE: Contract = Contract {
         ErrorCode::MissingParameterCode,
         ErrorCode::InvalidParameterValueZipFile,
         ErrorCode::InvalidParameterValueCode,
+        ErrorCode::ResourceNotFoundLayer,
+        ErrorCode::InvalidParameterValueLayers,
     ],
     honours: &[
         "FunctionName",
@@ -68,6 +70,7 @@ const CREATE: Contract = Contract {
         "AsyncRunEnable",
         // Functions here reach the network as the machine does: public access on, no fixed IP.
         "PublicNetConfig",
+        "Layers",
     ],
     refuses: &[
         "VpcConfig",
@@ -75,7 +78,6 @@ const CREATE: Contract = Contract {
         "InstallDependency",
         "ClsLogsetId",
         "ClsTopicId",
-        "Layers",
         "DeadLetterConfig",
         "CfsConfig",
         "TraceEnable",
@@ -157,6 +159,8 @@ const UPDATE_CONFIGURATION: Contract = Contract {
         ErrorCode::InvalidParameterValueEnvironmentSystemProtect,
         ErrorCode::InvalidParameterValueEnvironmentExceededLimit,
         ErrorCode::InvalidParameterValuePublicNetConfig,
+        ErrorCode::ResourceNotFoundLayer,
+        ErrorCode::InvalidParameterValueLayers,
     ],
     honours: &[
         "FunctionName",
@@ -170,6 +174,7 @@ const UPDATE_CONFIGURATION: Contract = Contract {
         "InitTimeout",
         "PublicNetConfig",
         "IgnoreSysLog",
+        "Layers",
     ],
     refuses: &[
         "VpcConfig",
@@ -178,7 +183,6 @@ const UPDATE_CONFIGURATION: Contract = Contract {
         "ClsLogsetId",
         "ClsTopicId",
         "L5Enable",
-        "Layers",
         "DeadLetterConfig",
         "CfsConfig",
         "ProtocolParams",
@@ -206,7 +210,7 @@ pub const LOCAL_CODE_SOURCE: &str = "Local";
 
 /// The service's limit on `Code.ZipFile` for `CreateFunction` (the request body's 10 MB limit comes
 /// first in practice).
-const MAX_ZIP_CREATE: usize = 50 * 1024 * 1024;
+pub(super) const MAX_ZIP_CREATE: usize = 50 * 1024 * 1024;
 /// The same for `UpdateFunctionCode`.
 const MAX_ZIP_UPDATE: usize = 20 * 1024 * 1024;
 /// The service's limit on all environment variables together.
@@ -246,6 +250,8 @@ async fn create(
     let handler = request.handler.clone().unwrap_or_else(|| "index.main_handler".into());
     check_handler(&handler)?;
     let environment = environment(request.environment.as_ref())?;
+    let layers = super::layers::bindings(&state, &scope.region, request.layers.as_deref().unwrap_or_default())?;
+    super::layers::prepare_layer_dir(&state, &layers).await?;
     let code_source = request.code_source.as_ref().map(|s| s.as_str().to_owned());
     let code =
         store_code(&state, CreateFunctionRequest::DESCRIPTOR, code_source.as_deref(), &request.code, MAX_ZIP_CREATE)
@@ -276,6 +282,7 @@ async fn create(
         tags,
         async_run_enable: request.async_run_enable.as_ref() == Some(&Switch::True),
         ignore_sys_log: false,
+        layers,
     };
     let default_alias = AliasRecord {
         name: "$DEFAULT".into(),
@@ -321,7 +328,7 @@ fn check_public_net(config: Option<&PublicNetConfigIn>) -> Result<(), ApiError> 
 }
 
 /// The tags: unique keys, at most 50, keys up to 127 and values up to 255 characters.
-fn tags(tags: Option<&[Tag]>) -> Result<Vec<(String, String)>, ApiError> {
+pub(super) fn tags(tags: Option<&[Tag]>) -> Result<Vec<(String, String)>, ApiError> {
     let tags = tags.unwrap_or_default();
     let bad = |why: String| {
         error(ErrorCode::InvalidParameterValue, format!("`Tags`: {why}."), format!("标签不合法：{why}。"))
@@ -506,10 +513,6 @@ async fn store_code(
     code: &Code,
     max_zip: usize,
 ) -> Result<crate::store::CodeRef, ApiError> {
-    enum Package {
-        Directory(std::path::PathBuf),
-        Base64(String),
-    }
     let package = if source == Some(LOCAL_CODE_SOURCE) {
         let dir = code.cos_object_name.as_deref().ok_or_else(|| {
             error(
@@ -538,6 +541,27 @@ async fn store_code(
             "缺少代码，请设置 Code.ZipFile。",
         ));
     };
+    store_package(state, descriptor, "Code", package, max_zip).await
+}
+
+/// Where a package comes from.
+pub(super) enum Package {
+    /// A local directory (an emulator extension), zipped as it is.
+    Directory(std::path::PathBuf),
+    /// A zip archive, in base64.
+    Base64(String),
+}
+
+/// Stores a package (a function's code or a layer's content): decoded, its size checked, then
+/// checked and extracted by the store. `member` is the request's structure that carried it
+/// (`Code`, `Content`), as the messages name it; the codes are the first the action lists.
+pub(super) async fn store_package(
+    state: &State,
+    descriptor: &'static ActionDescriptor,
+    member: &'static str,
+    package: Package,
+    max_zip: usize,
+) -> Result<crate::store::CodeRef, ApiError> {
     // Decoding, checking and extracting a package takes a while: off the async workers.
     let store = state.store.clone();
     let stored = tokio::task::spawn_blocking(move || match package {
@@ -547,18 +571,21 @@ async fn store_code(
                 error(
                     documented(
                         descriptor,
-                        &[ErrorCode::InvalidParameterValueZipFile],
+                        &[
+                            ErrorCode::InvalidParameterValueZipFile,
+                            ErrorCode::InvalidParameterValueZipFileBase64BinasciiError,
+                        ],
                         ErrorCode::InvalidParameterValue,
                     ),
-                    format!("`Code.ZipFile` is not base64 ({e})."),
-                    "Code.ZipFile 不是合法的 base64 编码。",
+                    format!("`{member}.ZipFile` is not base64 ({e})."),
+                    format!("{member}.ZipFile 不是合法的 base64 编码。"),
                 )
             })?;
             if bytes.len() > max_zip {
                 return Err(error(
                     documented(
                         descriptor,
-                        &[ErrorCode::InvalidParameterValueZipFile],
+                        &[ErrorCode::InvalidParameterValueZipFile, ErrorCode::InvalidParameterValueContent],
                         ErrorCode::InvalidParameterValue,
                     ),
                     format!(
@@ -576,7 +603,11 @@ async fn store_code(
     .map_err(ApiError::internal)??;
     stored.map_err(|e| {
         error(
-            documented(descriptor, &[ErrorCode::InvalidParameterValueCode], ErrorCode::InvalidParameterValue),
+            documented(
+                descriptor,
+                &[ErrorCode::InvalidParameterValueCode, ErrorCode::InvalidParameterValueContent],
+                ErrorCode::InvalidParameterValue,
+            ),
             format!("The code package is not usable: {}.", e.0),
             format!("代码包不可用：{}。", e.0),
         )
@@ -640,7 +671,7 @@ async fn get(state: Arc<State>, call: Call, request: GetFunctionRequest) -> Resu
         .access_info(AccessInfo::builder().host("").vip("").build().map_err(internal)?)
         .type_(FunctionType::from(record.function_type.as_str()))
         .l5_enable("FALSE")
-        .layers([])
+        .layers(super::layers::bound(&state, &record)?)
         .dead_letter_config(DeadLetterConfig::builder().type_("").name("").filter_type("").build().map_err(internal)?)
         .public_net_config(
             PublicNetConfigOut::builder()
@@ -848,8 +879,16 @@ async fn update_configuration(
     if request.environment.is_some() {
         record.environment = environment(request.environment.as_ref())?;
     }
+    if let Some(layers) = &request.layers {
+        record.layers = super::layers::bindings(&state, &scope.region, layers)?;
+        super::layers::prepare_layer_dir(&state, &record.layers).await?;
+    }
     let publish = request.publish.as_deref() == Some("TRUE");
     apply_update(&state, record, publish)?;
+    if request.layers.is_some() {
+        // The layers' former directory may be used by nothing now.
+        super::collect_code(&state).await;
+    }
     UpdateFunctionConfigurationResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
 }
 

@@ -446,14 +446,25 @@ pub(crate) fn instance_spec(state: &State, record: &FunctionRecord, source: Sour
         state.runtimes.command(kind, &record.runtime, &code_dir).map_err(cannot_run)?
     };
     let code = code_dir.display().to_string();
+    let layer_dir = layer_dir(state, record);
+    if let Some(dir) = layer_dir.as_ref().filter(|dir| !dir.is_dir()) {
+        return Err(cannot_run(format!("its layers' directory {} is missing (see the emulator's log)", dir.display())));
+    }
+    // The layers' directory stands for `/opt`, on the paths where the service puts `/opt`.
+    let opt = layer_dir.as_ref().map(|dir| dir.display().to_string());
+    let after = |paths: String, layer_paths: &dyn Fn(&str) -> String| match &opt {
+        Some(opt) => format!("{paths}:{}", layer_paths(opt)),
+        None => paths,
+    };
     let mut env: Vec<(String, String)> = [
         ("PATH", "/usr/local/bin:/usr/bin:/bin"),
         ("LANG", "C.UTF-8"),
         ("LC_ALL", "C.UTF-8"),
         ("PYTHONUNBUFFERED", "1"),
         ("PYTHONDONTWRITEBYTECODE", "x"),
-        ("PYTHONPATH", code.as_str()),
-        ("NODE_PATH", &format!("{code}:{code}/node_modules")),
+        ("PYTHONPATH", &after(code.clone(), &|opt| opt.to_owned())),
+        ("NODE_PATH", &after(format!("{code}:{code}/node_modules"), &|opt| format!("{opt}:{opt}/node_modules"))),
+        ("LD_LIBRARY_PATH", &after(code.clone(), &|opt| opt.to_owned())),
         ("USER_CODE_ROOT", code.as_str()),
         ("TENCENTCLOUD_RUNENV", "SCF"),
         ("TENCENTCLOUD_REGION", record.region.as_str()),
@@ -472,17 +483,35 @@ pub(crate) fn instance_spec(state: &State, record: &FunctionRecord, source: Sour
     if let Some(trigger) = source.trigger_src() {
         env.push(("TRIGGER_SRC".to_owned(), trigger.to_owned()));
     }
+    if let Some(opt) = &opt {
+        env.push((LAYER_DIR_VARIABLE.to_owned(), opt.clone()));
+    }
     env.extend(record.environment.iter().cloned());
     Ok(InstanceSpec {
         program,
         args,
         code_dir,
+        layer_dir,
         env,
         memory_limit_mb: record.memory_size.max(1) as u64,
         timeout: Duration::from_secs(record.timeout.max(1) as u64),
         init_timeout: super::init_timeout(record),
         scratch_root: state.settings.data_dir.join("instances"),
     })
+}
+
+/// The variable that tells a function where its layers are (scf-local's own: on the service they
+/// are at `/opt`, which no variable names). Code that reads layer files by absolute path can use
+/// `os.environ.get("SCF_LOCAL_LAYER_DIR", "/opt")` and run unchanged on both.
+pub(crate) const LAYER_DIR_VARIABLE: &str = "SCF_LOCAL_LAYER_DIR";
+
+/// The merged directory of the version's layers, if it binds any.
+fn layer_dir(state: &State, record: &FunctionRecord) -> Option<std::path::PathBuf> {
+    if record.layers.is_empty() {
+        return None;
+    }
+    let packages: Vec<String> = record.layers.iter().map(|l| l.code_sha256.clone()).collect();
+    Some(state.store.layer_dir(&crate::store::layer_dir_id(&packages)))
 }
 
 /// What one invocation produced, ready to report.
@@ -609,18 +638,24 @@ fn record_unfinished(state: &State, event: &AsyncEventRecord, why: &str) {
 }
 
 /// What an invocation printed and reported, with this machine's paths written as the service's:
-/// the code directory as `/var/user`, the runtime bootstraps' as `/var/runtime` (a stack trace
-/// then reads as it would on SCF, and shows nothing of the host).
+/// the code directory as `/var/user`, the runtime bootstraps' as `/var/runtime`, the layers' as
+/// `/opt` (a stack trace then reads as it would on SCF, and shows nothing of the host).
 fn as_on_service(state: &State, record: &FunctionRecord, mut completed: Completed) -> Completed {
     let code_dir = state.store.code_dir(&record.code_sha256).display().to_string();
     let runtime_dir = state.settings.data_dir.join("runtimes").display().to_string();
-    let rewrite = |text: &str| text.replace(&code_dir, "/var/user").replace(&runtime_dir, "/var/runtime");
-    if completed.output.contains(&code_dir) || completed.output.contains(&runtime_dir) {
+    let mut dirs = vec![(code_dir, "/var/user"), (runtime_dir, "/var/runtime")];
+    if let Some(layer_dir) = layer_dir(state, record) {
+        dirs.push((layer_dir.display().to_string(), "/opt"));
+    }
+    let mentions = |text: &str| dirs.iter().any(|(dir, _)| text.contains(dir.as_str()));
+    let rewrite =
+        |text: &str| dirs.iter().fold(text.to_owned(), |text, (dir, shown)| text.replace(dir.as_str(), shown));
+    if mentions(&completed.output) {
         completed.output = rewrite(&completed.output);
     }
     if let Outcome::FunctionError(body) = &completed.outcome {
         let text = String::from_utf8_lossy(body);
-        if text.contains(&code_dir) || text.contains(&runtime_dir) {
+        if mentions(&text) {
             completed.outcome = Outcome::FunctionError(Bytes::from(rewrite(&text)));
         }
     }

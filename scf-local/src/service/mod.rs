@@ -4,6 +4,7 @@
 mod aliases;
 mod functions;
 mod invoke;
+mod layers;
 mod logs;
 mod namespaces;
 pub(crate) mod triggers;
@@ -36,6 +37,7 @@ pub(crate) fn handlers() -> Handlers {
     invoke::register(&mut handlers);
     logs::register(&mut handlers);
     triggers::register(&mut handlers);
+    layers::register(&mut handlers);
     handlers
 }
 
@@ -214,17 +216,26 @@ pub(crate) fn init_timeout(record: &FunctionRecord) -> Duration {
     Duration::from_secs(record.init_timeout.clamp(1, 300) as u64)
 }
 
-/// Removes the code packages no function version refers to and no live instance runs from. Called
-/// by changes (under the changes lock, so no package being stored is mistaken for garbage).
+/// Removes the code packages (and merged layer directories) no function version or layer refers to
+/// and no live instance runs from. Called by changes (under the changes lock, so no package being
+/// stored is mistaken for garbage).
 pub(crate) async fn collect_code(state: &State) {
-    let mut referenced = state.read().code_packages();
+    let (mut referenced, layer_dirs) = {
+        let model = state.read();
+        (model.code_packages(), model.layer_dirs())
+    };
+    referenced.extend(layer_dirs.into_keys());
     for dir in state.pools.code_dirs_in_use() {
         if let Some(name) = dir.file_name().and_then(|n| n.to_str()) {
             referenced.insert(name.to_owned());
         }
     }
     let store = state.store.clone();
-    let _ = tokio::task::spawn_blocking(move || store.collect_garbage(&referenced)).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        store.collect_garbage(&referenced);
+        store.collect_layer_dirs(&referenced);
+    })
+    .await;
 }
 
 /// An error of a code in the catalogue with messages in both languages.
@@ -264,6 +275,7 @@ mod tests {
             tags: Vec::new(),
             async_run_enable: false,
             ignore_sys_log: false,
+            layers: Vec::new(),
         })
     }
 
