@@ -4,9 +4,9 @@
 //!
 //! The function is Python (`--runtime python`, the default) or compiled (`--runtime rust`:
 //! scf-runtime's `noop` example as a `CustomRuntime` bootstrap, built here with `cargo build
-//! --release`). Besides the rate and the latencies it prints the emulator's CPU time per
-//! invocation: this process's CPU time less the client's share is not separable, so it is
-//! reported for the whole process (emulator + client) and for the function processes.
+//! --release`). Besides the rate and the latencies it prints the CPU time per invocation of the
+//! emulator, of the client and of the function processes: the emulator runs on a Tokio runtime of
+//! its own, whose threads are named, and each thread's CPU time is read from `/proc`.
 //!
 //! ```text
 //! cargo bench -p scf-local --bench invoke                      # 60 s, 64 in flight, Python
@@ -77,14 +77,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+    // Two runtimes: the emulator's threads are told apart from the client's by their names.
+    let build = |name: &str| {
+        tokio::runtime::Builder::new_multi_thread()
+            .thread_name(name)
+            // Blocking threads live through the run, so their CPU time is still there to read.
+            .thread_keep_alive(Duration::from_secs(3600))
+            .enable_all()
+            .build()
+    };
+    let (emulator_runtime, client_runtime) = match (build(EMULATOR_THREADS), build("bench-client")) {
+        (Ok(emulator), Ok(client)) => (emulator, client),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: cannot start the async runtimes: {error}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(options)) {
+    match client_runtime.block_on(run(options, emulator_runtime.handle().clone())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -93,9 +102,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(options: Options) -> Result<(), BoxError> {
+/// The name of the emulator's runtime threads (at most 15 bytes: the kernel's limit for a name).
+const EMULATOR_THREADS: &str = "scf-local-emu";
+
+async fn run(options: Options, emulator_runtime: tokio::runtime::Handle) -> Result<(), BoxError> {
     let package = Package::new(options.runtime)?;
-    let emulator = Emulator::start(EmulatorConfig::default().max_instances(options.in_flight.max(64))).await?;
+    // Started on its own runtime: every task it spawns (connections, instances) runs there.
+    let config = EmulatorConfig::default().max_instances(options.in_flight.max(64));
+    let emulator = emulator_runtime.spawn(Emulator::start(config)).await??;
     let client = emulator.client()?;
     println!(
         "scf-local invoke benchmark, {:?} no-op ({} logical CPUs, load {})",
@@ -121,7 +135,7 @@ async fn run(options: Options) -> Result<(), BoxError> {
         emulator.live_instances()
     );
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
-    let cpu_before = (cpu_time("/proc/self/stat"), children_cpu());
+    let cpu_before = (threads_cpu(), children_cpu());
     let started = Instant::now();
     let workers: Vec<_> = (0..options.in_flight)
         .map(|_| {
@@ -148,7 +162,9 @@ async fn run(options: Options) -> Result<(), BoxError> {
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let own_cpu = cpu_time("/proc/self/stat").saturating_sub(cpu_before.0);
+    let (emulator_after, client_after) = threads_cpu();
+    let emulator_cpu = emulator_after.saturating_sub(cpu_before.0.0);
+    let client_cpu = client_after.saturating_sub(cpu_before.0.1);
     let function_cpu = children_cpu().saturating_sub(cpu_before.1);
     latencies.sort_unstable();
     let total = latencies.len() as u64 + errors;
@@ -156,8 +172,9 @@ async fn run(options: Options) -> Result<(), BoxError> {
     println!("  invocations  {total} ({:.0}/s, load {})", total as f64 / elapsed, load_average());
     println!("  errors       {errors}");
     println!(
-        "  CPU          {:.1} µs/invocation in this process (emulator + SDK client), {:.1} µs in the function processes",
-        per_call(own_cpu),
+        "  CPU          {:.1} µs/invocation in the emulator, {:.1} µs in the SDK client, {:.1} µs in the function processes",
+        per_call(emulator_cpu),
+        per_call(client_cpu),
         per_call(function_cpu)
     );
     println!(
@@ -167,7 +184,7 @@ async fn run(options: Options) -> Result<(), BoxError> {
         percentile(&latencies, 99.0),
         latencies.last().map_or(0.0, |m| *m as f64 / 1000.0)
     );
-    emulator.shutdown(Duration::from_secs(5)).await;
+    emulator_runtime.spawn(async move { emulator.shutdown(Duration::from_secs(5)).await }).await?;
     Ok(())
 }
 
@@ -247,8 +264,23 @@ async fn create(client: &Client, package: &Package, name: &str) -> Result<(), Bo
 }
 
 /// User + system CPU time of a process, from its `/proc/<pid>/stat` (in 1/100 s).
-fn cpu_time(path: &str) -> Duration {
-    Duration::from_millis(stat_ticks(path, &[11, 12]) * 10)
+/// CPU time of this process's threads: the emulator's runtime threads, and every other one (the
+/// client's runtime, the main thread).
+fn threads_cpu() -> (Duration, Duration) {
+    let (mut emulator, mut others) = (0, 0);
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+            let name = stat.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map_or("", |(name, _)| name);
+            let ticks = stat_ticks(&stat, &[11, 12]);
+            if name == EMULATOR_THREADS {
+                emulator += ticks;
+            } else {
+                others += ticks;
+            }
+        }
+    }
+    (Duration::from_millis(emulator * 10), Duration::from_millis(others * 10))
 }
 
 /// CPU time of the function processes: every process descended from this one (running, or
@@ -289,8 +321,8 @@ fn children_cpu() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn stat_ticks(path: &str, indexes: &[usize]) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(path) else { return 0 };
+/// The sum of the given fields of a `/proc/…/stat` line, counted after the command name.
+fn stat_ticks(stat: &str, indexes: &[usize]) -> u64 {
     // The fields after the command name, which is in parentheses and may hold spaces.
     let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
     indexes.iter().map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0)).sum()
