@@ -10,8 +10,7 @@
 
 use std::fmt;
 
-/// The offset of the time the expression is read in, from UTC.
-const ZONE_OFFSET_SECONDS: i64 = 8 * 3600;
+use crate::util::{CHINA_OFFSET_SECONDS as ZONE_OFFSET_SECONDS, civil_from_days, days_from_civil};
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +204,8 @@ fn parse_field(field: &Field, text: &str) -> Result<(u64, bool), CronError> {
             bits |= 1u64 << value;
         }
     }
-    Ok((bits, text != "*"))
+    // As cron does: a field starting with `*` (`*`, `*/2`) does not restrict the day.
+    Ok((bits, !text.starts_with('*')))
 }
 
 fn parse_years(text: &str) -> Result<[u64; 3], CronError> {
@@ -265,38 +265,6 @@ fn value(field: &Field, text: &str, item: &str) -> Result<u32, CronError> {
     })
 }
 
-/// `(year, month, day)` of a day counted from 1970-01-01 (proleptic Gregorian).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// The day counted from 1970-01-01 of a date (the inverse of [`civil_from_days`]).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// `YYYY-MM-DDThh:mm:ssZ` (UTC) of Unix seconds: the Timer event's `Time`.
-pub(crate) fn rfc3339_utc(unix: i64) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let of_day = unix.rem_euclid(86_400);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,7 +286,7 @@ mod tests {
         }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(rfc3339_utc(1_550_749_740), "2019-02-21T11:49:00Z");
+        assert_eq!(crate::util::rfc3339_utc(1_550_749_740), "2019-02-21T11:49:00Z");
     }
 
     #[test]
@@ -351,8 +319,10 @@ mod tests {
         assert_eq!(next("0 0 0 * * SAT *", t), Some(cst(2026, 12, 5, 0, 0, 0)));
         assert_eq!(next("0 0 0 * * 0 *", t), Some(cst(2026, 12, 6, 0, 0, 0)), "0 is Sunday");
         assert_eq!(next("0 0 0 * * mon-fri *", cst(2026, 12, 4, 12, 0, 0)), Some(cst(2026, 12, 7, 0, 0, 0)));
-        // Day and weekday both restricted: either.
+        // Day and weekday both restricted: either; a step from `*` does not restrict.
         assert_eq!(next("0 0 0 15 * SAT *", t), Some(cst(2026, 12, 5, 0, 0, 0)));
+        assert_eq!(next("0 0 0 */2 * SAT *", t), Some(cst(2026, 12, 5, 0, 0, 0)), "the 5th: odd, a Saturday");
+        assert_eq!(next("0 0 0 */2 * SUN *", t), Some(cst(2026, 12, 13, 0, 0, 0)), "odd days that are Sundays");
         assert_eq!(next("0 0 0 1 1 * 2030", t), Some(cst(2030, 1, 1, 0, 0, 0)));
         assert_eq!(next("0 0 0 1 1 * 2020", t), None, "only past years");
         assert_eq!(next("0 0 0 31 2 * *", t), None, "no 31st of February");

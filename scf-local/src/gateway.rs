@@ -242,8 +242,12 @@ fn integration_response(ret_msg: &str, request_id: &str) -> Response<Body> {
         Ok(answer) => answer,
         Err(error) => return invalid(error.to_string()),
     };
-    let Ok(status) = StatusCode::from_u16(answer.status_code) else {
-        return invalid(format!("`statusCode` {} is not an HTTP status", answer.status_code));
+    // 1xx are not final answers: an HTTP server cannot send one as the response.
+    let Some(status) = StatusCode::from_u16(answer.status_code).ok().filter(|status| status.as_u16() >= 200) else {
+        return invalid(format!(
+            "`statusCode` {} is not an HTTP status of a final answer (200-599)",
+            answer.status_code
+        ));
     };
     let body = if answer.is_base64_encoded {
         match base64::engine::general_purpose::STANDARD.decode(answer.body.trim()) {
@@ -456,6 +460,7 @@ mod tests {
         for broken in [
             r#"{"statusCode":"200"}"#,
             r#"{"statusCode":42}"#,
+            r#"{"statusCode":101}"#,
             r#"{"statusCode":200,"body":"%%%","isBase64Encoded":true}"#,
             r#"{"statusCode":200,"headers":{"bad name":"x"}}"#,
         ] {

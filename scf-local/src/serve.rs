@@ -15,7 +15,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:9100")]
     pub listen: SocketAddr,
     /// Address of the HTTP listener that reaches functions as API Gateway would:
-    /// /<namespace>/<function>[@<qualifier>]/<path>. It checks no signature: use a non-loopback
+    /// `/<namespace>/<function>[@<qualifier>]/<path>`. It checks no signature: use a non-loopback
     /// address only on a network you trust.
     #[arg(long, default_value = "127.0.0.1:9200")]
     pub http_listen: SocketAddr,

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use scf_sdk::types::TriggerType;
 
-use crate::cron::{Schedule, rfc3339_utc};
+use crate::cron::Schedule;
 use crate::records::{TriggerKey, TriggerRecord};
 use crate::service::Source;
 use crate::state::State;
@@ -31,6 +31,7 @@ struct Planned {
 /// Runs until the task is aborted (when the emulator stops).
 pub(crate) async fn run(state: Arc<State>) {
     let mut plan: BTreeMap<TriggerKey, Planned> = BTreeMap::new();
+    let mut last_now = crate::util::unix_now();
     loop {
         // Registered before reading the triggers, so a change made meanwhile is not missed.
         let changed = state.timers_changed.notified();
@@ -40,6 +41,11 @@ pub(crate) async fn run(state: Arc<State>) {
         let timers: Vec<TriggerRecord> =
             state.read().triggers.values().filter(|t| t.kind == TriggerType::Timer && t.enabled).cloned().collect();
         let now = crate::util::unix_now();
+        // The clock was set back: every plan would wait for a time already planned past.
+        if now < last_now {
+            plan.clear();
+        }
+        last_now = now;
         plan.retain(|key, _| timers.iter().any(|t| t.key() == *key));
         for timer in &timers {
             let expression = crate::service::triggers::timer_expression(&timer.desc);
@@ -57,7 +63,7 @@ pub(crate) async fn run(state: Arc<State>) {
             }
         }
 
-        let now_ms = unix_now_ms();
+        let now_ms = crate::util::unix_now_ms();
         let now = now_ms.div_euclid(1000);
         for timer in &timers {
             let Some(planned) = plan.get_mut(&timer.key()) else { continue };
@@ -83,7 +89,7 @@ fn fire(state: &Arc<State>, timer: &TriggerRecord, at: i64) {
     let mut event = scf_events::TimerEvent::default();
     event.kind = "Timer".to_owned();
     event.trigger_name = timer.name.clone();
-    event.time = rfc3339_utc(at);
+    event.time = crate::util::rfc3339_utc(at);
     event.message = timer.custom_argument.clone();
     let event = match serde_json::to_vec(&event) {
         Ok(bytes) => Bytes::from(bytes),
@@ -103,8 +109,4 @@ fn fire(state: &Arc<State>, timer: &TriggerRecord, at: i64) {
             tracing::warn!(function = %timer.function, trigger = %timer.name, "timer could not invoke: {}", error.en);
         }
     }
-}
-
-fn unix_now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

@@ -17,22 +17,58 @@ pub fn request_id() -> String {
     )
 }
 
+/// The offset of China Standard Time (UTC+8) from UTC: the service reports times in it.
+pub const CHINA_OFFSET_SECONDS: i64 = 8 * 3600;
+
 /// `YYYY-MM-DD hh:mm:ss` in China Standard Time (UTC+8), as the service reports times.
 pub fn format_time(time: SystemTime) -> String {
-    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64) + 8 * 3600;
+    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64) + CHINA_OFFSET_SECONDS;
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
     let of_day = seconds.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        scf_sdk::runtime::sign::scope_date(seconds),
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", of_day / 3600, of_day % 3600 / 60, of_day % 60)
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` (UTC) of Unix seconds, as events carry times (the Timer event's `Time`).
+pub fn rfc3339_utc(unix: i64) -> String {
+    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
+    let of_day = unix.rem_euclid(86_400);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
+}
+
+/// `(year, month, day)` of a day counted from 1970-01-01 (proleptic Gregorian; Howard Hinnant's
+/// algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The day counted from 1970-01-01 of a date (the inverse of [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    unix_now_ms().div_euclid(1000)
+}
+
+/// Unix milliseconds now.
+pub fn unix_now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `YYYY-MM-DD hh:mm:ss.ffffff` (microseconds) in China Standard Time, as the asynchronous-event
@@ -66,15 +102,8 @@ pub fn parse_time(text: &str) -> Option<i64> {
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<i64>().ok();
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)? - 8 * 3600)
+    let days = days_from_civil(year, month as u32, day as u32);
+    Some(days * 86_400 + number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)? - CHINA_OFFSET_SECONDS)
 }
 
 /// The current time, formatted with microseconds.

@@ -290,7 +290,37 @@ async fn a_bootstrap_that_never_listens_is_a_502_naming_the_port_and_its_output(
     assert_eq!(status, 502);
     let error = answer["error"].as_str().unwrap();
     assert!(error.contains("`PORT`") && error.contains("no server today"), "{error}");
-    // Invoking it with an event is refused, as on SCF.
+    // Invoking it with an event is refused, as on SCF, and so is a timer, which would.
     let invoked = client.invoke_function().function_name("quitter").send().await;
     assert!(invoked.is_err(), "{invoked:?}");
+    let timer = client
+        .create_trigger()
+        .function_name("quitter")
+        .trigger_name("every-second")
+        .type_(scf_sdk::types::TriggerType::Timer)
+        .trigger_desc("* * * * * * *")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(timer.code().map(|c| c.as_str().to_owned()).as_deref(), Some("UnsupportedOperation.Trigger"));
+}
+
+/// A client that hangs up does not leave its request running past the function's timeout: the
+/// server that hangs is still stopped, and the instance does not count as busy for ever.
+#[tokio::test]
+async fn a_request_whose_client_hangs_up_still_ends_at_the_timeout() {
+    let (emulator, client) = local::start().await;
+    create_web_function(&client, "web", &[("scf_bootstrap", BOOTSTRAP), ("server.py", SERVER)], 2).await;
+    let base = format!("{}/default/web", emulator.http_url());
+    let (status, _, hello) = json_of(http_client().get(format!("{base}/hello")).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{hello}");
+    let pid = hello["pid"].as_u64().unwrap() as u32;
+
+    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+    assert!(impatient.get(format!("{base}/sleep")).send().await.is_err(), "the client gave up");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !local::process_gone(pid) {
+        assert!(std::time::Instant::now() < deadline, "the hanging server outlived the function's 2 s timeout");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use scf_local::EmulatorConfig;
 use scf_sdk::Client;
-use scf_sdk::types::{Filter, FunctionLog, OpenState, TriggerType};
+use scf_sdk::types::{AsyncEventState, Filter, FunctionLog, OpenState, TriggerType};
 use scf_tests::local::{self, FunctionSpec, create_function};
 use scf_tests::temp::TempDir;
 use serde_json::Value;
@@ -250,8 +250,16 @@ async fn disabled_timers_stay_silent_until_enabled() {
     assert!(!fired.is_empty(), "an enabled timer did not fire in 5 s");
 
     status(OpenState::Close).await.unwrap();
-    // An invocation already started when it was disabled may still finish: let it.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // An invocation already started when it was disabled may still finish: wait until none runs.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = client.list_async_events().function_name("ticker").send().await.unwrap().event_list;
+        if events.iter().all(|e| e.status != AsyncEventState::Running) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "timer invocations still running after 10 s: {events:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let settled = invocations(&client, "ticker").await.len();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(invocations(&client, "ticker").await.len(), settled, "fired after it was disabled again");
@@ -265,8 +273,8 @@ async fn timers_survive_restarts_without_replaying_missed_ticks() {
     let config = || EmulatorConfig::default().data_dir(dir.path());
     let (emulator, client) = local::start_with(config()).await;
     create_function(&client, FunctionSpec::python("ticker", TICK)).await;
-    // One tick, 2 seconds from now (in UTC+8, as expressions are read), in a year that exists.
-    let at = local::now() + 2 + 8 * 3600;
+    // One tick, 3 seconds from now (in UTC+8, as expressions are read): after the emulator stops.
+    let at = local::now() + 3 + 8 * 3600;
     let (days, of_day) = (at.div_euclid(86_400), at.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     let cron = format!("{} {} {} {day} {month} * {year}", of_day % 60, of_day % 3600 / 60, of_day / 3600);
@@ -279,9 +287,10 @@ async fn timers_survive_restarts_without_replaying_missed_ticks() {
         .send()
         .await
         .unwrap();
+    assert_eq!(invocations(&client, "ticker").await.len(), 0, "the tick came before the emulator stopped");
     drop(client);
     drop(emulator);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
 
     let (_emulator, client) = local::start_with(config()).await;
     let kept = client.list_triggers().function_name("ticker").send().await.unwrap();

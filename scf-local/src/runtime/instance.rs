@@ -121,10 +121,7 @@ impl Instance {
             .spawn()
             .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
         let group = child.id().map_or(0, |pid| pid as i32);
-        groups.add(group, spec.code_dir.clone(), id);
-        if let Some(layer_dir) = &spec.layer_dir {
-            groups.uses(group, layer_dir.clone());
-        }
+        groups.add(group, &spec, id);
         starting.group = Some(group);
         let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
             (Some(out), Some(err)) => (out, err),

@@ -39,15 +39,11 @@ struct Member {
 }
 
 impl Groups {
-    fn add(&self, group: i32, code_dir: PathBuf, marker: String) {
-        self.lock().insert(group, Member { code_dir, marker, uses: Vec::new() });
-    }
-
-    /// Records that the live instance `group` also runs from `dir`.
-    fn uses(&self, group: i32, dir: PathBuf) {
-        if let Some(member) = self.lock().get_mut(&group) {
-            member.uses.push(dir);
-        }
+    /// Registers the live instance `group`, started from `spec` with `marker` in its processes'
+    /// environment: its code directory and merged layers are in use while it lives.
+    fn add(&self, group: i32, spec: &InstanceSpec, marker: String) {
+        let uses = spec.layer_dir.iter().cloned().collect();
+        self.lock().insert(group, Member { code_dir: spec.code_dir.clone(), marker, uses });
     }
 
     /// Kills `group` and unregisters it, if it is still registered (so never after its process was

@@ -81,6 +81,46 @@ fn children(pid: i32) -> Vec<i32> {
     children
 }
 
+/// Whether a process of `root`'s tree holds a socket listening on TCP `port` (IPv4 or IPv6): the
+/// socket's inode, from `/proc/net/tcp{,6}`, among the tree's open descriptors. Something else
+/// listening there (another emulator's function, any server) is not the instance.
+pub(crate) fn tree_listens_on(root: i32, port: u16) -> bool {
+    let listening: Vec<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| listening_inodes(&table, port))
+        .collect();
+    if listening.is_empty() {
+        return false;
+    }
+    tree(root).into_iter().any(|pid| {
+        let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+        descriptors.flatten().any(|fd| {
+            let Ok(target) = std::fs::read_link(fd.path()) else { return false };
+            let target = target.to_string_lossy();
+            target
+                .strip_prefix("socket:[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .is_some_and(|inode| listening.iter().any(|l| l == inode))
+        })
+    })
+}
+
+/// The inodes of the sockets listening on `port` in a `/proc/net/tcp` table (local address
+/// `ADDR:PORT` in hex, state `0A`, inode the tenth field).
+fn listening_inodes(table: &str, port: u16) -> Vec<String> {
+    let port = format!("{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit_once(':')?.1;
+            (local_port == port && *fields.get(3)? == "0A").then(|| fields.get(9).map(|i| (*i).to_owned()))?
+        })
+        .collect()
+}
+
 /// The memory `pids` hold together, in bytes: each process's proportional share of its resident
 /// pages (`Pss` in `/proc/<pid>/smaps_rollup`), so pages a forked child shares with its parent
 /// count once, not once per process; its whole resident size (`statm`) where `Pss` is unreadable.
@@ -168,6 +208,29 @@ fn signal_group(group: i32, signal: Signal) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listening_socket_is_found_in_the_tree_that_holds_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let me = std::process::id() as i32;
+        assert!(tree_listens_on(me, port));
+        // A child of this process does not hold it.
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(!tree_listens_on(child.id() as i32, port));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        drop(listener);
+        assert!(!tree_listens_on(me, port), "closed");
+    }
+
+    #[test]
+    fn listening_inodes_are_read_from_the_table() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:2328 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0\n   1: 0100007F:2328 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0\n";
+        assert_eq!(listening_inodes(table, 9000), ["4242"], "listening only, not the connection");
+        assert!(listening_inodes(table, 9001).is_empty());
+        assert!(listening_inodes("garbage\nline without fields\n", 9000).is_empty());
+    }
 
     #[test]
     fn the_tree_of_this_process_includes_its_children() {

@@ -84,6 +84,9 @@ static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 #[derive(Debug, Default)]
 struct Entry {
     current: tokio::sync::Mutex<Option<Arc<WebInstance>>>,
+    /// The last start that failed, and when: requests that waited for it share its answer instead
+    /// of each trying (and waiting out an initialisation timeout) again.
+    failed: Mutex<Option<(Instant, StartError)>>,
 }
 
 /// Why a request got no instance.
@@ -107,9 +110,20 @@ impl WebInstances {
         spec: impl FnOnce() -> Result<InstanceSpec, E>,
     ) -> Result<Arc<WebInstance>, NoWebInstance<E>> {
         let entry = self.lock().entry(key.to_owned()).or_default().clone();
+        let waiting_since = Instant::now();
         let mut current = entry.current.lock().await;
         if let Some(instance) = current.as_ref().filter(|instance| instance.is_alive()) {
             return Ok(instance.clone());
+        }
+        let failed_meanwhile = entry
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|(at, _)| *at >= waiting_since)
+            .map(|(_, why)| why.clone());
+        if let Some(why) = failed_meanwhile {
+            return Err(NoWebInstance::Failed(NoInstance::StartFailed(why)));
         }
         // A dead one goes first (its count and port with it).
         *current = None;
@@ -119,9 +133,10 @@ impl WebInstances {
             return Err(NoWebInstance::Failed(NoInstance::ConcurrencyLimit { limit: self.total_limit }));
         }
         let lease = Lease { total: self.total.clone(), port: pick_port() };
-        let instance = WebInstance::start(spec, self.groups.clone(), lease)
-            .await
-            .map_err(|e| NoWebInstance::Failed(NoInstance::StartFailed(e)))?;
+        let instance = WebInstance::start(spec, self.groups.clone(), lease).await.map_err(|why| {
+            *entry.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), why.clone()));
+            NoWebInstance::Failed(NoInstance::StartFailed(why))
+        })?;
         let instance = Arc::new(instance);
         *current = Some(instance.clone());
         Ok(instance)
@@ -247,7 +262,7 @@ impl WebInstance {
             .spawn()
             .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
         let group = child.id().map_or(0, |pid| pid as i32);
-        groups.add(group, spec.code_dir.clone(), id);
+        groups.add(group, &spec, id);
         starting.group = Some(group);
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(StartError::Spawn("the process has no output pipes".into()));
@@ -266,7 +281,7 @@ impl WebInstance {
             memory_limit: spec.memory_limit_mb * 1024 * 1024,
         };
         tokio::spawn(supervisor.run());
-        let listening = wait_listening(port, ended.clone(), spec.init_timeout).await;
+        let listening = wait_listening(port, group, ended.clone(), spec.init_timeout).await;
         if let Err(why) = listening {
             drop(starting);
             let printed = output.lock().unwrap_or_else(|e| e.into_inner()).since(0);
@@ -313,21 +328,31 @@ impl WebInstance {
 
     /// Sends `request` (its URI the path and query to ask the server for) and reads the answer
     /// within `timeout`; past it, the instance is killed.
-    pub async fn forward(&self, request: Request<Bytes>, timeout: Duration) -> Result<Response<Bytes>, ForwardError> {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let answer = tokio::time::timeout(timeout, self.exchange(request)).await;
-        *self.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
-        match answer {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(error)) => Err(self.why_failed(error).await),
-            Err(_) => {
-                // As for event functions: the whole tree goes, and the next request starts anew.
-                self.killed.store(true, Ordering::Release);
-                self.groups.stop(self.group);
-                Err(ForwardError::Timeout)
+    /// The exchange runs in a task of its own: a client that hangs up does not cut it short, so the
+    /// request is still counted until it ends and the timeout still stops a server that hangs.
+    pub async fn forward(
+        self: &Arc<Self>,
+        request: Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<Response<Bytes>, ForwardError> {
+        let instance = self.clone();
+        let exchange = tokio::spawn(async move {
+            instance.in_flight.fetch_add(1, Ordering::AcqRel);
+            let answer = tokio::time::timeout(timeout, instance.exchange(request)).await;
+            *instance.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+            instance.in_flight.fetch_sub(1, Ordering::AcqRel);
+            match answer {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(error)) => Err(instance.why_failed(error).await),
+                Err(_) => {
+                    // As for event functions: the whole tree goes, and the next request starts anew.
+                    instance.killed.store(true, Ordering::Release);
+                    instance.groups.stop(instance.group);
+                    Err(ForwardError::Timeout)
+                }
             }
-        }
+        });
+        exchange.await.unwrap_or_else(|e| Err(ForwardError::Failed(format!("the exchange stopped: {e}"))))
     }
 
     /// A failure, or the process's end if that is what caused it (its supervisor may take a moment
@@ -417,10 +442,12 @@ impl StartError {
     }
 }
 
-/// Waits until something accepts connections on `port` of 127.0.0.1, the process ends, or
-/// `init_timeout` passes.
+/// Waits until the instance (the process tree of `group`) accepts connections on `port` of
+/// 127.0.0.1, the process ends, or `init_timeout` passes. A server of another process on that port
+/// (another emulator gave its function the same port) does not count.
 async fn wait_listening(
     port: u16,
+    group: i32,
     mut ended: watch::Receiver<Option<Ended>>,
     init_timeout: Duration,
 ) -> Result<(), StartError> {
@@ -437,14 +464,19 @@ async fn wait_listening(
             return Err(StartError::Exited(format!("{hint}; {why}")));
         }
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        if let Ok(Ok(_)) =
-            tokio::time::timeout(Duration::from_millis(250), tokio::net::TcpStream::connect(address)).await
-        {
+        let accepted = tokio::time::timeout(Duration::from_millis(250), tokio::net::TcpStream::connect(address)).await;
+        let someone_listens = matches!(accepted, Ok(Ok(_)));
+        if someone_listens && super::process_tree::tree_listens_on(group, port) {
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
+            let what = if someone_listens {
+                "another process listens there, not the function,"
+            } else {
+                "nothing listened there"
+            };
             return Err(StartError::Timeout(format!(
-                "{hint}; nothing listened there within the initialisation timeout ({} s)",
+                "{hint}; {what} within the initialisation timeout ({} s)",
                 init_timeout.as_secs()
             )));
         }

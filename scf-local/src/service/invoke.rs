@@ -183,6 +183,7 @@ pub(crate) async fn invoke_sync(
     source: Source,
 ) -> Result<Invocation, ApiError> {
     let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
+    target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
     target.source = source;
     let request_id = crate::util::request_id();
     let start_time = crate::util::now();
@@ -202,6 +203,7 @@ pub(crate) fn invoke_async(
     source: Source,
 ) -> Result<String, ApiError> {
     let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
+    target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
     target.source = source;
     Ok(start_async(state, target, event)?.function_request_id)
 }

@@ -42,6 +42,7 @@ const PUBLISH: Contract = Contract {
         ErrorCode::InvalidParameterValueContent,
         ErrorCode::InvalidParameterValueZipFileBase64BinasciiError,
         ErrorCode::InvalidParameterValueCosObjectName,
+        ErrorCode::InvalidParameterValueDescription,
     ],
     // `Content.CosObjectName` names a local directory when `Content.CosBucketName` is absent; COS,
     // templates, Git and images are refused (`content`).
@@ -87,6 +88,8 @@ async fn publish(
 ) -> Result<PublishLayerVersionResponse, ApiError> {
     let name = request.layer_name.clone();
     let runtimes = compatible_runtimes(&request.compatible_runtimes)?;
+    super::bounded_text(PublishLayerVersionRequest::DESCRIPTOR, "Description", request.description.as_deref())?;
+    super::bounded_text(PublishLayerVersionRequest::DESCRIPTOR, "LicenseInfo", request.license_info.as_deref())?;
     let description = request.description.clone().unwrap_or_default();
     let tags = super::functions::tags(request.tags.as_deref())?;
     let package = content(&request.content)?;

@@ -57,6 +57,20 @@ pub(crate) fn required<'a>(value: &'a Option<String>, member: &str) -> Result<&'
     })
 }
 
+/// The most scf-local keeps of a free-text member the API gives no limit for (a description, a
+/// license, another service's resource name): `CreateFunction`'s documented limit for `Description`.
+pub(crate) const MAX_TEXT_BYTES: usize = 1000;
+
+/// Refuses a free-text member longer than [`MAX_TEXT_BYTES`], with the action's code for it.
+pub(crate) fn bounded_text(descriptor: &ActionDescriptor, member: &str, value: Option<&str>) -> Result<(), ApiError> {
+    let Some(length) = value.map(str::len).filter(|length| *length > MAX_TEXT_BYTES) else { return Ok(()) };
+    Err(error(
+        crate::server::member_code(descriptor, member),
+        format!("`{member}` is {length} bytes; at most {MAX_TEXT_BYTES} are kept."),
+        format!("{member} 不能超过 {MAX_TEXT_BYTES} 字节。"),
+    ))
+}
+
 /// A function, after checking its namespace exists. A missing namespace is answered with
 /// `ResourceNotFound.Namespace` where the action lists it, else `ResourceNotFound.Function`.
 pub(crate) fn function(

@@ -11,7 +11,9 @@ use scf_sdk::actions::{
     UpdateTriggerStatusResponse,
 };
 use scf_sdk::runtime::{Action as _, ActionDescriptor};
-use scf_sdk::types::{FilterName, OpenState, SortOrder, Trigger, TriggerInfo, TriggerSortKey, TriggerType};
+use scf_sdk::types::{
+    FilterName, FunctionType, OpenState, SortOrder, Trigger, TriggerInfo, TriggerSortKey, TriggerType,
+};
 use serde_json::Value;
 
 use super::{documented, error, function, scope};
@@ -49,6 +51,8 @@ const CREATE: Contract = Contract {
         ErrorCode::InvalidParameterValueCustomArgument,
         ErrorCode::InvalidParameterValueType,
         ErrorCode::LimitExceededTrigger,
+        ErrorCode::UnsupportedOperationTrigger,
+        ErrorCode::InvalidParameterValueDescription,
     ],
     honours: &[
         "FunctionName",
@@ -65,7 +69,12 @@ const CREATE: Contract = Contract {
 };
 
 const LIST: Contract = Contract {
-    answers: &[ErrorCode::ResourceNotFound, ErrorCode::InvalidParameterValueFilters],
+    answers: &[
+        ErrorCode::ResourceNotFound,
+        ErrorCode::InvalidParameterValueFilters,
+        ErrorCode::InvalidParameterValueOrder,
+        ErrorCode::InvalidParameterValueOrderBy,
+    ],
     honours: &["FunctionName", "Namespace", "Offset", "Limit", "OrderBy", "Order", "Filters"],
     refuses: &[],
 };
@@ -78,6 +87,7 @@ const UPDATE: Contract = Contract {
         ErrorCode::ResourceNotFoundTrigger,
         ErrorCode::InvalidParameterValueTriggerDesc,
         ErrorCode::InvalidParameterValueType,
+        ErrorCode::InvalidParameterValueDescription,
     ],
     honours: &[
         "FunctionName",
@@ -120,7 +130,16 @@ async fn create(
     let entry = function(&state, descriptor, &key.scope, &key.name)?;
     let qualifier = qualifier(descriptor, &entry, request.qualifier.as_deref())?;
     let kind = known_type(descriptor, &request.type_)?;
+    if kind == TriggerType::Timer && entry.latest.function_type == FunctionType::Http.as_str() {
+        return Err(error(
+            documented(descriptor, &[ErrorCode::UnsupportedOperationTrigger], ErrorCode::UnsupportedOperation),
+            format!("`{}` is a web function: it serves HTTP requests, and a timer cannot invoke it.", key.name),
+            "Web 函数不支持定时触发器。",
+        ));
+    }
     check_name(&kind, &request.trigger_name)?;
+    super::bounded_text(descriptor, "TriggerName", Some(&request.trigger_name))?;
+    super::bounded_text(descriptor, "Description", request.description.as_deref())?;
     let desc = trigger_desc(descriptor, &kind, request.trigger_desc.as_deref())?;
     let custom_argument = custom_argument(descriptor, request.custom_argument.as_deref())?;
     let trigger_key = TriggerKey { function: key.clone(), kind: kind.as_str().to_owned(), name: request.trigger_name };
@@ -138,7 +157,7 @@ async fn create(
             return Err(error(
                 documented(descriptor, &[ErrorCode::LimitExceededTrigger], ErrorCode::LimitExceeded),
                 format!("A function has at most {MAX_TRIGGERS_PER_FUNCTION} triggers; `{}` has {count}.", key.name),
-                format!("单个函数最多 {MAX_TRIGGERS_PER_FUNCTION} 个触发器。"),
+                format!("单个函数最多 {MAX_TRIGGERS_PER_FUNCTION} 个触发器，`{}` 已有 {count} 个。", key.name),
             ));
         }
     }
@@ -199,18 +218,42 @@ async fn list(state: Arc<State>, call: Call, request: ListTriggersRequest) -> Re
         };
         triggers.retain(|t| filter.values.iter().any(|v| v == field(t)));
     }
-    let by_add_time = request.order_by.as_ref() == Some(&TriggerSortKey::AddTime);
+    let descriptor = ListTriggersRequest::DESCRIPTOR;
+    let unknown = |member: &str, value: &str, known: Vec<&str>| {
+        let known = known.join(", ");
+        error(
+            crate::server::member_code(descriptor, member),
+            format!("`{member}` is `{value}`; it is one of {known}."),
+            format!("{member} 取值须为 {known}。"),
+        )
+    };
+    let by_add_time = match &request.order_by {
+        None | Some(TriggerSortKey::ModTime) => false,
+        Some(TriggerSortKey::AddTime) => true,
+        Some(other) => {
+            return Err(unknown("OrderBy", other.as_str(), TriggerSortKey::KNOWN.iter().map(|k| k.as_str()).collect()));
+        }
+    };
+    let ascending = match &request.order {
+        None | Some(SortOrder::Desc) => false,
+        Some(SortOrder::Asc) => true,
+        Some(other) => {
+            return Err(unknown("Order", other.as_str(), SortOrder::KNOWN.iter().map(|k| k.as_str()).collect()));
+        }
+    };
     triggers.sort_by(|a, b| {
         let (a_time, b_time) = if by_add_time { (&a.add_time, &b.add_time) } else { (&a.mod_time, &b.mod_time) };
         a_time.cmp(b_time).then_with(|| a.name.cmp(&b.name))
     });
-    if request.order.as_ref() != Some(&SortOrder::Asc) {
+    if !ascending {
         triggers.reverse();
     }
     let total = triggers.len() as u64;
-    let offset = request.offset.map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
-    let limit = request.limit.map_or(20, |l| usize::try_from(l).unwrap_or(usize::MAX));
-    let triggers = triggers.iter().skip(offset).take(limit).map(trigger_info).collect::<Result<Vec<_>, _>>()?;
+    let as_i64 = |n: Option<u64>| n.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let triggers = super::page(descriptor, triggers, as_i64(request.offset), as_i64(request.limit), 20)?
+        .iter()
+        .map(trigger_info)
+        .collect::<Result<Vec<_>, _>>()?;
     ListTriggersResponse::builder()
         .total_count(total)
         .triggers(triggers)
@@ -238,6 +281,7 @@ async fn update(
         record.custom_argument = custom_argument(descriptor, Some(argument))?;
     }
     if let Some(description) = request.description {
+        super::bounded_text(descriptor, "Description", Some(&description))?;
         record.description = description;
     }
     if let Some(enable) = &request.enable {
@@ -257,10 +301,7 @@ async fn update_status(
     let key = scope(&call, &request.namespace).function(&request.function_name);
     function(&state, descriptor, &key.scope, &key.name)?;
     let mut record = existing(&state, descriptor, &key, &request.type_, &request.trigger_name)?;
-    // `Qualifier` and `TriggerDesc` only identify the trigger further (a function's triggers are
-    // already known by type and name here): one that names another trigger is not this one.
-    let other_qualifier = request.qualifier.as_deref().is_some_and(|q| !q.is_empty() && q != record.qualifier);
-    if other_qualifier {
+    if names_another(&record, request.qualifier.as_deref(), request.trigger_desc.as_deref()) {
         return Err(trigger_not_found(descriptor, &request.trigger_name));
     }
     record.enabled = request.enable == OpenState::Open;
@@ -278,8 +319,11 @@ async fn delete(
     let key = scope(&call, &request.namespace).function(&request.function_name);
     function(&state, descriptor, &key.scope, &key.name)?;
     let record = existing(&state, descriptor, &key, &request.type_, &request.trigger_name)?;
-    let other_qualifier = request.qualifier.as_deref().is_some_and(|q| !q.is_empty() && q != record.qualifier);
-    if other_qualifier {
+    let desc = request.trigger_desc.as_ref().map(|desc| match desc {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    });
+    if names_another(&record, request.qualifier.as_deref(), desc.as_deref()) {
         return Err(trigger_not_found(descriptor, &request.trigger_name));
     }
     let trigger_key = record.key();
@@ -291,6 +335,25 @@ async fn delete(
     )?;
     state.timers_changed.notify_one();
     DeleteTriggerResponse::builder().request_id(call.request_id).build().map_err(ApiError::internal)
+}
+
+/// Whether a `Qualifier` or `TriggerDesc` given to pick out a trigger (as `UpdateTriggerStatus` and
+/// `DeleteTrigger` take them, beside its type and name) names another one than `record`: then
+/// `record` is not the trigger asked for. A timer's description is compared as its expression.
+fn names_another(record: &TriggerRecord, qualifier: Option<&str>, desc: Option<&str>) -> bool {
+    let other_qualifier = qualifier.is_some_and(|q| !q.is_empty() && q != record.qualifier);
+    let Some(desc) = desc.filter(|d| !d.trim().is_empty()) else { return other_qualifier };
+    let other_desc = if record.kind == TriggerType::Timer {
+        let fields = |expression: &str| expression.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        fields(&timer_expression(desc)) != fields(&record.desc)
+    } else {
+        let json = |text: &str| serde_json::from_str::<Value>(text).ok();
+        match (json(desc), json(&record.desc)) {
+            (Some(given), Some(kept)) => given != kept,
+            _ => desc != record.desc,
+        }
+    };
+    other_qualifier || other_desc
 }
 
 /// Stores a trigger (new or changed) and tells the timer scheduler.
@@ -350,29 +413,30 @@ fn known_type(descriptor: &ActionDescriptor, kind: &TriggerType) -> Result<Trigg
 /// A timer's name: letters, digits, `-` and `_`, starting with a letter, at most 100 characters.
 /// Other types' names name their event source and are kept as given.
 fn check_name(kind: &TriggerType, name: &str) -> Result<(), ApiError> {
-    let bad = |why: String| {
-        error(
-            ErrorCode::InvalidParameterValueTriggerName,
-            why,
-            "定时触发器名称须以字母开头，仅含字母、数字、- 和 _，最长 100 个字符。",
-        )
-    };
+    let rules = "定时触发器名称须以字母开头，仅含字母、数字、- 和 _，最长 100 个字符。";
+    let bad = |en: String, zh: &'static str| error(ErrorCode::InvalidParameterValueTriggerName, en, zh);
     if name.is_empty() {
-        return Err(bad("`TriggerName` is empty.".into()));
+        return Err(bad("`TriggerName` is empty.".into(), "TriggerName 不能为空。"));
     }
     if *kind != TriggerType::Timer {
         return Ok(());
     }
     let chars = name.chars().count();
     if chars > MAX_TIMER_NAME_CHARS {
-        return Err(bad(format!("`TriggerName` is {chars} characters; a timer's is at most {MAX_TIMER_NAME_CHARS}.")));
+        return Err(bad(
+            format!("`TriggerName` is {chars} characters; a timer's is at most {MAX_TIMER_NAME_CHARS}."),
+            rules,
+        ));
     }
     let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
-        return Err(bad(format!(
-            "`TriggerName` `{name}`: a timer's name starts with a letter and has only letters, digits, `-` and `_`."
-        )));
+        return Err(bad(
+            format!(
+                "`TriggerName` `{name}`: a timer's name starts with a letter and has only letters, digits, `-` and `_`."
+            ),
+            rules,
+        ));
     }
     Ok(())
 }
@@ -495,6 +559,32 @@ mod tests {
         // Other types keep theirs as given.
         let cos = TriggerType::Cos;
         assert_eq!(trigger_desc(descriptor, &cos, Some(r#"{"event":"cos:ObjectCreated:*"}"#)).unwrap().len(), 31);
+    }
+
+    #[test]
+    fn a_qualifier_or_description_given_must_name_this_trigger() {
+        let timer = TriggerRecord {
+            region: "ap-guangzhou".into(),
+            namespace: "default".into(),
+            function: "f".into(),
+            name: "t".into(),
+            kind: TriggerType::Timer,
+            qualifier: "$LATEST".into(),
+            enabled: true,
+            desc: "0 */5 * * * * *".into(),
+            custom_argument: String::new(),
+            description: String::new(),
+            add_time: String::new(),
+            mod_time: String::new(),
+        };
+        assert!(!names_another(&timer, None, None));
+        assert!(!names_another(&timer, Some(""), Some("")));
+        assert!(!names_another(&timer, Some("$LATEST"), Some(r#"{"cron":"0  */5 * * * * *"}"#)));
+        assert!(names_another(&timer, Some("1"), None));
+        assert!(names_another(&timer, None, Some("0 */6 * * * * *")));
+        let cos = TriggerRecord { kind: TriggerType::Cos, desc: r#"{"event":"cos:ObjectCreated:*"}"#.into(), ..timer };
+        assert!(!names_another(&cos, None, Some(r#"{ "event": "cos:ObjectCreated:*" }"#)));
+        assert!(names_another(&cos, None, Some(r#"{"event":"cos:ObjectRemove:*"}"#)));
     }
 
     #[test]
