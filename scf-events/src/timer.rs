@@ -21,3 +21,19 @@ pub struct TimerEvent {
     /// The message configured on the trigger (its "additional information").
     pub message: String,
 }
+
+impl TimerEvent {
+    /// The event's `Type`.
+    pub const KIND: &'static str = "Timer";
+
+    /// The event trigger `trigger_name` sends when it fires at `time` (RFC 3339, UTC) with its
+    /// `message`: what a local emulator or a test hands a function.
+    pub fn new(trigger_name: impl Into<String>, time: impl Into<String>, message: impl Into<String>) -> TimerEvent {
+        TimerEvent {
+            kind: Self::KIND.to_owned(),
+            trigger_name: trigger_name.into(),
+            time: time.into(),
+            message: message.into(),
+        }
+    }
+}

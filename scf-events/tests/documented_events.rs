@@ -53,6 +53,8 @@ fn timer() {
     assert_eq!(event.time, "2019-02-21T11:49:00Z");
     assert_eq!(event.message, "user define msg body");
     tolerates_unknown_members::<TimerEvent>(TIMER, &[""]);
+    // What `new` makes is the documented event.
+    assert_eq!(TimerEvent::new("EveryDay", "2019-02-21T11:49:00Z", "user define msg body"), event);
 }
 
 const API_GATEWAY_REQUEST: &str = r#"{

@@ -86,11 +86,7 @@ pub(crate) async fn run(state: Arc<State>) {
 
 /// Invokes the timer's function with the Timer event of tick `at`.
 fn fire(state: &Arc<State>, timer: &TriggerRecord, at: i64) {
-    let mut event = scf_events::TimerEvent::default();
-    event.kind = "Timer".to_owned();
-    event.trigger_name = timer.name.clone();
-    event.time = crate::util::rfc3339_utc(at);
-    event.message = timer.custom_argument.clone();
+    let event = scf_events::TimerEvent::new(&timer.name, crate::util::rfc3339_utc(at), &timer.custom_argument);
     let event = match serde_json::to_vec(&event) {
         Ok(bytes) => Bytes::from(bytes),
         Err(e) => {

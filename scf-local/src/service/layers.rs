@@ -19,7 +19,7 @@ use scf_sdk::actions::{
     PublishLayerVersionRequest, PublishLayerVersionResponse,
 };
 use scf_sdk::runtime::Action as _;
-use scf_sdk::types::{Code, LayerStatus, LayerVersionInfo, LayerVersionSimple, Runtime, Tag};
+use scf_sdk::types::{Code, LayerStamp, LayerStatus, LayerVersionInfo, LayerVersionSimple, Runtime, Tag};
 
 use super::functions::{MAX_ZIP_CREATE, Package, store_package};
 use super::{error, page};
@@ -78,8 +78,6 @@ const DELETE: Contract = Contract {
 pub(super) const MAX_FUNCTION_LAYERS: usize = 5;
 /// The most runtimes a layer version names (the service's limit).
 const MAX_COMPATIBLE_RUNTIMES: usize = 5;
-/// The stamp of every layer version (the service's default; stamps mark Tencent's own layers).
-const STAMP: &str = "Default";
 
 async fn publish(
     state: Arc<State>,
@@ -212,7 +210,7 @@ fn info(record: &LayerRecord) -> Result<LayerVersionInfo, ApiError> {
         .layer_version(record.version)
         .layer_name(&record.name)
         .status(record.status.clone())
-        .stamp(STAMP)
+        .stamp(LayerStamp::Default)
         .tags(tags)
         .build()
         .map_err(ApiError::internal)

@@ -12,7 +12,8 @@ use scf_sdk::actions::{
 };
 use scf_sdk::runtime::{Action as _, ActionDescriptor};
 use scf_sdk::types::{
-    FilterName, FunctionType, OpenState, SortOrder, Trigger, TriggerInfo, TriggerSortKey, TriggerType,
+    FilterName, FunctionType, OpenState, SortOrder, Trigger, TriggerAvailability, TriggerInfo, TriggerSortKey,
+    TriggerType,
 };
 use serde_json::Value;
 
@@ -516,7 +517,7 @@ pub(crate) fn trigger(record: &TriggerRecord) -> Result<Trigger, ApiError> {
         .add_time(&record.add_time)
         .enable(i64::from(record.enabled))
         .custom_argument(&record.custom_argument)
-        .available_status("Available")
+        .available_status(TriggerAvailability::Available)
         .qualifier(&record.qualifier)
         .description(&record.description)
         .build()
@@ -531,7 +532,7 @@ fn trigger_info(record: &TriggerRecord) -> Result<TriggerInfo, ApiError> {
         .trigger_name(&record.name)
         .type_(record.kind.as_str())
         .trigger_desc(desc_value(record))
-        .available_status("Available")
+        .available_status(TriggerAvailability::Available)
         .custom_argument(&record.custom_argument)
         .add_time(&record.add_time)
         .mod_time(&record.mod_time)

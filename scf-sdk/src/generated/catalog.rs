@@ -6075,7 +6075,7 @@ pub mod types {
             rt::MemberDescriptor::new(
                     "Stamp",
                     "Stamp of the layer version.",
-                    rt::TypeDescriptor::String,
+                    rt::TypeDescriptor::Enum(&LAYER_STAMP),
                 )
                 .output_required()
                 .example("Default"),
@@ -6946,7 +6946,7 @@ pub mod types {
             rt::MemberDescriptor::new(
                     "AvailableStatus",
                     "Availability status of the trigger.",
-                    rt::TypeDescriptor::String,
+                    rt::TypeDescriptor::Enum(&TRIGGER_AVAILABILITY),
                 )
                 .output_required()
                 .example("Available"),
@@ -7169,7 +7169,7 @@ pub mod types {
             rt::MemberDescriptor::new(
                     "AvailableStatus",
                     "Whether the trigger is available.",
-                    rt::TypeDescriptor::String,
+                    rt::TypeDescriptor::Enum(&TRIGGER_AVAILABILITY),
                 )
                 .output_required()
                 .example("Available"),
@@ -7507,6 +7507,28 @@ pub mod types {
                 rt::EnumValueDescriptor::new("ABORTED", "Terminated before completing."),
                 rt::EnumValueDescriptor::new("FAILED", "Failed."),
             ],
+        )
+        .open();
+    /// Descriptor of [`TriggerAvailability`](crate::generated::types::TriggerAvailability).
+    pub static TRIGGER_AVAILABILITY: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "TriggerAvailability",
+            "TriggerAvailability",
+            "Whether a trigger is available (`AvailableStatus`).",
+            &[
+                rt::EnumValueDescriptor::new("Available", "The trigger is available."),
+                rt::EnumValueDescriptor::new(
+                    "Unavailable",
+                    "The trigger is not available.",
+                ),
+            ],
+        )
+        .open();
+    /// Descriptor of [`LayerStamp`](crate::generated::types::LayerStamp).
+    pub static LAYER_STAMP: rt::EnumDescriptor = rt::EnumDescriptor::new(
+            "LayerStamp",
+            "LayerStamp",
+            "Stamp of a layer version (`Stamp`): `Default` for a user's layers; other values mark layers the platform provides.",
+            &[rt::EnumValueDescriptor::new("Default", "A layer published by a user.")],
         )
         .open();
     /// Descriptor of [`BillingStatus`](crate::generated::types::BillingStatus).

@@ -2,7 +2,7 @@
 
 //! The [`LayerVersionInfo`] structure.
 
-use crate::generated::types::{LayerStatus, Tag};
+use crate::generated::types::{LayerStamp, LayerStatus, Tag};
 
 /// One version of a layer.
 ///
@@ -49,7 +49,7 @@ pub struct LayerVersionInfo {
     ///
     /// Example: `Default`.
     #[serde(rename = "Stamp")]
-    pub stamp: String,
+    pub stamp: LayerStamp,
     /// Tags bound to the layer.
     ///
     /// Example: `[{"Key":"xx","Value":"xx-xx"}]}`.
@@ -75,7 +75,7 @@ pub struct LayerVersionInfoBuilder {
     layer_version: Option<i64>,
     layer_name: Option<String>,
     status: Option<LayerStatus>,
-    stamp: Option<String>,
+    stamp: Option<LayerStamp>,
     tags: Option<Vec<Tag>>,
 }
 
@@ -168,13 +168,13 @@ impl LayerVersionInfoBuilder {
     }
 
     /// Sets [`LayerVersionInfo::stamp`]: Stamp of the layer version.
-    pub fn stamp(mut self, value: impl Into<String>) -> Self {
+    pub fn stamp(mut self, value: impl Into<LayerStamp>) -> Self {
         self.stamp = Some(value.into());
         self
     }
 
     /// Sets or clears [`LayerVersionInfo::stamp`].
-    pub fn set_stamp(mut self, value: Option<String>) -> Self {
+    pub fn set_stamp(mut self, value: Option<LayerStamp>) -> Self {
         self.stamp = value;
         self
     }
@@ -263,7 +263,7 @@ impl<'de> serde::Deserialize<'de> for LayerVersionInfo {
                 let mut v_layer_version: Option<i64> = None;
                 let mut v_layer_name: Option<String> = None;
                 let mut v_status: Option<LayerStatus> = None;
-                let mut v_stamp: Option<String> = None;
+                let mut v_stamp: Option<LayerStamp> = None;
                 let mut v_tags: Option<Vec<Tag>> = None;
                 while let Some(key) = map.next_key::<crate::runtime::de::Key<'de>>()? {
                     match key.as_str() {

@@ -2,6 +2,8 @@
 
 //! The [`Trigger`] structure.
 
+use crate::generated::types::TriggerAvailability;
+
 /// A trigger attached to a function.
 ///
 /// Build one with [`Trigger::builder`].
@@ -50,7 +52,7 @@ pub struct Trigger {
     ///
     /// Example: `Available`.
     #[serde(rename = "AvailableStatus")]
-    pub available_status: String,
+    pub available_status: TriggerAvailability,
     /// Finest-grained resource ID of the trigger.
     #[deprecated(note = "Marked disabled in the official API description.")]
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
@@ -93,7 +95,7 @@ pub struct TriggerBuilder {
     add_time: Option<String>,
     enable: Option<i64>,
     custom_argument: Option<String>,
-    available_status: Option<String>,
+    available_status: Option<TriggerAvailability>,
     resource_id: Option<String>,
     bind_status: Option<String>,
     trigger_attribute: Option<String>,
@@ -187,13 +189,13 @@ impl TriggerBuilder {
     }
 
     /// Sets [`Trigger::available_status`]: Availability status of the trigger.
-    pub fn available_status(mut self, value: impl Into<String>) -> Self {
+    pub fn available_status(mut self, value: impl Into<TriggerAvailability>) -> Self {
         self.available_status = Some(value.into());
         self
     }
 
     /// Sets or clears [`Trigger::available_status`].
-    pub fn set_available_status(mut self, value: Option<String>) -> Self {
+    pub fn set_available_status(mut self, value: Option<TriggerAvailability>) -> Self {
         self.available_status = value;
         self
     }
@@ -355,7 +357,7 @@ impl<'de> serde::Deserialize<'de> for Trigger {
                 let mut v_add_time: Option<String> = None;
                 let mut v_enable: Option<i64> = None;
                 let mut v_custom_argument: Option<String> = None;
-                let mut v_available_status: Option<String> = None;
+                let mut v_available_status: Option<TriggerAvailability> = None;
                 let mut v_resource_id: Option<String> = None;
                 let mut v_bind_status: Option<String> = None;
                 let mut v_trigger_attribute: Option<String> = None;

@@ -2,6 +2,8 @@
 
 //! The [`TriggerInfo`] structure.
 
+use crate::generated::types::TriggerAvailability;
+
 /// Details of a trigger.
 ///
 /// Build one with [`TriggerInfo::builder`].
@@ -40,7 +42,7 @@ pub struct TriggerInfo {
     ///
     /// Example: `Available`.
     #[serde(rename = "AvailableStatus")]
-    pub available_status: String,
+    pub available_status: TriggerAvailability,
     /// User-defined argument passed with the trigger.
     ///
     /// Example: `custom`.
@@ -100,7 +102,7 @@ pub struct TriggerInfoBuilder {
     trigger_name: Option<String>,
     type_: Option<String>,
     trigger_desc: Option<serde_json::Value>,
-    available_status: Option<String>,
+    available_status: Option<TriggerAvailability>,
     custom_argument: Option<String>,
     add_time: Option<String>,
     mod_time: Option<String>,
@@ -173,13 +175,13 @@ impl TriggerInfoBuilder {
     }
 
     /// Sets [`TriggerInfo::available_status`]: Whether the trigger is available.
-    pub fn available_status(mut self, value: impl Into<String>) -> Self {
+    pub fn available_status(mut self, value: impl Into<TriggerAvailability>) -> Self {
         self.available_status = Some(value.into());
         self
     }
 
     /// Sets or clears [`TriggerInfo::available_status`].
-    pub fn set_available_status(mut self, value: Option<String>) -> Self {
+    pub fn set_available_status(mut self, value: Option<TriggerAvailability>) -> Self {
         self.available_status = value;
         self
     }
@@ -366,7 +368,7 @@ impl<'de> serde::Deserialize<'de> for TriggerInfo {
                 let mut v_trigger_name: Option<String> = None;
                 let mut v_type_: Option<String> = None;
                 let mut v_trigger_desc: Option<serde_json::Value> = None;
-                let mut v_available_status: Option<String> = None;
+                let mut v_available_status: Option<TriggerAvailability> = None;
                 let mut v_custom_argument: Option<String> = None;
                 let mut v_add_time: Option<String> = None;
                 let mut v_mod_time: Option<String> = None;
