@@ -109,24 +109,9 @@ impl Instance {
             .await
             .map_err(|e| StartError::Spawn(format!("cannot open the runtime API: {e}")))?;
         // From here on, whatever happens — including the caller giving up — leaves nothing behind.
-        let id = crate::util::request_id();
-        let mut starting =
-            Starting { groups: groups.clone(), group: None, scratch: spec.scratch_root.join(format!("instance-{id}")) };
-        let scratch = starting.scratch.clone();
-        std::fs::create_dir_all(&scratch)
-            .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
-        let mut command = command(&spec, &scratch, &id);
-        command.env("SCF_RUNTIME_API", "127.0.0.1").env("SCF_RUNTIME_API_PORT", api.port.to_string());
-        let mut child = command
-            .spawn()
-            .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
-        let group = child.id().map_or(0, |pid| pid as i32);
-        groups.add(group, &spec, id);
-        starting.group = Some(group);
-        let (mut stdout, mut stderr) = match (child.stdout.take(), child.stderr.take()) {
-            (Some(out), Some(err)) => (out, err),
-            _ => return Err(StartError::Spawn("the process has no output pipes".into())),
-        };
+        let runtime_api = [("SCF_RUNTIME_API", "127.0.0.1".to_owned()), ("SCF_RUNTIME_API_PORT", api.port.to_string())];
+        let Spawned { starting, mut child, group, mut stdout, mut stderr, scratch } =
+            spawn(&spec, &groups, &runtime_api)?;
         let mut output = Captured::default();
         let ready = api.ready.take();
         let outcome = {
@@ -214,7 +199,7 @@ impl Instance {
 /// The command that starts an instance's first process: `spec`'s program in the code directory,
 /// with `spec`'s environment only (and its own `HOME` and `TMPDIR`, `scratch`), in a process group
 /// of its own, a child subreaper whose tree carries the instance marker `id`.
-pub(super) fn command(spec: &InstanceSpec, scratch: &std::path::Path, id: &str) -> Command {
+fn command(spec: &InstanceSpec, scratch: &std::path::Path, id: &str) -> Command {
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
@@ -241,6 +226,43 @@ pub(super) fn command(spec: &InstanceSpec, scratch: &std::path::Path, id: &str) 
         command.pre_exec(move || process_tree::prepare_child(as_root, descriptors));
     }
     command
+}
+
+/// A process started for an instance, registered in `groups`, with its output pipes; `starting`
+/// undoes it all unless disarmed.
+pub(super) struct Spawned {
+    pub starting: Starting,
+    pub child: Child,
+    pub group: i32,
+    pub stdout: ChildStdout,
+    pub stderr: ChildStderr,
+    pub scratch: PathBuf,
+}
+
+/// Starts `spec`'s program (see [`command`]) with `extra_env` as well, in a scratch directory of
+/// its own, and registers it in `groups` — the one way every kind of instance starts.
+pub(super) fn spawn(
+    spec: &InstanceSpec,
+    groups: &super::Groups,
+    extra_env: &[(&str, String)],
+) -> Result<Spawned, StartError> {
+    let id = crate::util::request_id();
+    let mut starting =
+        Starting { groups: groups.clone(), group: None, scratch: spec.scratch_root.join(format!("instance-{id}")) };
+    let scratch = starting.scratch.clone();
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
+    let mut command = command(spec, &scratch, &id);
+    command.envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())));
+    let mut child =
+        command.spawn().map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
+    let group = child.id().map_or(0, |pid| pid as i32);
+    groups.add(group, spec, id);
+    starting.group = Some(group);
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(StartError::Spawn("the process has no output pipes".into()));
+    };
+    Ok(Spawned { starting, child, group, stdout, stderr, scratch })
 }
 
 /// An instance being started: dropped before [`Starting::disarm`], it kills the process group,
@@ -387,7 +409,8 @@ impl Supervisor {
 #[derive(Debug, Default)]
 pub(crate) struct Captured {
     bytes: Vec<u8>,
-    dropped: u64,
+    /// Bytes written before `bytes[0]`.
+    base: u64,
 }
 
 impl Captured {
@@ -398,19 +421,31 @@ impl Captured {
         if self.bytes.len() > 2 * Self::KEEP {
             let cut = self.bytes.len() - Self::KEEP;
             self.bytes.drain(..cut);
-            self.dropped += cut as u64;
+            self.base += cut as u64;
         }
     }
 
-    pub(super) fn into_string(self) -> String {
-        let cut = self.bytes.len().saturating_sub(Self::KEEP);
-        let text = String::from_utf8_lossy(&self.bytes[cut..]);
-        let dropped = self.dropped + cut as u64;
+    /// Where what was written so far ends: a mark for [`Captured::since`].
+    pub(super) fn end(&self) -> u64 {
+        self.base + self.bytes.len() as u64
+    }
+
+    /// What was written after `mark`: its last [`Captured::KEEP`] bytes, after a line saying how
+    /// many came before them.
+    pub(super) fn since(&self, mark: u64) -> String {
+        let start = usize::try_from(mark.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
+        let from = start.max(self.bytes.len().saturating_sub(Self::KEEP));
+        let dropped = self.base.saturating_sub(mark) + (from - start) as u64;
+        let text = String::from_utf8_lossy(&self.bytes[from..]);
         if dropped == 0 {
             text.into_owned()
         } else {
             format!("[scf-local: {dropped} earlier bytes of output not kept]\n{text}")
         }
+    }
+
+    pub(super) fn into_string(self) -> String {
+        self.since(0)
     }
 }
 

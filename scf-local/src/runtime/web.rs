@@ -25,7 +25,7 @@ use tokio::io::AsyncReadExt as _;
 use tokio::sync::watch;
 
 use super::Groups;
-use super::instance::{self, InstanceSpec, MemoryProbe, StartError, Starting};
+use super::instance::{self, Captured, InstanceSpec, MemoryProbe, Spawned, StartError};
 use super::pool::NoInstance;
 
 /// The executable a web function's package starts its server with.
@@ -217,7 +217,7 @@ pub(crate) struct WebInstance {
     pub port: u16,
     group: i32,
     groups: Groups,
-    output: Arc<Mutex<OutputLog>>,
+    output: Arc<Mutex<Captured>>,
     ended: watch::Receiver<Option<Ended>>,
     /// Killed by a request's timeout: no new request goes to it.
     killed: AtomicBool,
@@ -250,24 +250,9 @@ impl WebInstance {
     /// accepts connections.
     async fn start(spec: Arc<InstanceSpec>, groups: Groups, lease: Lease) -> Result<WebInstance, StartError> {
         let port = lease.port;
-        let id = crate::util::request_id();
-        let mut starting =
-            Starting { groups: groups.clone(), group: None, scratch: spec.scratch_root.join(format!("instance-{id}")) };
-        let scratch = starting.scratch.clone();
-        std::fs::create_dir_all(&scratch)
-            .map_err(|e| StartError::Spawn(format!("cannot create {}: {e}", scratch.display())))?;
-        let mut command = instance::command(&spec, &scratch, &id);
-        command.env("PORT", port.to_string());
-        let mut child = command
-            .spawn()
-            .map_err(|e| StartError::Spawn(format!("cannot start `{}`: {e}", spec.program.display())))?;
-        let group = child.id().map_or(0, |pid| pid as i32);
-        groups.add(group, &spec, id);
-        starting.group = Some(group);
-        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-            return Err(StartError::Spawn("the process has no output pipes".into()));
-        };
-        let output = Arc::new(Mutex::new(OutputLog::default()));
+        let Spawned { starting, child, group, stdout, stderr, scratch } =
+            instance::spawn(&spec, &groups, &[("PORT", port.to_string())])?;
+        let output = Arc::new(Mutex::new(Captured::default()));
         let (ended_sender, ended) = watch::channel(None);
         let supervisor = Supervisor {
             child,
@@ -492,7 +477,7 @@ struct Supervisor {
     child: tokio::process::Child,
     stdout: tokio::process::ChildStdout,
     stderr: tokio::process::ChildStderr,
-    output: Arc<Mutex<OutputLog>>,
+    output: Arc<Mutex<Captured>>,
     ended: watch::Sender<Option<Ended>>,
     group: i32,
     groups: Groups,
@@ -519,11 +504,11 @@ impl Supervisor {
             }
         };
         // What is left in the pipes, without waiting for processes that still hold them.
-        let mut rest = instance::Captured::default();
-        instance::drain(&mut self.stdout, &mut rest);
-        instance::drain(&mut self.stderr, &mut rest);
-        let rest = rest.into_string();
-        self.output.lock().unwrap_or_else(|e| e.into_inner()).push(rest.as_bytes());
+        {
+            let mut output = self.output.lock().unwrap_or_else(|e| e.into_inner());
+            instance::drain(&mut self.stdout, &mut output);
+            instance::drain(&mut self.stderr, &mut output);
+        }
         // Whatever the first process started goes with it.
         self.groups.stop(self.group);
         self.ended.send_if_modified(|ended| {
@@ -543,57 +528,19 @@ impl Supervisor {
     }
 }
 
-/// An instance's output, bounded: its last [`instance::Captured::KEEP`] bytes (at most twice that
-/// between trims), with how much was written before them, so a request can ask for what came
-/// after a mark.
-#[derive(Debug, Default)]
-struct OutputLog {
-    bytes: Vec<u8>,
-    /// Bytes written before `bytes[0]`.
-    base: u64,
-}
-
-impl OutputLog {
-    fn push(&mut self, chunk: &[u8]) {
-        self.bytes.extend_from_slice(chunk);
-        let keep = instance::Captured::KEEP;
-        if self.bytes.len() > 2 * keep {
-            let cut = self.bytes.len() - keep;
-            self.bytes.drain(..cut);
-            self.base += cut as u64;
-        }
-    }
-
-    fn end(&self) -> u64 {
-        self.base + self.bytes.len() as u64
-    }
-
-    fn since(&self, mark: u64) -> String {
-        let start = usize::try_from(mark.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
-        let from = start.max(self.bytes.len().saturating_sub(instance::Captured::KEEP));
-        let dropped = self.base.saturating_sub(mark) + (from - start) as u64;
-        let text = String::from_utf8_lossy(&self.bytes[from..]);
-        if dropped == 0 {
-            text.into_owned()
-        } else {
-            format!("[scf-local: {dropped} earlier bytes of output not kept]\n{text}")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn output_after_a_mark_is_bounded_and_says_what_it_dropped() {
-        let mut log = OutputLog::default();
+        let mut log = Captured::default();
         log.push(b"before\n");
         let mark = log.end();
         log.push(b"during\n");
         assert_eq!(log.since(mark), "during\n");
         assert_eq!(log.since(0), "before\nduring\n");
-        let keep = instance::Captured::KEEP;
+        let keep = Captured::KEEP;
         log.push(&vec![b'x'; 3 * keep]);
         let text = log.since(mark);
         assert!(text.starts_with("[scf-local: "), "{}", &text[..80]);
