@@ -505,7 +505,6 @@ fn environment(environment: Option<&Environment>) -> Result<Vec<(String, String)
 
 /// Stores the code of a `Code` structure (base64 zip, or a local directory with `CodeSource`
 /// `Local`).
-#[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
 async fn store_code(
     state: &State,
     descriptor: &'static ActionDescriptor,
@@ -524,11 +523,7 @@ async fn store_code(
         Package::Directory(Path::new(dir).to_path_buf())
     } else if let Some(zip) = &code.zip_file {
         Package::Base64(zip.clone())
-    } else if code.cos_bucket_name.is_some()
-        || code.demo_id.is_some()
-        || code.git_url.is_some()
-        || code.image_config.is_some()
-    {
+    } else if from_elsewhere(code) {
         return Err(error(
             ErrorCode::UnsupportedOperation,
             "scf-local cannot fetch code from COS, templates, Git or images: send `Code.ZipFile`, or use `CodeSource` `Local`.",
@@ -542,6 +537,16 @@ async fn store_code(
         ));
     };
     store_package(state, descriptor, "Code", package, max_zip).await
+}
+
+/// Whether a `Code` names a source scf-local cannot fetch from: COS, a template, Git, an image.
+#[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
+pub(super) fn from_elsewhere(code: &Code) -> bool {
+    code.cos_bucket_name.is_some()
+        || code.temp_cos_object_name.is_some()
+        || code.demo_id.is_some()
+        || code.git_url.is_some()
+        || code.image_config.is_some()
 }
 
 /// Where a package comes from.

@@ -126,17 +126,11 @@ async fn publish(
 
 /// Where a layer's files come from: `Content.ZipFile`, or a local directory named by
 /// `Content.CosObjectName` (an absolute path) without `Content.CosBucketName`.
-#[allow(deprecated)] // `GitUrl` is deprecated, and still refused clearly when sent.
 fn content(content: &Code) -> Result<Package, ApiError> {
     if let Some(zip) = &content.zip_file {
         return Ok(Package::Base64(zip.clone()));
     }
-    if content.cos_bucket_name.is_some()
-        || content.demo_id.is_some()
-        || content.git_url.is_some()
-        || content.image_config.is_some()
-        || content.temp_cos_object_name.is_some()
-    {
+    if super::functions::from_elsewhere(content) {
         return Err(error(
             ErrorCode::UnsupportedOperation,
             "scf-local cannot fetch a layer from COS, templates, Git or images: send `Content.ZipFile`, or name a local directory in `Content.CosObjectName` (without `Content.CosBucketName`).",
