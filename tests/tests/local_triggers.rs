@@ -152,6 +152,16 @@ async fn bad_triggers_get_the_service_codes() {
     let missing_function =
         client.create_trigger().function_name("nope").trigger_name("t1").type_(TriggerType::Timer).send().await;
     assert_eq!(code_of(missing_function.unwrap_err()), "ResourceNotFound.Function");
+    let unknown_type = client.create_trigger().function_name("ticker").trigger_name("t1").type_("sundial").send().await;
+    assert_eq!(code_of(unknown_type.unwrap_err()), "InvalidParameterValue.Type");
+    let long_argument = timer("t1", "* * * * * * *").custom_argument("x".repeat(4097)).send().await.unwrap_err();
+    assert_eq!(code_of(long_argument), "InvalidParameterValue.CustomArgument");
+    let long_description = timer("t1", "* * * * * * *").description("x".repeat(1001)).send().await.unwrap_err();
+    let message = long_description.to_string();
+    assert_eq!(code_of(long_description), "InvalidParameterValue.Description");
+    assert!(message.contains("1000"), "the message names the limit: {message}");
+    let listed = client.list_triggers().function_name("nope").send().await.unwrap_err();
+    assert_eq!(code_of(listed), "ResourceNotFound", "ListTriggers lists no finer code for a missing function");
 
     timer("t1", "0 0 * * * * *").send().await.unwrap();
     let again = timer("t1", "0 0 * * * * *").send().await.unwrap_err();

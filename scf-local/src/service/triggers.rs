@@ -1,5 +1,5 @@
 //! Triggers: create, list, update, enable or disable, delete. Every type is kept and listed as the
-//! service keeps it; timers fire here (`crate::timers`), the others (COS, CMQ, CKafka, …) have no
+//! service keeps it; timers fire here (the scheduler in `timers.rs`), the others (COS, CMQ, CKafka, …) have no
 //! event source on this machine, which a debug log says when one is made.
 
 use std::sync::Arc;
