@@ -224,7 +224,7 @@ async fn list(state: Arc<State>, call: Call, request: ListTriggersRequest) -> Re
         let known = known.join(", ");
         error(
             crate::server::member_code(descriptor, member),
-            format!("`{member}` is `{value}`; it is one of {known}."),
+            format!("`{member}` is `{value}`; it must be one of {known}."),
             format!("{member} 取值须为 {known}。"),
         )
     };
