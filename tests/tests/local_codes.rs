@@ -68,6 +68,8 @@ async fn codes_no_other_test_meets_appear_in_their_situations() {
             "CreateFunction",
             json!({"FunctionName": "offline", "Runtime": "Python3.9", "Code": zip, "PublicNetConfig": {"PublicNetStatus": "DISABLE"}}),
         ),
+        // The SDK refuses an unknown order before sending; the emulator does too.
+        ("InvalidParameterValue.Order", "ListTriggers", json!({"FunctionName": "hello", "Order": "SIDEWAYS"})),
         (
             "InvalidParameterValue.RoutingConfig",
             "CreateAlias",
