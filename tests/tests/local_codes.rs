@@ -29,7 +29,7 @@ async fn codes_no_other_test_meets_appear_in_their_situations() {
         "AdditionalVersionWeights": [{"Version": "1", "Weight": 0.5}],
         "AddtionVersionMatchs": [{"Version": "1", "Key": "invoke.headers.User", "Method": "exact", "Expression": "a"}],
     });
-    let cases: [(&str, &str, Value); 11] = [
+    let cases: [(&str, &str, Value); 12] = [
         (
             "InvalidParameterValue.Name",
             "CreateAlias",
