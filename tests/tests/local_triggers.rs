@@ -286,7 +286,7 @@ async fn timers_survive_restarts_without_replaying_missed_ticks() {
     // One tick, 3 seconds from now (in UTC+8, as expressions are read): after the emulator stops.
     let at = local::now() + 3 + 8 * 3600;
     let (days, of_day) = (at.div_euclid(86_400), at.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = scf_sdk::runtime::sign::civil_from_days(days);
     let cron = format!("{} {} {} {day} {month} * {year}", of_day % 60, of_day % 3600 / 60, of_day / 3600);
     client
         .create_trigger()
@@ -307,12 +307,4 @@ async fn timers_survive_restarts_without_replaying_missed_ticks() {
     assert_eq!(kept.triggers.iter().map(|t| t.trigger_name.as_str()).collect::<Vec<_>>(), ["once"]);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(invocations(&client, "ticker").await.len(), 0, "the missed tick was replayed");
-}
-
-/// `(year, month, day)` of a day counted from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let date = scf_sdk::runtime::sign::scope_date(days * 86_400);
-    let mut parts = date.split('-').map(|p| p.parse::<i64>().unwrap());
-    let (year, month, day) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
-    (year, month as u32, day as u32)
 }

@@ -182,13 +182,11 @@ pub(crate) async fn invoke_sync(
     event: Bytes,
     source: Source,
 ) -> Result<Invocation, ApiError> {
-    let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
-    target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
-    target.source = source;
+    let target = Target::internal(state, scope, name, qualifier, source)?;
     let request_id = crate::util::request_id();
     let start_time = crate::util::now();
     let report = execute(state, &target, &request_id, event).await?;
-    record_log(state, &target, &request_id, start_time, &report);
+    record_log(state, &target.record, &target.qualifier, &request_id, start_time, &report);
     Ok(Invocation { result: report.result, status_code: report.status_code })
 }
 
@@ -202,9 +200,7 @@ pub(crate) fn invoke_async(
     event: Bytes,
     source: Source,
 ) -> Result<String, ApiError> {
-    let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
-    target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
-    target.source = source;
+    let target = Target::internal(state, scope, name, qualifier, source)?;
     Ok(start_async(state, target, event)?.function_request_id)
 }
 
@@ -241,27 +237,23 @@ pub(crate) struct HttpRequestRecord<'a> {
 pub(crate) fn record_http_request(state: &State, request: HttpRequestRecord<'_>) {
     let HttpRequestRecord { record, qualifier, request_id, start_time, duration, status_code, failure, output } =
         request;
-    let duration_ms = (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    let duration_ms = milliseconds(duration);
     let payload = failure.map(|why| failure_payload(-1, &why, None, request_id, status_code));
     let log = if record.ignore_sys_log {
         output
     } else {
         log_text(request_id, &output, payload.as_deref(), duration_ms, record.memory_size, 0)
     };
-    let _ = state.logs.send(LogCommand::Record(Box::new(LogRecord {
-        region: record.region.clone(),
-        namespace: record.namespace.clone(),
-        function: record.name.clone(),
-        qualifier: qualifier.to_owned(),
-        request_id: request_id.to_owned(),
-        start_time,
-        duration: duration_ms,
-        bill_duration: (duration_ms.ceil() as i64).max(1),
-        mem_usage: 0,
-        ret_code: if status_code == 200 { 0 } else { status_code },
-        ret_msg: payload.unwrap_or_default(),
-        log: crate::util::tail(&log, MAX_STORED_LOG_BYTES).to_owned(),
-    })));
+    let invoke_result = if payload.is_some() { -1 } else { 0 };
+    let payload = payload.unwrap_or_default();
+    let bill_duration = (duration_ms.ceil() as i64).max(1);
+    let result = result_value(request_id, payload.clone(), payload, duration_ms, bill_duration, 0, invoke_result);
+    record_log(state, record, qualifier, request_id, start_time, &Report { result, log, status_code });
+}
+
+/// A duration in milliseconds, to the microsecond, as `Duration` reports it.
+fn milliseconds(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
 /// The function version an invocation runs, after resolving the qualifier and routing.
@@ -358,6 +350,15 @@ impl Target {
 }
 
 impl Target {
+    /// The event function an invocation from inside the emulator runs (resolved and refused as
+    /// `InvokeFunction` would), in `source`'s instances.
+    fn internal(state: &State, scope: &Scope, name: &str, qualifier: &str, source: Source) -> Result<Target, ApiError> {
+        let mut target = Target::resolve(state, InvokeFunctionRequest::DESCRIPTOR, scope, name, qualifier, None)?;
+        target.refuse_web_function(ErrorCode::InvalidParameterValueFunctionType)?;
+        target.source = source;
+        Ok(target)
+    }
+
     /// A web (`HTTP`) function serves HTTP requests; it cannot be invoked with an event.
     fn refuse_web_function(&self, code: ErrorCode) -> Result<(), ApiError> {
         if self.record.function_type != "HTTP" {
@@ -530,7 +531,7 @@ async fn run(state: &Arc<State>, target: &Target, event: Bytes, tail: bool) -> R
     let request_id = crate::util::request_id();
     let start_time = crate::util::now();
     let report = execute(state, target, &request_id, event).await?;
-    record_log(state, target, &request_id, start_time, &report);
+    record_log(state, &target.record, &target.qualifier, &request_id, start_time, &report);
     let log = if tail { crate::util::tail(&report.log, TAIL_BYTES).to_owned() } else { String::new() };
     let mut result = report.result;
     result.log = log;
@@ -665,13 +666,19 @@ fn as_on_service(state: &State, record: &FunctionRecord, mut completed: Complete
 }
 
 /// Sends an invocation's record to the log writer.
-fn record_log(state: &State, target: &Target, request_id: &str, start_time: String, report: &Report) {
-    let record = &target.record;
+fn record_log(
+    state: &State,
+    record: &FunctionRecord,
+    qualifier: &str,
+    request_id: &str,
+    start_time: String,
+    report: &Report,
+) {
     let _ = state.logs.send(LogCommand::Record(Box::new(LogRecord {
         region: record.region.clone(),
         namespace: record.namespace.clone(),
         function: record.name.clone(),
-        qualifier: target.qualifier.clone(),
+        qualifier: qualifier.to_owned(),
         request_id: request_id.to_owned(),
         start_time,
         duration: report.result.duration,
@@ -685,7 +692,7 @@ fn record_log(state: &State, target: &Target, request_id: &str, start_time: Stri
 
 /// The `Result` and log of a finished invocation.
 fn report(record: &FunctionRecord, request_id: &str, completed: &Completed) -> Report {
-    let mut duration_ms = (completed.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    let mut duration_ms = milliseconds(completed.duration);
     let (ret_msg, invoke_result, status_code, payload) = match &completed.outcome {
         Outcome::ResultTooLarge => {
             let payload =
@@ -743,7 +750,7 @@ fn platform_failure(
     elapsed: Duration,
 ) -> Report {
     let payload = failure_payload(-1, &message, None, request_id, status_code);
-    let duration_ms = (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    let duration_ms = milliseconds(elapsed);
     let log = if record.ignore_sys_log {
         String::new()
     } else {
@@ -891,7 +898,7 @@ fn start_async(state: &Arc<State>, target: Target, event: Bytes) -> Result<Resul
         done.status_code = report.status_code;
         done.end_time = crate::util::now_micros();
         match finish_event(&state, done) {
-            Ok(true) => record_log(&state, &target, &done_id, start_time, &report),
+            Ok(true) => record_log(&state, &target.record, &target.qualifier, &done_id, start_time, &report),
             Ok(false) => {} // The function was deleted meanwhile: nothing of it is kept.
             Err(error) => tracing::error!("cannot record an asynchronous event: {}", error.en),
         }
