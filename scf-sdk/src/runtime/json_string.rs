@@ -6,12 +6,30 @@
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::wire::EMBEDDED_JSON;
+
 /// Encodes `value` as JSON, then sends that text as a string.
+///
+/// The value goes to the serializer as a newtype named [`EMBEDDED_JSON`]: any serializer gets the
+/// string, and the SDK's own request writer writes the text straight into the body instead.
 pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-    let bytes = to_vec(value).map_err(serde::ser::Error::custom)?;
-    // serde_json writes valid UTF-8; the check is a fast scan, kept so no `unsafe` is needed.
-    let text = std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?;
-    serializer.serialize_str(text)
+    serializer.serialize_newtype_struct(EMBEDDED_JSON, &Embedded(value))
+}
+
+/// A value sent as the string of its JSON text.
+struct Embedded<'a, T>(&'a T);
+
+impl<T: Serialize> Serialize for Embedded<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if super::wire::take_embedded_request() {
+            // The request writer, which escapes the JSON as it writes it.
+            return self.0.serialize(serializer);
+        }
+        let bytes = to_vec(self.0).map_err(serde::ser::Error::custom)?;
+        // serde_json writes valid UTF-8; the check is a fast scan, kept so no `unsafe` is needed.
+        let text = std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
+    }
 }
 
 /// `value` as compact JSON, like `serde_json::to_vec`, but with strings scanned eight bytes at a

@@ -107,7 +107,6 @@ pub(crate) type Broken = (Kind, String);
 
 /// The rules for a string (or date-time, or enum) value of `member` whose type is `ty`.
 pub(crate) fn check_str(member: &MemberDescriptor, ty: &TypeDescriptor, text: &str) -> Result<(), Broken> {
-    let limits = &member.limits;
     if let TypeDescriptor::Enum(descriptor) = ty {
         if !descriptor.open && !descriptor.values.iter().any(|v| v.value == text) {
             let allowed: Vec<String> = descriptor.values.iter().map(|v| format!("`{}`", v.value)).collect();
@@ -118,7 +117,17 @@ pub(crate) fn check_str(member: &MemberDescriptor, ty: &TypeDescriptor, text: &s
         }
         return Ok(());
     }
-    let len = text.len() as u64;
+    check_length(member, text.len())?;
+    if let Some(format) = member.format.filter(|f| !f.matches(text)) {
+        return Err((Kind::Format, format!("{}; got {}", format.describe(), shown(member, text))));
+    }
+    Ok(())
+}
+
+/// The length rules for a string of `len` bytes, a value of `member`.
+pub(crate) fn check_length(member: &MemberDescriptor, len: usize) -> Result<(), Broken> {
+    let limits = &member.limits;
+    let len = len as u64;
     if let Some(max) = limits.max_bytes.filter(|max| len > *max) {
         return Err((
             Kind::TooLong,
@@ -127,9 +136,6 @@ pub(crate) fn check_str(member: &MemberDescriptor, ty: &TypeDescriptor, text: &s
     }
     if let Some(min) = limits.min_bytes.filter(|min| len < *min) {
         return Err((Kind::TooShort, format!("is {len} bytes long; at least {min} bytes are required")));
-    }
-    if let Some(format) = member.format.filter(|f| !f.matches(text)) {
-        return Err((Kind::Format, format!("{}; got {}", format.describe(), shown(member, text))));
     }
     Ok(())
 }

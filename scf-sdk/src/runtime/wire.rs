@@ -7,17 +7,22 @@
 //! no `serde_json::Value` copy to be validated. Its output is byte for byte what `serde_json`
 //! writes for the same calls (compact, the same escapes, numbers through `serde_json` itself).
 //!
+//! A member whose value is JSON text sent as a string (`"Event":"{\"k\":1}"`) is written in the
+//! same pass: its JSON goes straight into the body, each byte JSON escapes escaped once more as it
+//! is written, rather than written out whole and then escaped as a string (see [`EMBEDDED_JSON`]).
+//!
 //! Anything it does not handle — a shape the API's JSON never has, or a value that breaks a rule —
 //! stops it with [`Stop`]; the caller then takes the general path (`serde_json`, and for requests
 //! the validator of `validate.rs`, whose errors are the ones users see). The checks here only
 //! decide whether the fast path may be taken: every rule is the validator's own function.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::ser::{self, Serialize};
 
 use super::catalog::{MemberDescriptor, TypeDescriptor};
-use super::validate::{Number, check_items, check_number, check_str};
+use super::validate::{Number, check_items, check_length, check_number, check_str};
 
 /// Why the writer stopped: the caller falls back to the general path, which reports any error.
 #[derive(Debug)]
@@ -39,7 +44,7 @@ impl ser::Error for Stop {
 
 /// `value` as compact JSON appended to `out`, unchecked.
 pub(crate) fn write<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Stop> {
-    value.serialize(Writer { out, expect: Expect::Free })
+    Sink::with(out, |sink| value.serialize(Writer { sink, expect: Expect::Free }))
 }
 
 /// `value`, an object with `members`, as compact JSON appended to `out`, if every member follows
@@ -49,7 +54,68 @@ pub(crate) fn write_checked<T: Serialize + ?Sized>(
     members: &'static [MemberDescriptor],
     out: &mut Vec<u8>,
 ) -> Result<(), Stop> {
-    value.serialize(Writer { out, expect: Expect::Members(members) })
+    Sink::with(out, |sink| value.serialize(Writer { sink, expect: Expect::Members(members) }))
+}
+
+/// The newtype name under which [`json_string`](super::json_string) hands a serializer a value to
+/// be sent as the string of its JSON text. Other serializers see an ordinary newtype (serde's are
+/// transparent) and get the string; this writer writes the text into the string in one pass.
+pub(crate) const EMBEDDED_JSON: &str = "$scf_sdk::private::EmbeddedJson";
+
+thread_local! {
+    /// Set by this writer just before it hands an [`EMBEDDED_JSON`] value the writer for its
+    /// content, and taken at once by that value: serde gives a `Serialize` no other way to know
+    /// that the serializer in front of it can take the JSON itself rather than its text.
+    static WRITING_EMBEDDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the serializer about to be called is this writer asking for an [`EMBEDDED_JSON`]
+/// value's JSON itself (once: the answer is cleared).
+pub(crate) fn take_embedded_request() -> bool {
+    WRITING_EMBEDDED.replace(false)
+}
+
+/// Where the writer's JSON goes: the body, or while an embedded value is written (`quoted`), the
+/// content of a string in it.
+///
+/// `repr(C)`, `added` apart from the vector's length: next to each other, the two counters were
+/// updated by one 16-byte load right after an 8-byte store to one of them, a store-forwarding stall
+/// that took a third of the time of writing strings.
+#[repr(C)]
+struct Sink {
+    /// Backslashes added by quoting so far: the content's own length leaves them out.
+    added: usize,
+    /// Writing the content of a string: every `"` and `\` written gets a backslash of its own.
+    quoted: bool,
+    bytes: Vec<u8>,
+}
+
+impl Sink {
+    /// Runs `write` on a sink that appends to `out`.
+    fn with(out: &mut Vec<u8>, write: impl FnOnce(&mut Sink) -> Result<(), Stop>) -> Result<(), Stop> {
+        let mut sink = Sink { added: 0, quoted: false, bytes: std::mem::take(out) };
+        let result = write(&mut sink);
+        *out = sink.bytes;
+        result
+    }
+
+    /// Bytes JSON never escapes (punctuation, digits, literals).
+    fn push(&mut self, byte: u8) {
+        self.bytes.push(byte);
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// `text` as a JSON string.
+    fn string(&mut self, text: &str) {
+        if self.quoted {
+            self.added += write_str::<true>(&mut self.bytes, text);
+        } else {
+            write_str::<false>(&mut self.bytes, text);
+        }
+    }
 }
 
 /// What the value being written must be.
@@ -84,7 +150,7 @@ impl Expect {
 }
 
 struct Writer<'a> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     expect: Expect,
 }
 
@@ -92,7 +158,41 @@ impl Writer<'_> {
     fn number<N: Serialize>(self, value: N, number: Number) -> Result<(), Stop> {
         self.expect.number(number)?;
         // `serde_json`'s digits (itoa, ryu), so the text is the same as it always was.
-        serde_json::to_writer(&mut *self.out, &value).map_err(|_| Stop)
+        serde_json::to_writer(&mut self.sink.bytes, &value).map_err(|_| Stop)
+    }
+
+    /// An [`EMBEDDED_JSON`] value: a string holding its JSON text, written in one pass, with the
+    /// member's length rules checked on the text's length.
+    fn embedded<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Stop> {
+        let member = match self.expect {
+            Expect::Free => None,
+            Expect::Value(member, TypeDescriptor::String) if member.format.is_none() => Some(member),
+            _ => return Err(Stop),
+        };
+        // JSON text in a string inside JSON text in a string: left to the general path.
+        if self.sink.quoted {
+            return Err(Stop);
+        }
+        let sink = self.sink;
+        sink.push(b'"');
+        let start = sink.bytes.len();
+        sink.quoted = true;
+        sink.added = 0;
+        WRITING_EMBEDDED.set(true);
+        let result = value.serialize(Writer { sink: &mut *sink, expect: Expect::Free });
+        // Still set: `value` was not `json_string`'s and wrote itself some other way.
+        let answered = !WRITING_EMBEDDED.replace(false);
+        sink.quoted = false;
+        result?;
+        if !answered {
+            return Err(Stop);
+        }
+        let length = sink.bytes.len() - start - sink.added;
+        sink.push(b'"');
+        match member {
+            Some(member) => check_length(member, length).map_err(|_| Stop),
+            None => Ok(()),
+        }
     }
 }
 
@@ -112,7 +212,7 @@ impl<'a> ser::Serializer for Writer<'a> {
             Expect::Free | Expect::Value(_, TypeDescriptor::Bool) => {}
             _ => return Err(Stop),
         }
-        self.out.extend_from_slice(if value { b"true" } else { b"false" });
+        self.sink.extend_from_slice(if value { b"true" } else { b"false" });
         Ok(())
     }
 
@@ -179,7 +279,7 @@ impl<'a> ser::Serializer for Writer<'a> {
             },
             Expect::Members(_) => return Err(Stop),
         }
-        write_str(self.out, value);
+        self.sink.string(value);
         Ok(())
     }
 
@@ -200,7 +300,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         if !matches!(self.expect, Expect::Free) {
             return Err(Stop);
         }
-        self.out.extend_from_slice(b"null");
+        self.sink.extend_from_slice(b"null");
         Ok(())
     }
 
@@ -212,7 +312,10 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_str(variant)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Stop> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<(), Stop> {
+        if name == EMBEDDED_JSON {
+            return self.embedded(value);
+        }
         value.serialize(self)
     }
 
@@ -232,8 +335,8 @@ impl<'a> ser::Serializer for Writer<'a> {
             Expect::Value(member, TypeDescriptor::List(item)) => Expect::Value(member, item),
             _ => return Err(Stop),
         };
-        self.out.push(b'[');
-        Ok(Seq { out: self.out, expect: self.expect, item, count: 0 })
+        self.sink.push(b'[');
+        Ok(Seq { sink: self.sink, expect: self.expect, item, count: 0 })
     }
 
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Stop> {
@@ -259,8 +362,8 @@ impl<'a> ser::Serializer for Writer<'a> {
         if !matches!(self.expect, Expect::Free) {
             return Err(Stop);
         }
-        self.out.push(b'{');
-        Ok(Object { out: self.out, members: None, seen: 0, count: 0 })
+        self.sink.push(b'{');
+        Ok(Object { sink: self.sink, members: None, seen: 0, count: 0 })
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>, Stop> {
@@ -269,8 +372,8 @@ impl<'a> ser::Serializer for Writer<'a> {
         if members.is_some_and(|members| members.len() > 64) {
             return Err(Stop);
         }
-        self.out.push(b'{');
-        Ok(Object { out: self.out, members, seen: 0, count: 0 })
+        self.sink.push(b'{');
+        Ok(Object { sink: self.sink, members, seen: 0, count: 0 })
     }
 
     fn serialize_struct_variant(
@@ -286,7 +389,7 @@ impl<'a> ser::Serializer for Writer<'a> {
 
 /// A list being written.
 struct Seq<'a> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     expect: Expect,
     item: Expect,
     count: usize,
@@ -298,24 +401,24 @@ impl ser::SerializeSeq for Seq<'_> {
 
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
         if self.count > 0 {
-            self.out.push(b',');
+            self.sink.push(b',');
         }
         self.count += 1;
-        value.serialize(Writer { out: self.out, expect: self.item })
+        value.serialize(Writer { sink: self.sink, expect: self.item })
     }
 
     fn end(self) -> Result<(), Stop> {
         if let Expect::Value(member, _) = self.expect {
             check_items(member, self.count).map_err(|_| Stop)?;
         }
-        self.out.push(b']');
+        self.sink.push(b']');
         Ok(())
     }
 }
 
 /// An object being written: a structure (checked against `members`, if given) or a map.
 struct Object<'a> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
     members: Option<&'static [MemberDescriptor]>,
     /// Bit `i`: member `i` was written.
     seen: u64,
@@ -325,7 +428,7 @@ struct Object<'a> {
 impl Object<'_> {
     fn comma(&mut self) {
         if self.count > 0 {
-            self.out.push(b',');
+            self.sink.push(b',');
         }
         self.count += 1;
     }
@@ -345,9 +448,9 @@ impl ser::SerializeStruct for Object<'_> {
             }
         };
         self.comma();
-        write_str(self.out, key);
-        self.out.push(b':');
-        value.serialize(Writer { out: self.out, expect })
+        self.sink.string(key);
+        self.sink.push(b':');
+        value.serialize(Writer { sink: self.sink, expect })
     }
 
     fn end(self) -> Result<(), Stop> {
@@ -357,7 +460,7 @@ impl ser::SerializeStruct for Object<'_> {
                 return Err(Stop);
             }
         }
-        self.out.push(b'}');
+        self.sink.push(b'}');
         Ok(())
     }
 }
@@ -368,24 +471,24 @@ impl ser::SerializeMap for Object<'_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Stop> {
         self.comma();
-        key.serialize(KeyWriter { out: self.out })?;
-        self.out.push(b':');
+        key.serialize(KeyWriter { sink: self.sink })?;
+        self.sink.push(b':');
         Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(Writer { out: self.out, expect: Expect::Free })
+        value.serialize(Writer { sink: self.sink, expect: Expect::Free })
     }
 
     fn end(self) -> Result<(), Stop> {
-        self.out.push(b'}');
+        self.sink.push(b'}');
         Ok(())
     }
 }
 
 /// Writes a map key, which must be a string (other keys are left to `serde_json`).
 struct KeyWriter<'a> {
-    out: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
 }
 
 macro_rules! not_a_string {
@@ -413,7 +516,7 @@ impl ser::Serializer for KeyWriter<'_> {
     }
 
     fn serialize_str(self, key: &str) -> Result<(), Stop> {
-        write_str(self.out, key);
+        self.sink.string(key);
         Ok(())
     }
 
@@ -477,44 +580,50 @@ impl ser::Serializer for KeyWriter<'_> {
 }
 
 /// `text` as a JSON string, with `serde_json`'s escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`,
-/// `\u00XX` for other control characters; nothing else is escaped).
-pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
+/// `\u00XX` for other control characters; nothing else is escaped). `QUOTED`: that string as the
+/// content of another string, every `"` and `\\` of it escaped once more. Returns the backslashes
+/// that added.
+fn write_str<const QUOTED: bool>(out: &mut Vec<u8>, text: &str) -> usize {
     let bytes = text.as_bytes();
     // A long string is reserved for once, with an eighth to spare for escapes, so the buffer is
     // not doubled after it (see `json_string::to_vec`).
-    if out.capacity() - out.len() < bytes.len() + 2 {
-        out.reserve(bytes.len() + bytes.len() / 8 + 2);
+    if out.capacity() - out.len() < bytes.len() + 4 {
+        out.reserve(bytes.len() + bytes.len() / 8 + 4);
     }
-    out.push(b'"');
+    let mut added = 0;
+    let quote: &[u8] = if QUOTED { b"\\\"" } else { b"\"" };
+    out.extend_from_slice(quote);
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time: words with nothing to escape are skipped whole, otherwise the
-        // scan moves to the first byte that needs it.
-        if let Some(word) = bytes.get(i..i + 8) {
-            let mut eight = [0; 8];
-            eight.copy_from_slice(word);
-            let mask = escape_mask(u64::from_le_bytes(eight));
-            if mask == 0 {
-                i += 8;
-                continue;
+    loop {
+        // Eight bytes at a time (the last few padded with a letter): words with nothing to escape
+        // are skipped whole, otherwise the scan moves to the first byte that needs it.
+        let mask = match bytes.get(i..i + 8) {
+            Some(word) => {
+                let mut eight = [0; 8];
+                eight.copy_from_slice(word);
+                escape_mask(u64::from_le_bytes(eight))
             }
-            i += (mask.trailing_zeros() / 8) as usize;
-        } else if !needs_escape(bytes[i]) {
-            i += 1;
+            // Built in a register: copied into memory and read back as a word, it stalled the
+            // load that followed the byte-sized stores.
+            None if i < bytes.len() => escape_mask(
+                bytes[i..].iter().rev().fold(u64::from_le_bytes([b'a'; 8]), |word, &byte| word << 8 | u64::from(byte)),
+            ),
+            None => break,
+        };
+        if mask == 0 {
+            i += 8;
             continue;
         }
+        i += (mask.trailing_zeros() / 8) as usize;
         out.extend_from_slice(&bytes[start..i]);
-        write_escape(out, bytes[i]);
+        added += write_escape::<QUOTED>(out, bytes[i]);
         i += 1;
         start = i;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-fn needs_escape(byte: u8) -> bool {
-    byte < 0x20 || byte == b'"' || byte == b'\\'
+    out.extend_from_slice(quote);
+    if QUOTED { added + 2 } else { 0 }
 }
 
 /// The high bit of each byte of `word` (little-endian) that may need escaping: `"`, `\` or below
@@ -529,8 +638,9 @@ fn escape_mask(word: u64) -> u64 {
     below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
-/// The escape of `byte`, one that needs escaping.
-fn write_escape(out: &mut Vec<u8>, byte: u8) {
+/// The escape of `byte`, one that needs escaping; `QUOTED`: with its backslash (and a `"`) escaped
+/// once more. Returns the backslashes that added.
+fn write_escape<const QUOTED: bool>(out: &mut Vec<u8>, byte: u8) -> usize {
     let short = match byte {
         b'"' => b'"',
         b'\\' => b'\\',
@@ -541,6 +651,9 @@ fn write_escape(out: &mut Vec<u8>, byte: u8) {
         b'\t' => b't',
         _ => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
+            if QUOTED {
+                out.push(b'\\');
+            }
             out.extend_from_slice(&[
                 b'\\',
                 b'u',
@@ -549,17 +662,31 @@ fn write_escape(out: &mut Vec<u8>, byte: u8) {
                 HEX[usize::from(byte >> 4)],
                 HEX[usize::from(byte & 0xf)],
             ]);
-            return;
+            return usize::from(QUOTED);
         }
     };
-    out.extend_from_slice(&[b'\\', short]);
+    match (QUOTED, short) {
+        (false, _) => {
+            out.extend_from_slice(&[b'\\', short]);
+            0
+        }
+        // `\"` and `\\` as the content of a string: both characters escaped.
+        (true, b'"' | b'\\') => {
+            out.extend_from_slice(&[b'\\', b'\\', b'\\', short]);
+            2
+        }
+        (true, _) => {
+            out.extend_from_slice(&[b'\\', b'\\', short]);
+            1
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::runtime::catalog::{StringFormat, StructDescriptor};
@@ -597,6 +724,61 @@ mod tests {
         let map = BTreeMap::from([("k\"1", "v"), ("k2", "w")]);
         assert_eq!(text(&map), serde_json::to_string(&map).unwrap());
         assert_eq!(text(&1.5f32), serde_json::to_string(&1.5f32).unwrap());
+    }
+
+    /// A request with a member sent as a string of JSON, as generated code declares one.
+    #[derive(serde::Serialize)]
+    struct Carrier<T: Serialize> {
+        #[serde(rename = "Event", serialize_with = "crate::runtime::json_string::serialize")]
+        event: T,
+    }
+
+    static CARRIER: [MemberDescriptor; 1] = [MemberDescriptor::new("Event", "", TypeDescriptor::String).max_bytes(40)];
+
+    #[test]
+    fn json_carried_in_a_string_is_written_in_one_pass_as_serde_json_writes_it() {
+        let mut samples: Vec<Value> = vec![
+            json!({"k": [1, "two", null, true, -0.5], "o": {}}),
+            json!("plain"),
+            json!(7),
+            json!([]),
+            json!({"q\"k\\": "\"\\\u{0}\u{1f}\n\t\r\u{8}\u{c}\u{7f}é€\u{1f600}"}),
+        ];
+        // Every escape at every position within and across eight-byte words.
+        for at in 0..20 {
+            for special in ["\"", "\\", "\u{1f}", "\n", "é", "\"\\\u{0}"] {
+                samples.push(json!({ "a".repeat(at): format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at)) }));
+            }
+        }
+        for sample in &samples {
+            let carrier = Carrier { event: sample };
+            let expected = serde_json::to_string(&json!({ "Event": sample.to_string() })).unwrap();
+            // The generic path (what any other serializer gets) and the one-pass writer.
+            assert_eq!(serde_json::to_string(&carrier).unwrap(), expected);
+            assert_eq!(text(&carrier), expected, "{sample}");
+        }
+        // The handshake is consumed: serde_json afterwards still gets the string.
+        assert_eq!(serde_json::to_string(&Carrier { event: 1 }).unwrap(), r#"{"Event":"1"}"#);
+    }
+
+    #[test]
+    fn the_length_rule_of_a_json_carrying_member_counts_its_text() {
+        let checked = |event: Value| {
+            let mut out = Vec::new();
+            write_checked(&Carrier { event: &event }, &CARRIER, &mut out).map(|()| String::from_utf8(out).unwrap())
+        };
+        // 40 bytes of JSON text, 56 in the body with the escapes: within the limit.
+        let at_limit = json!({"a": "\"\"\"\"", "bbbbbbbbbbbbbbbbbbb": 1});
+        assert_eq!(at_limit.to_string().len(), 40);
+        let written = checked(at_limit.clone()).unwrap();
+        assert_eq!(written, serde_json::to_string(&json!({ "Event": at_limit.to_string() })).unwrap());
+        assert!(checked(json!({"a": "\"\"\"\"", "bbbbbbbbbbbbbbbbbbbb": 1})).is_err());
+        // JSON in a string inside the JSON of a string: the general path's.
+        assert!(checked(json!(null)).is_ok());
+        let mut out = Vec::new();
+        let nested = Carrier { event: Carrier { event: 1 } };
+        assert!(write(&nested, &mut out).is_err());
+        assert_eq!(serde_json::to_string(&nested).unwrap(), r#"{"Event":"{\"Event\":\"1\"}"}"#);
     }
 
     #[test]
