@@ -501,8 +501,14 @@ struct Head<'a> {
     #[serde(rename = "Error")]
     error: Option<ErrorBody>,
     #[serde(rename = "RequestId", borrow)]
-    request_id: Option<Cow<'a, str>>,
+    request_id: Option<Text<'a>>,
 }
+
+/// A string borrowed from the answer unless it has escapes (serde borrows a `Cow` only when it is
+/// the field's own type, not inside an `Option`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -536,24 +542,25 @@ pub(crate) fn decode(response: HttpResponse) -> Result<Answer, Error<RawCode>> {
     let raw = envelope.response.get();
     let head: Head<'_> = serde_json::from_str(raw)
         .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
+    let request_id = head.request_id.map(|Text(id)| id);
     let with_id = |mut error: ResponseError| {
-        error.request_id = head.request_id.as_deref().map(str::to_owned);
+        error.request_id = request_id.as_deref().map(str::to_owned);
         Error::Response(error)
     };
     if let Some(error) = head.error {
         return Err(Error::Service(ServiceError {
             code: RawCode(error.code),
             message: error.message,
-            request_id: head.request_id.map(Cow::into_owned).unwrap_or_default(),
+            request_id: request_id.map(Cow::into_owned).unwrap_or_default(),
             http_status: status,
         }));
     }
     if status != 200 {
         return Err(with_id(ResponseError::new(kind, status, format!("HTTP {status}"), body)));
     }
-    let request_id = match &head.request_id {
+    let request_id = match &request_id {
         Some(Cow::Borrowed(id)) => response.body.slice_ref(id.as_bytes()),
-        Some(Cow::Owned(id)) => bytes::Bytes::from(id.clone()),
+        Some(Cow::Owned(id)) => bytes::Bytes::copy_from_slice(id.as_bytes()),
         None => return Err(with_id(ResponseError::new(kind, status, "the answer has no `RequestId`", body))),
     };
     // `raw` borrows from `text`, which is `body`: its offset locates the object without copying it.
@@ -600,6 +607,11 @@ mod tests {
         let error =
             decode_body(200, r#"{"Response":{"Error":{"Code":"A.B","Message":"m"},"RequestId":"r2"}}"#).unwrap_err();
         assert_eq!(error.to_string(), "A.B: m (request id r2)");
+        // A request id with an escape is read as it means, borrowed or not.
+        let (_, id) = decode_body(200, r#"{"Response":{"Value":7,"RequestId":"r\u0033"}}"#).unwrap();
+        assert_eq!(id, "r3");
+        let error = decode_body(200, r#"{"Response":{"Error":{"Code":"A.B"},"RequestId":"r\u0034"}}"#).unwrap_err();
+        assert_eq!(error.request_id(), Some("r4"));
         // An error envelope counts whatever the status.
         assert!(matches!(
             decode_body(500, r#"{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r"}}"#),

@@ -118,7 +118,22 @@ pub fn string_to_sign(timestamp: i64, scope: &str, canonical_request: &str) -> S
 
 /// Stage 3: the signing key derived from the secret key, the date and the service.
 pub fn signing_key(secret_key: &str, date: &str, service: &str) -> [u8; 32] {
-    let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
+    // `TC3` and the secret key, on the stack for any key of a usual length (every call signs).
+    const PREFIX: &[u8] = b"TC3";
+    let mut short = [0u8; 128];
+    let long: Vec<u8>;
+    let key: &[u8] = match short.get_mut(..PREFIX.len() + secret_key.len()) {
+        Some(key) => {
+            key[..PREFIX.len()].copy_from_slice(PREFIX);
+            key[PREFIX.len()..].copy_from_slice(secret_key.as_bytes());
+            key
+        }
+        None => {
+            long = [PREFIX, secret_key.as_bytes()].concat();
+            &long
+        }
+    };
+    let k_date = hmac_sha256(key, date.as_bytes());
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     hmac_sha256(&k_service, b"tc3_request")
 }
@@ -354,6 +369,18 @@ mod tests {
                     authorization("id", &scope, &signature(&signing_key(secret_key, &date, "scf"), &to_sign));
                 assert_eq!(sign(&messy, &params), composed, "{timestamp}");
             }
+        }
+    }
+
+    /// The key is `"TC3"` and the secret key however long the secret is (short ones are put
+    /// together on the stack, long ones on the heap).
+    #[test]
+    fn the_signing_key_takes_secret_keys_of_any_length() {
+        for length in [0, 1, 124, 125, 126, 300] {
+            let secret_key = "s".repeat(length);
+            let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), b"2026-12-01");
+            let expected = hmac_sha256(&hmac_sha256(&k_date, b"scf"), b"tc3_request");
+            assert_eq!(signing_key(&secret_key, "2026-12-01", "scf"), expected, "{length}");
         }
     }
 
