@@ -123,9 +123,8 @@ impl Instance {
             });
             let mut deadline = pin!(tokio::time::sleep(spec.init_timeout));
             let (mut out_open, mut err_open) = (true, true);
+            let (mut out_buf, mut err_buf) = ([0u8; READ_CHUNK], [0u8; READ_CHUNK]);
             loop {
-                let mut out_buf = [0u8; 8192];
-                let mut err_buf = [0u8; 8192];
                 tokio::select! {
                     ok = &mut ready => break if ok { Ok(()) } else { Err(StartError::Exited("the runtime API closed".to_owned())) },
                     status = child.wait() => break Err(StartError::Exited(format!("the process exited during initialisation ({})", describe_exit(status)))),
@@ -136,8 +135,9 @@ impl Instance {
             }
         };
         if let Err(error) = outcome {
-            drain(&mut stdout, &mut output);
-            drain(&mut stderr, &mut output);
+            let mut buf = [0u8; READ_CHUNK];
+            drain(&mut stdout, &mut output, &mut buf);
+            drain(&mut stderr, &mut output, &mut buf);
             drop(starting);
             let _ = child.wait().await;
             let output = output.into_string();
@@ -160,6 +160,8 @@ impl Instance {
             stderr,
             out_open: true,
             err_open: true,
+            out_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            err_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             group,
             groups,
             scratch,
@@ -306,6 +308,10 @@ struct Supervisor {
     /// Whether the pipes are still open (reading a closed pipe returns at once, forever).
     out_open: bool,
     err_open: bool,
+    /// What reads of the pipes go through: kept for the instance's life (a fresh buffer for
+    /// each read was zeroed each time, 48 KB per invocation).
+    out_buf: Box<[u8]>,
+    err_buf: Box<[u8]>,
     group: i32,
     groups: super::Groups,
     scratch: PathBuf,
@@ -315,18 +321,17 @@ struct Supervisor {
 impl Supervisor {
     async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
         loop {
-            let (mut out_sink, mut err_sink) = ([0u8; 8192], [0u8; 8192]);
             let mut ignored = Captured::default();
             let job = tokio::select! {
                 job = jobs.recv() => job,
                 _ = self.child.wait() => None,
                 // Output between invocations belongs to none of them.
-                read = self.stdout.read(&mut out_sink), if self.out_open => {
-                    collect(read, &out_sink, &mut ignored, &mut self.out_open);
+                read = self.stdout.read(&mut self.out_buf), if self.out_open => {
+                    collect(read, &self.out_buf, &mut ignored, &mut self.out_open);
                     continue;
                 }
-                read = self.stderr.read(&mut err_sink), if self.err_open => {
-                    collect(read, &err_sink, &mut ignored, &mut self.err_open);
+                read = self.stderr.read(&mut self.err_buf), if self.err_open => {
+                    collect(read, &self.err_buf, &mut ignored, &mut self.err_open);
                     continue;
                 }
             };
@@ -370,8 +375,6 @@ impl Supervisor {
                 Duration::from_millis(25),
             );
             loop {
-                let mut out_buf = [0u8; 8192];
-                let mut err_buf = [0u8; 8192];
                 tokio::select! {
                     // An answer that arrived wins over the process's exit right after it.
                     biased;
@@ -384,15 +387,15 @@ impl Supervisor {
                     status = self.child.wait() => break Outcome::Exited(describe_exit(status)),
                     _ = &mut deadline => break Outcome::Timeout,
                     _ = watch.tick() => if self.memory.tree_resident() > limit { break Outcome::OutOfMemory },
-                    read = self.stdout.read(&mut out_buf), if self.out_open => collect(read, &out_buf, &mut output, &mut self.out_open),
-                    read = self.stderr.read(&mut err_buf), if self.err_open => collect(read, &err_buf, &mut output, &mut self.err_open),
+                    read = self.stdout.read(&mut self.out_buf), if self.out_open => collect(read, &self.out_buf, &mut output, &mut self.out_open),
+                    read = self.stderr.read(&mut self.err_buf), if self.err_open => collect(read, &self.err_buf, &mut output, &mut self.err_open),
                 }
             }
         };
         let duration = started.elapsed();
         // The process wrote its output before answering, so it is in the pipes now.
-        drain(&mut self.stdout, &mut output);
-        drain(&mut self.stderr, &mut output);
+        drain(&mut self.stdout, &mut output, &mut self.out_buf);
+        drain(&mut self.stderr, &mut output, &mut self.err_buf);
         let peak_memory = self.memory.peak().unwrap_or(0);
         let outcome = match outcome {
             Outcome::Response(_) | Outcome::FunctionError(_) if peak_memory > limit => Outcome::OutOfMemory,
@@ -457,12 +460,14 @@ fn collect(read: std::io::Result<usize>, buf: &[u8], into: &mut Captured, open: 
     }
 }
 
-/// Reads what is already in a pipe, without waiting for more.
-pub(super) fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured) {
+/// How much one read of a process's output pipe takes at most.
+pub(super) const READ_CHUNK: usize = 8192;
+
+/// Reads what is already in a pipe, without waiting for more, through `buf`.
+pub(super) fn drain<R: tokio::io::AsyncRead + Unpin>(pipe: &mut R, into: &mut Captured, buf: &mut [u8]) {
     let mut context = Context::from_waker(Waker::noop());
     loop {
-        let mut buf = [0u8; 8192];
-        match pin!(pipe.read(&mut buf)).poll(&mut context) {
+        match pin!(pipe.read(buf)).poll(&mut context) {
             Poll::Ready(Ok(n)) if n > 0 => into.push(&buf[..n]),
             _ => break,
         }

@@ -490,9 +490,8 @@ impl Supervisor {
         let mut memory = MemoryProbe::open(self.group);
         let mut watch = tokio::time::interval(Duration::from_millis(250));
         let (mut out_open, mut err_open) = (true, true);
+        let (mut out_buf, mut err_buf) = ([0u8; instance::READ_CHUNK], [0u8; instance::READ_CHUNK]);
         let status = loop {
-            let mut out_buf = [0u8; 8192];
-            let mut err_buf = [0u8; 8192];
             tokio::select! {
                 status = self.child.wait() => break instance::describe_exit(status),
                 _ = watch.tick() => if self.ended.borrow().is_none() && memory.tree_resident() > self.memory_limit {
@@ -506,8 +505,9 @@ impl Supervisor {
         // What is left in the pipes, without waiting for processes that still hold them.
         {
             let mut output = self.output.lock().unwrap_or_else(|e| e.into_inner());
-            instance::drain(&mut self.stdout, &mut output);
-            instance::drain(&mut self.stderr, &mut output);
+            let mut buf = [0u8; instance::READ_CHUNK];
+            instance::drain(&mut self.stdout, &mut output, &mut buf);
+            instance::drain(&mut self.stderr, &mut output, &mut buf);
         }
         // Whatever the first process started goes with it.
         self.groups.stop(self.group);
