@@ -66,6 +66,23 @@ async fn a_python_function_runs_and_reports_like_the_service() {
     assert!((2 << 20..128 << 20).contains(&result.mem_usage), "{}", result.mem_usage);
 }
 
+/// The bootstrap imports `decimal` only if the function does: a `Decimal` result still comes back
+/// as its text, and anything else JSON cannot hold is still the function's error.
+#[tokio::test]
+async fn a_decimal_result_is_its_text_and_other_objects_are_an_error() {
+    let (_emulator, client) = local::start().await;
+    let source = "import decimal\n\ndef main_handler(event, context):\n    return decimal.Decimal('1.50') if event.get('decimal') else object()\n";
+    create_function(&client, FunctionSpec::python("decimal", source)).await;
+    let invoke = |event: Value| {
+        let client = client.clone();
+        async move { client.invoke_function().function_name("decimal").event_from(&event).unwrap().send().await }
+    };
+    let response = invoke(json!({"decimal": true})).await.unwrap();
+    assert_eq!(ret_msg(&response.result), json!("1.50"));
+    let failed = invoke(json!({})).await.unwrap();
+    assert!(failed.result.err_msg.contains("is not JSON serializable"), "{}", failed.result.err_msg);
+}
+
 #[tokio::test]
 async fn without_tail_there_is_no_log_and_the_tail_is_the_last_4_kb() {
     let (_emulator, client) = local::start().await;
