@@ -8,9 +8,17 @@
 //! emulator, of the client and of the function processes: the emulator runs on a Tokio runtime of
 //! its own, whose threads are named, and each thread's CPU time is read from `/proc`.
 //!
+//! `--floor` (compiled function only) runs the same warm phase against a minimal relay instead of
+//! the emulator: the same client, the same function binary and the same three HTTP exchanges per
+//! invocation (the SDK's `InvokeFunction`, the runtime's `next` long poll, its `response`), but no
+//! signature check, no function state, no logs and no memory probe. Its figures are the least an
+//! emulator serving these exchanges with hyper on Tokio costs on the machine: the bound the
+//! emulator's own figures are judged against (cold starts are not measured with it).
+//!
 //! ```text
 //! cargo bench -p scf-local --bench invoke                      # 60 s, 64 in flight, Python
 //! cargo bench -p scf-local --bench invoke -- --runtime rust --seconds 10 --cold-starts 20
+//! cargo bench -p scf-local --bench invoke -- --runtime rust --floor --seconds 10
 //! ```
 //!
 //! Goals (issue 12): the compiled function ≥ 12,000 invocations/s with p99 ≤ 10 ms and no errors,
@@ -38,10 +46,12 @@ struct Options {
     in_flight: usize,
     cold_starts: usize,
     runtime: Runtime,
+    /// Against the floor relay instead of the emulator.
+    floor: bool,
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options { seconds: 60, in_flight: 64, cold_starts: 20, runtime: Runtime::Python };
+    let mut options = Options { seconds: 60, in_flight: 64, cold_starts: 20, runtime: Runtime::Python, floor: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| -> Result<usize, String> {
@@ -59,10 +69,14 @@ fn options() -> Result<Options, String> {
                     other => return Err(format!("--runtime takes `python` or `rust`, not {other:?}")),
                 }
             }
+            "--floor" => options.floor = true,
             // What `cargo bench` passes to every bench target.
             "--bench" => {}
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    if options.floor && options.runtime != Runtime::Rust {
+        return Err("--floor runs the compiled function only: add `--runtime rust`".into());
     }
     Ok(options)
 }
@@ -72,7 +86,7 @@ fn main() -> ExitCode {
         Ok(options) => options,
         Err(message) => {
             eprintln!(
-                "error: {message}\nusage: invoke [--runtime python|rust] [--seconds N] [--in-flight N] [--cold-starts N]"
+                "error: {message}\nusage: invoke [--runtime python|rust] [--seconds N] [--in-flight N] [--cold-starts N]\n       invoke --runtime rust --floor [--seconds N] [--in-flight N]"
             );
             return ExitCode::from(2);
         }
@@ -106,34 +120,79 @@ fn main() -> ExitCode {
 const EMULATOR_THREADS: &str = "scf-local-emu";
 
 async fn run(options: Options, emulator_runtime: tokio::runtime::Handle) -> Result<(), BoxError> {
+    if options.floor {
+        return run_floor(options, emulator_runtime).await;
+    }
     let package = Package::new(options.runtime)?;
     // Started on its own runtime: every task it spawns (connections, instances) runs there.
     let config = EmulatorConfig::default().max_instances(options.in_flight.max(64));
     let emulator = emulator_runtime.spawn(Emulator::start(config)).await??;
     let client = emulator.client()?;
-    println!(
-        "scf-local invoke benchmark, {:?} no-op ({} logical CPUs, load {})",
-        options.runtime,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load_average()
-    );
+    print_banner(options.runtime, "");
 
     if options.cold_starts > 0 {
         cold_starts(&client, &package, options.cold_starts).await?;
     }
 
     create(&client, &package, "noop").await?;
-    // Warm up: start one instance per call in flight.
+    warm(&client, &options, || {
+        format!(
+            "warm InvokeFunction, {} in flight, {} s, {} instances",
+            options.in_flight,
+            options.seconds,
+            emulator.live_instances()
+        )
+    })
+    .await?;
+    emulator_runtime.spawn(async move { emulator.shutdown(Duration::from_secs(5)).await }).await?;
+    Ok(())
+}
+
+/// `--floor`: the warm phase against [`floor::Relay`], started on the emulator's runtime so that
+/// its CPU time is counted as the emulator's.
+async fn run_floor(options: Options, emulator_runtime: tokio::runtime::Handle) -> Result<(), BoxError> {
+    let noop = build_noop()?;
+    let relay = emulator_runtime.spawn(floor::Relay::start(noop, options.in_flight)).await??;
+    // The relay checks no signature; any key will do.
+    let config = scf_sdk::runtime::Config::builder()
+        .endpoint_url(relay.endpoint.clone())
+        .credentials(scf_sdk::runtime::Credentials::new("AKIDfloor", "floor"))
+        .region("ap-guangzhou")
+        .build();
+    let client = Client::new(config)?;
+    print_banner(options.runtime, ", floor relay");
+    warm(&client, &options, || {
+        format!(
+            "warm InvokeFunction against the floor relay (no signature check, no state, no logs, no memory probe), \
+             {} in flight, {} s, {} function processes",
+            options.in_flight,
+            options.seconds,
+            relay.processes()
+        )
+    })
+    .await?;
+    emulator_runtime.spawn(relay.stop()).await?;
+    Ok(())
+}
+
+fn print_banner(runtime: Runtime, mode: &str) {
+    println!(
+        "scf-local invoke benchmark, {runtime:?} no-op{mode} ({} logical CPUs, load {})",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
+}
+
+/// The warm phase, the same in both modes: one call per worker first (in the emulator, this starts
+/// the instances), then `in_flight` workers call `noop` in a loop for `seconds`. Prints `header`
+/// (made after the warm-up, so it may count instances), the rate, the CPU time per invocation and
+/// the latencies.
+async fn warm(client: &Client, options: &Options, header: impl FnOnce() -> String) -> Result<(), BoxError> {
     let warm_up: Vec<_> = (0..options.in_flight).map(|_| tokio::spawn(invoke(client.clone(), "noop"))).collect();
     for call in warm_up {
         call.await??;
     }
-    println!(
-        "\nwarm InvokeFunction, {} in flight, {} s, {} instances",
-        options.in_flight,
-        options.seconds,
-        emulator.live_instances()
-    );
+    println!("\n{}", header());
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let cpu_before = (threads_cpu(), children_cpu());
     let started = Instant::now();
@@ -184,7 +243,6 @@ async fn run(options: Options, emulator_runtime: tokio::runtime::Handle) -> Resu
         percentile(&latencies, 99.0),
         latencies.last().map_or(0.0, |m| *m as f64 / 1000.0)
     );
-    emulator_runtime.spawn(async move { emulator.shutdown(Duration::from_secs(5)).await }).await?;
     Ok(())
 }
 
@@ -349,4 +407,374 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     }
     let index = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[index] as f64 / 1000.0
+}
+
+/// The floor relay (`--floor`): the least an emulator can do for one warm invocation while keeping
+/// its three HTTP/1.1 exchanges, so that the emulator's figures can be read against it. It keeps
+/// what no emulator can drop — an HTTP server for the API and one for the runtime API, reading each
+/// body, handing each event to an idle function process and matching its answer to the caller —
+/// and nothing else: no signature check, no function records, no logs, no memory probe, no
+/// timeouts.
+mod floor {
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+    use std::path::PathBuf;
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex, MutexGuard};
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt as _, Full};
+    use hyper::body::Incoming;
+    use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+    use hyper::server::conn::http1;
+    use hyper::service::{Service, service_fn};
+    use hyper::{Method, Request, Response, StatusCode};
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpListener;
+    use tokio::process::{Child, Command};
+    use tokio::sync::{mpsc, oneshot};
+    use tokio::task::JoinHandle;
+
+    use super::BoxError;
+
+    /// How long the function processes may take to say they are ready.
+    const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A running relay: its API endpoint, the function processes, the two accept loops.
+    pub(super) struct Relay {
+        pub endpoint: String,
+        processes: Vec<Child>,
+        servers: [JoinHandle<()>; 2],
+    }
+
+    impl Relay {
+        /// Opens both listeners and starts `count` processes of `program` (a `CustomRuntime`
+        /// bootstrap), then waits until each said it is ready. To be run on the emulator's runtime:
+        /// the connections' tasks are spawned where this runs.
+        pub async fn start(program: PathBuf, count: usize) -> Result<Relay, BoxError> {
+            let api = TcpListener::bind("127.0.0.1:0").await?;
+            let runtime_api = TcpListener::bind("127.0.0.1:0").await?;
+            let endpoint = format!("http://{}", api.local_addr()?);
+            let runtime_port = runtime_api.local_addr()?.port();
+            let (ready, mut readies) = mpsc::unbounded_channel();
+            let shared = Arc::new(Shared { queue: Mutex::default(), ready });
+            let servers = [
+                serve(api, {
+                    let shared = Arc::clone(&shared);
+                    move || {
+                        let shared = Arc::clone(&shared);
+                        service_fn(move |request| invoke_function(Arc::clone(&shared), request))
+                    }
+                }),
+                serve(runtime_api, move || {
+                    let shared = Arc::clone(&shared);
+                    // One process, one keep-alive connection (scf-runtime's client): the
+                    // connection is what ties a `response` to the event its `next` received, as a
+                    // listener of its own per instance does in the emulator.
+                    let current = Arc::new(Mutex::new(None));
+                    service_fn(move |request| runtime_api_request(Arc::clone(&shared), Arc::clone(&current), request))
+                }),
+            ];
+            let mut relay = Relay { endpoint, processes: Vec::with_capacity(count), servers };
+            for _ in 0..count {
+                relay.processes.push(function_command(&program, runtime_port).spawn()?);
+            }
+            // Waiting here turns a process that cannot start into an error, not a hung benchmark.
+            let mut ready_count = 0;
+            let all_ready = async {
+                while ready_count < count && readies.recv().await.is_some() {
+                    ready_count += 1;
+                }
+            };
+            if tokio::time::timeout(READY_TIMEOUT, all_ready).await.is_err() {
+                relay.stop().await;
+                return Err(format!(
+                    "only {ready_count} of {count} function processes said they were ready within {} s",
+                    READY_TIMEOUT.as_secs()
+                )
+                .into());
+            }
+            Ok(relay)
+        }
+
+        /// How many function processes it started.
+        pub fn processes(&self) -> usize {
+            self.processes.len()
+        }
+
+        /// Kills the function processes and waits for them (they are reaped, so nothing is left).
+        pub async fn stop(mut self) {
+            for process in &mut self.processes {
+                let _ = process.start_kill();
+            }
+            for process in &mut self.processes {
+                let _ = process.wait().await;
+            }
+        }
+    }
+
+    impl Drop for Relay {
+        fn drop(&mut self) {
+            // The processes are killed on drop (`kill_on_drop`); the listeners close here.
+            for server in &self.servers {
+                server.abort();
+            }
+        }
+    }
+
+    /// The environment scf-local gives a `CustomRuntime` instance (src/service/invoke.rs and
+    /// src/runtime/instance.rs), so the function does at start-up what it does there.
+    fn function_command(program: &std::path::Path, runtime_port: u16) -> Command {
+        let scratch = std::env::temp_dir();
+        let code_dir = program.parent().unwrap_or(&scratch).to_owned();
+        let mut command = Command::new(program);
+        command
+            .current_dir(&code_dir)
+            .env_clear()
+            .envs([
+                ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+                ("LANG", "C.UTF-8"),
+                ("LC_ALL", "C.UTF-8"),
+                ("TENCENTCLOUD_RUNENV", "SCF"),
+                ("TENCENTCLOUD_REGION", "ap-guangzhou"),
+                ("TENCENTCLOUD_APPID", "1250000000"),
+                ("TENCENTCLOUD_UIN", "100000000001"),
+                ("TENCENTCLOUD_TZ", "UTC"),
+                ("SCF_RUNTIME", "CustomRuntime"),
+                ("SCF_FUNCTIONNAME", "noop"),
+                ("SCF_FUNCTIONVERSION", "$LATEST"),
+                ("SCF_NAMESPACE", "default"),
+                ("_HANDLER", "index.main_handler"),
+                ("SCF_RUNTIME_API", "127.0.0.1"),
+            ])
+            .env("SCF_RUNTIME_API_PORT", runtime_port.to_string())
+            .env("USER_CODE_ROOT", &code_dir)
+            .env("HOME", &scratch)
+            .env("TMPDIR", &scratch)
+            // No logs are kept: stdout goes nowhere. stderr is the benchmark's, so a function that
+            // cannot start says why.
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// An event on its way to a function process, and where its answer goes.
+    struct Job {
+        request_id: String,
+        event: Bytes,
+        done: oneshot::Sender<Answer>,
+    }
+
+    /// What the function posted.
+    enum Answer {
+        Response(Bytes),
+        Error(Bytes),
+    }
+
+    /// The pool shared by every function process: at any time, either idle processes (their `next`
+    /// long polls, waiting) or invocations waiting for one, never both.
+    #[derive(Default)]
+    struct Queue {
+        idle: VecDeque<oneshot::Sender<Job>>,
+        waiting: VecDeque<Job>,
+    }
+
+    struct Shared {
+        queue: Mutex<Queue>,
+        ready: mpsc::UnboundedSender<()>,
+    }
+
+    impl Shared {
+        /// Gives `job` to an idle process, or queues it until one asks.
+        fn dispatch(&self, mut job: Job) {
+            let mut queue = lock(&self.queue);
+            while let Some(process) = queue.idle.pop_front() {
+                match process.send(job) {
+                    Ok(()) => return,
+                    // That long poll's connection closed: the job comes back for the next one.
+                    Err(back) => job = back,
+                }
+            }
+            queue.waiting.push_back(job);
+        }
+
+        /// The next job for a process: a waiting one, or the next to come.
+        async fn next_job(&self) -> Option<Job> {
+            let job = {
+                let mut queue = lock(&self.queue);
+                if let Some(job) = queue.waiting.pop_front() {
+                    return Some(job);
+                }
+                let (sender, job) = oneshot::channel();
+                queue.idle.push_back(sender);
+                job
+            };
+            job.await.ok()
+        }
+    }
+
+    fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    type HttpResponse = Response<Full<Bytes>>;
+
+    /// Accepts connections on `listener` and serves each with a new `service_for` service, as
+    /// plain HTTP/1.1 with keep-alive (hyper's defaults: no timer, no timeouts).
+    fn serve<F, S>(listener: TcpListener, mut service_for: F) -> JoinHandle<()>
+    where
+        F: FnMut() -> S + Send + 'static,
+        S: Service<Request<Incoming>, Response = HttpResponse, Error = Infallible> + Send + 'static,
+        S::Future: Send + 'static,
+    {
+        tokio::spawn(async move {
+            loop {
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => stream,
+                    // Out of descriptors, or a connection gone before it was accepted: try again.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                // Answers are written whole; waiting to coalesce them would only add latency.
+                let _ = stream.set_nodelay(true);
+                let service = service_for();
+                tokio::spawn(async move {
+                    // An error here is the peer going away; it ends that connection only.
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        })
+    }
+
+    fn status(status: StatusCode) -> HttpResponse {
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = status;
+        response
+    }
+
+    /// InvokeFunction's parameters: only the event is read (a JSON string, as the SDK sends it).
+    #[derive(serde::Deserialize)]
+    struct InvokeFunction {
+        #[serde(rename = "Event")]
+        event: Option<String>,
+    }
+
+    /// The API: any request is an `InvokeFunction` (action, function and signature unread).
+    async fn invoke_function(shared: Arc<Shared>, request: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+        let Ok(body) = request.into_body().collect().await.map(|body| body.to_bytes()) else {
+            return Ok(status(StatusCode::BAD_REQUEST));
+        };
+        let event = match serde_json::from_slice::<InvokeFunction>(&body) {
+            Ok(InvokeFunction { event: Some(event) }) => Bytes::from(event),
+            // No event: `{}`, as the emulator passes it.
+            Ok(InvokeFunction { event: None }) => Bytes::from_static(b"{}"),
+            Err(_) => return Ok(status(StatusCode::BAD_REQUEST)),
+        };
+        let request_id = request_id();
+        let (done, answer) = oneshot::channel();
+        shared.dispatch(Job { request_id: request_id.clone(), event, done });
+        // The process's connection closed mid-invocation: no answer will come.
+        let Ok(answer) = answer.await else {
+            return Ok(status(StatusCode::BAD_GATEWAY));
+        };
+        let (ret_msg, err_msg, invoke_result) = match &answer {
+            Answer::Response(result) => (json_string(result), "\"\"".to_owned(), 0),
+            Answer::Error(error) => (json_string(error), json_string(error), 1),
+        };
+        let body = format!(
+            r#"{{"Response":{{"Result":{{"MemUsage":0,"Log":"","RetMsg":{ret_msg},"BillDuration":1,"FunctionRequestId":"{request_id}","Duration":0.1,"ErrMsg":{err_msg},"InvokeResult":{invoke_result}}},"RequestId":"{request_id}"}}}}"#
+        );
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok(response)
+    }
+
+    /// Text as a JSON string (`RetMsg` and `ErrMsg` carry the function's JSON as text).
+    fn json_string(bytes: &[u8]) -> String {
+        serde_json::to_string(&String::from_utf8_lossy(bytes)).unwrap_or_else(|_| "\"\"".to_owned())
+    }
+
+    /// A request id shaped as the emulator's (a random version-4 UUID).
+    fn request_id() -> String {
+        let (a, b) = (fastrand::u64(..), fastrand::u64(..));
+        let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    enum Route {
+        Ready,
+        Next,
+        Response,
+        Error,
+    }
+
+    /// The runtime API of every process. `current` is the invocation this connection's process is
+    /// running: set by `next`, completed by `response` or `error`. Both spellings of the answer's
+    /// path are served: `/runtime/invocation/response` (what scf-runtime posts) and
+    /// `/runtime/invocation/{request_id}/response`.
+    async fn runtime_api_request(
+        shared: Arc<Shared>,
+        current: Arc<Mutex<Option<oneshot::Sender<Answer>>>>,
+        request: Request<Incoming>,
+    ) -> Result<HttpResponse, Infallible> {
+        let path = request.uri().path();
+        let answer = path.strip_prefix("/runtime/invocation/");
+        let route = match *request.method() {
+            Method::POST if path == "/runtime/init/ready" => Route::Ready,
+            Method::GET if path == "/runtime/invocation/next" => Route::Next,
+            Method::POST if answer.is_some_and(|rest| rest == "response" || rest.ends_with("/response")) => {
+                Route::Response
+            }
+            Method::POST if answer.is_some_and(|rest| rest == "error" || rest.ends_with("/error")) => Route::Error,
+            _ => return Ok(status(StatusCode::NOT_FOUND)),
+        };
+        // Every body is read, even when unused: an unread body would close the connection.
+        let Ok(body) = request.into_body().collect().await.map(|body| body.to_bytes()) else {
+            return Ok(status(StatusCode::BAD_REQUEST));
+        };
+        let completion = match route {
+            Route::Ready => {
+                let _ = shared.ready.send(());
+                return Ok(status(StatusCode::ACCEPTED));
+            }
+            Route::Next => {
+                let Some(job) = shared.next_job().await else {
+                    return Ok(status(StatusCode::GONE));
+                };
+                *lock(&current) = Some(job.done);
+                let mut response = Response::new(Full::new(job.event));
+                let headers = response.headers_mut();
+                if let Ok(request_id) = HeaderValue::try_from(job.request_id) {
+                    headers.insert(HeaderName::from_static("request_id"), request_id);
+                }
+                headers.insert(HeaderName::from_static("memory_limit_in_mb"), HeaderValue::from_static("128"));
+                headers.insert(HeaderName::from_static("time_limit_in_ms"), HeaderValue::from_static("3000"));
+                return Ok(response);
+            }
+            Route::Response => Answer::Response(body),
+            Route::Error => Answer::Error(body),
+        };
+        let done = lock(&current).take();
+        Ok(match done {
+            Some(done) => {
+                let _ = done.send(completion);
+                status(StatusCode::ACCEPTED)
+            }
+            // An answer with no event in progress on this connection.
+            None => status(StatusCode::CONFLICT),
+        })
+    }
 }
