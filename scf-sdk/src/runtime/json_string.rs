@@ -10,7 +10,7 @@ use super::wire::EMBEDDED_JSON;
 
 /// Encodes `value` as JSON, then sends that text as a string.
 ///
-/// The value goes to the serializer as a newtype named [`EMBEDDED_JSON`]: any serializer gets the
+/// The value goes to the serializer as a newtype of a private name: any serializer gets the
 /// string, and the SDK's own request writer writes the text straight into the body instead.
 pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_newtype_struct(EMBEDDED_JSON, &Embedded(value))
