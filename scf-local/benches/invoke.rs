@@ -457,6 +457,7 @@ mod floor {
     use std::convert::Infallible;
     use std::path::PathBuf;
     use std::process::Stdio;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, MutexGuard};
     use std::time::Duration;
 
@@ -736,19 +737,10 @@ mod floor {
         serde_json::to_string(&String::from_utf8_lossy(bytes)).unwrap_or_else(|_| "\"\"".to_owned())
     }
 
-    /// A request id shaped as the emulator's (a random version-4 UUID).
+    /// A request id unique within the run (the SDK takes any text; the emulator's are UUIDs).
     fn request_id() -> String {
-        let (a, b) = (fastrand::u64(..), fastrand::u64(..));
-        let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        format!("floor-{}", NEXT.fetch_add(1, Ordering::Relaxed))
     }
 
     enum Route {
