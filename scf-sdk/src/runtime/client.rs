@@ -217,18 +217,24 @@ impl ApiClient {
         encoded: Encoded,
         retry_class: fn(&str) -> Option<RetryClass>,
     ) -> Result<Answer, Error<RawCode>> {
-        let started = Instant::now();
+        let span = tracing::Span::current();
+        // The clock is read for the latency only when a subscriber records it.
+        let started = (!span.is_disabled()).then(Instant::now);
+        let record_end = |attempts: u32| {
+            span.record("attempts", attempts);
+            if let Some(started) = started {
+                span.record("latency_ms", started.elapsed().as_millis() as u64);
+            }
+        };
         let config = &self.inner.config;
         let deadline = Deadline::new(config.clock.as_ref(), config.operation_timeout);
         let prepared = self.hash(target, encoded);
-        let span = tracing::Span::current();
         let mut attempt = 0;
         // What the operation timeout's error reports if it passes.
         let mut maybe_sent = false;
         let mut last_failure = None;
         let timed_out = |attempts: u32, maybe_sent: bool, last_failure: Option<String>| {
-            span.record("attempts", attempts);
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            record_end(attempts);
             tracing::debug!(attempts, "the operation timeout passed");
             Error::OperationTimeout(OperationTimeoutError {
                 operation_timeout: config.operation_timeout.unwrap_or_default(),
@@ -254,16 +260,17 @@ impl ApiClient {
                 Some(Ok(response)) => decode(response),
                 Some(Err(error)) => Err(Error::Transport(error)),
             };
-            if let Some(id) = match &result {
-                Ok(answer) => Some(answer.request_id()),
-                Err(error) => error.request_id(),
-            } {
+            if !span.is_disabled()
+                && let Some(id) = match &result {
+                    Ok(answer) => Some(answer.request_id()),
+                    Err(error) => error.request_id(),
+                }
+            {
                 span.record("request_id", id);
             }
             let error = match result {
                 Ok(answer) => {
-                    span.record("attempts", attempt);
-                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    record_end(attempt);
                     tracing::debug!(attempt, "call succeeded");
                     return Ok(answer);
                 }
@@ -310,8 +317,7 @@ impl ApiClient {
                     config.clock.sleep(delay).await;
                 }
                 Decision::Stop { reason } => {
-                    span.record("attempts", attempt);
-                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    record_end(attempt);
                     tracing::debug!(attempt, reason, error = %error, "not retrying");
                     return Err(error);
                 }
@@ -450,7 +456,7 @@ impl Prepared<'_> {
     fn sign(&self, descriptor: &ActionDescriptor, credentials: &Credentials, timestamp: i64) -> HttpRequest {
         let config = self.config;
         let service = descriptor.service;
-        let authorization = sign::sign(
+        let authorization = sign::sign_cached(
             &SignableRequest {
                 method: config.method.as_str(),
                 query: &self.query,
@@ -464,6 +470,7 @@ impl Prepared<'_> {
                 service: service.name,
                 timestamp,
             },
+            credentials.signing_keys(),
         );
         let mut headers = Vec::with_capacity(11);
         headers.extend([
@@ -530,18 +537,32 @@ pub(crate) fn decode(response: HttpResponse) -> Result<Answer, Error<RawCode>> {
         if status == 200 { what.to_owned() } else { format!("HTTP {status}, and the body is {what}") }
     };
     let text = std::str::from_utf8(body).map_err(|_| bad(http("not UTF-8 text")))?;
-    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
-        bad(http(&if e.is_eof() {
-            "cut short (incomplete JSON)".to_owned()
-        } else if e.is_data() {
-            "JSON without a `Response` object".to_owned()
-        } else {
-            format!("not JSON ({e})")
-        }))
-    })?;
-    let raw = envelope.response.get();
-    let head: Head<'_> = serde_json::from_str(raw)
-        .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
+    // An answer laid out as the service sends it, `{"Response":{…}}` with nothing else, is read
+    // once here: if its `Head` parses, the object is one JSON value, and so the body is the
+    // envelope. Any other layout, or a `Head` that does not parse, goes the general way.
+    let compact = text
+        .strip_prefix(r#"{"Response":"#)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .filter(|raw| raw.starts_with('{') && raw.ends_with('}'))
+        .and_then(|raw| Some((raw, serde_json::from_str::<Head<'_>>(raw).ok()?)));
+    let (raw, head) = match compact {
+        Some(found) => found,
+        None => {
+            let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
+                bad(http(&if e.is_eof() {
+                    "cut short (incomplete JSON)".to_owned()
+                } else if e.is_data() {
+                    "JSON without a `Response` object".to_owned()
+                } else {
+                    format!("not JSON ({e})")
+                }))
+            })?;
+            let raw = envelope.response.get();
+            let head = serde_json::from_str(raw)
+                .map_err(|e| bad(http(&format!("an API answer with malformed `Error` or `RequestId` ({e})"))))?;
+            (raw, head)
+        }
+    };
     let request_id = head.request_id.map(|Text(id)| id);
     let with_id = |mut error: ResponseError| {
         error.request_id = request_id.as_deref().map(str::to_owned);
@@ -617,6 +638,33 @@ mod tests {
             decode_body(500, r#"{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r"}}"#),
             Err(Error::Service(_))
         ));
+    }
+
+    /// The compact layout is read without parsing the envelope; every other layout of the same
+    /// answer, and every answer that only looks compact, must read exactly as the general way does.
+    #[test]
+    fn every_layout_of_the_envelope_reads_the_same() {
+        let outcome = |body: &str| format!("{:?}", decode_body(200, body).map_err(|e| e.to_string()));
+        let compact = r#"{"Response":{"Value":7,"RequestId":"r1"}}"#;
+        assert_eq!(outcome(compact), r#"Ok((Output { value: 7 }, "r1"))"#);
+        for layout in [
+            r#"{ "Response" : { "Value" : 7, "RequestId" : "r1" } }"#,
+            "{\"Response\":{\"Value\":7,\"RequestId\":\"r1\"}}\n",
+            r#"{"Other":[1],"Response":{"Value":7,"RequestId":"r1"}}"#,
+            r#"{"Response":{"Value":7,"RequestId":"r1"},"Other":{}}"#,
+        ] {
+            assert_eq!(outcome(layout), outcome(compact), "{layout}");
+        }
+        // Looks compact, but the object is followed by another member: the general way reads it.
+        assert_eq!(outcome(r#"{"Response":{"Value":7,"RequestId":"r1"},"X":{"Y":1}}"#), outcome(compact));
+        // ... or by a second `Response`, which the general way refuses.
+        let twice = r#"{"Response":{"Value":7,"RequestId":"r1"},"Response":{"Value":8,"RequestId":"r2"}}"#;
+        assert_eq!(reason(decode_body(200, twice)), "JSON without a `Response` object");
+        // A malformed `Head` in the compact layout gets the general way's reason.
+        assert!(
+            reason(decode_body(200, r#"{"Response":{"Value":7,"RequestId":5}}"#))
+                .starts_with("an API answer with malformed `Error` or `RequestId`")
+        );
     }
 
     #[test]

@@ -295,7 +295,12 @@ fn header(
     value: Cow<'static, str>,
 ) -> Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue), TransportError> {
     use reqwest::header::{HeaderName, HeaderValue};
-    const KNOWN: [&str; 10] = [
+    // The names made at compile time (`from_static` is a `const fn`; at run time it would parse
+    // each name again on every request), found by the spelling the signer gives them.
+    macro_rules! known {
+        ($($name:literal),*) => { [$(($name, HeaderName::from_static($name))),*] };
+    }
+    static KNOWN: [(&str, HeaderName); 10] = known!(
         "content-type",
         "authorization",
         "x-tc-action",
@@ -305,13 +310,13 @@ fn header(
         "x-tc-requestclient",
         "x-tc-token",
         "x-tc-language",
-        "x-tc-content-sha256",
-    ];
+        "x-tc-content-sha256"
+    );
     let invalid = |what: &dyn fmt::Display| {
         TransportError::new(TransportErrorKind::Io, true, format!("builder error: the header `{name}`: {what}"))
     };
-    let name = match KNOWN.iter().find(|known| known.eq_ignore_ascii_case(name)) {
-        Some(known) => HeaderName::from_static(known),
+    let name = match KNOWN.iter().find(|(spelling, _)| spelling.eq_ignore_ascii_case(name)) {
+        Some((_, known)) => known.clone(),
         None => HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(&e))?,
     };
     let value = match value {

@@ -34,6 +34,7 @@ pub use oidc::TkeOidcCredentials;
 use super::env::Environment;
 use super::profile::Keys;
 use super::retry::{Clock, SystemClock};
+use super::sign::SigningKeyCache;
 use super::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport as _, TransportSettings};
 
 /// A SecretId, a SecretKey, and for temporary keys a session token and their expiry. `Debug` shows
@@ -51,13 +52,19 @@ struct SharedKeys {
     secret_id: String,
     secret_key: String,
     token: Option<String>,
+    signing_keys: SigningKeyCache,
 }
 
 impl Credentials {
     /// Long-term credentials.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self {
-            keys: Arc::new(SharedKeys { secret_id: secret_id.into(), secret_key: secret_key.into(), token: None }),
+            keys: Arc::new(SharedKeys {
+                secret_id: secret_id.into(),
+                secret_key: secret_key.into(),
+                token: None,
+                signing_keys: SigningKeyCache::default(),
+            }),
             expiry: None,
         }
     }
@@ -82,6 +89,11 @@ impl Credentials {
     /// The SecretKey.
     pub fn secret_key(&self) -> &str {
         &self.keys.secret_key
+    }
+
+    /// The signing key these credentials derived last, shared by all their copies.
+    pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
+        &self.keys.signing_keys
     }
 
     /// The session token of temporary credentials.
