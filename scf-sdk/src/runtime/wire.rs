@@ -590,8 +590,16 @@ fn write_str<const QUOTED: bool>(out: &mut Vec<u8>, text: &str) -> usize {
     if out.capacity() - out.len() < bytes.len() + 4 {
         out.reserve(bytes.len() + bytes.len() / 8 + 4);
     }
-    let mut added = 0;
     let quote: &[u8] = if QUOTED { b"\\\"" } else { b"\"" };
+    // Most strings have nothing to escape: a scan the compiler vectorises (a fold, not a search
+    // that stops early) finds that, and the string is copied whole.
+    if !bytes.iter().fold(false, |escape, &byte| escape | (byte < 0x20) | (byte == b'"') | (byte == b'\\')) {
+        out.extend_from_slice(quote);
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(quote);
+        return if QUOTED { 2 } else { 0 };
+    }
+    let mut added = 0;
     out.extend_from_slice(quote);
     let mut start = 0;
     let mut i = 0;
