@@ -84,9 +84,10 @@ const ANSWER: &str = r#"{"Response":{"Result":{"MemUsage":7671808,"Log":"","RetM
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Which {
-    Bare,
-    Sdk,
-    Floor,
+    // The values index the rates of a round.
+    Bare = 0,
+    Sdk = 1,
+    Floor = 2,
 }
 
 impl Which {
@@ -272,7 +273,7 @@ fn run(options: &Options) -> Result<(), BoxError> {
     let sdk = Client::new(config)?;
     let bare = Arc::new(Bare::new(&endpoint)?);
     println!(
-        "scf-sdk throughput: {} in flight, {} s per phase, {} client threads, {} logical CPUs, server pid {}",
+        "scf-sdk throughput: {} in flight, {} s per client per round, {} client threads, {} logical CPUs, server pid {}",
         options.in_flight,
         options.seconds,
         options.threads,
@@ -295,8 +296,8 @@ fn run(options: &Options) -> Result<(), BoxError> {
     for round in 1..=options.rounds {
         println!("round {round}");
         // The clients take turns in slices, so that the machine's slower and faster moments (a VM
-        // here: other guests take CPU time) fall on all of them alike; each round starts with
-        // another client.
+        // here: other guests take CPU time) fall on all of them alike; each slice, and each
+        // round, starts with another client.
         let mut totals: Vec<Phase> = order.iter().map(|&which| Phase::new(which)).collect();
         let slices = (options.seconds * 1000).div_ceil(SLICE.as_millis() as u64).max(1);
         for slice in 0..slices as usize {

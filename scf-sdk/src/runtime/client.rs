@@ -456,7 +456,7 @@ impl Prepared<'_> {
     fn sign(&self, descriptor: &ActionDescriptor, credentials: &Credentials, timestamp: i64) -> HttpRequest {
         let config = self.config;
         let service = descriptor.service;
-        let authorization = sign::sign_cached(
+        let authorization = sign::sign_with_key(
             &SignableRequest {
                 method: config.method.as_str(),
                 query: &self.query,
@@ -470,7 +470,7 @@ impl Prepared<'_> {
                 service: service.name,
                 timestamp,
             },
-            credentials.signing_keys(),
+            |date| credentials.signing_key(date, service.name),
         );
         let mut headers = Vec::with_capacity(11);
         headers.extend([
@@ -661,10 +661,9 @@ mod tests {
         let twice = r#"{"Response":{"Value":7,"RequestId":"r1"},"Response":{"Value":8,"RequestId":"r2"}}"#;
         assert_eq!(reason(decode_body(200, twice)), "JSON without a `Response` object");
         // A malformed `Head` in the compact layout gets the general way's reason.
-        assert!(
-            reason(decode_body(200, r#"{"Response":{"Value":7,"RequestId":5}}"#))
-                .starts_with("an API answer with malformed `Error` or `RequestId`")
-        );
+        let malformed = reason(decode_body(200, r#"{"Response":{"Value":7,"RequestId":5}}"#));
+        assert!(malformed.starts_with("an API answer with malformed `Error` or `RequestId`"), "{malformed}");
+        assert_eq!(malformed, reason(decode_body(200, r#"{ "Response": {"Value":7,"RequestId":5} }"#)));
     }
 
     #[test]

@@ -155,17 +155,9 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> String
     sign_with_key(request, params, |date| signing_key(params.secret_key, date, params.service))
 }
 
-/// [`sign`], with the signing key from `cache` when it holds the one for this date and service.
-pub(crate) fn sign_cached(
-    request: &SignableRequest<'_>,
-    params: &SigningParams<'_>,
-    cache: &SigningKeyCache,
-) -> String {
-    sign_with_key(request, params, |date| cache.signing_key(params.secret_key, date, params.service))
-}
-
-/// [`sign`], with the signing key for the request's date from `signing_key`.
-fn sign_with_key(
+/// [`sign`], with the signing key for the request's date (`YYYY-MM-DD`) from `signing_key`, which
+/// derives it from `params.secret_key` as [`signing_key`] does (or remembers it).
+pub(crate) fn sign_with_key(
     request: &SignableRequest<'_>,
     params: &SigningParams<'_>,
     signing_key: impl FnOnce(&str) -> [u8; 32],
@@ -225,7 +217,8 @@ fn sign_with_key(
 
 /// The signing key one secret key derived last, with the date and service it is for. Every request
 /// signed with the same credentials on the same day derives the same key: three HMACs this saves.
-/// A thread that finds the cache in use by another derives the key itself rather than wait.
+/// A thread that finds the cache in use by another derives the key itself rather than wait. It
+/// belongs with its secret key: [`Credentials`](super::Credentials) keeps one beside its own.
 #[derive(Default)]
 pub(crate) struct SigningKeyCache(std::sync::Mutex<Option<CachedKey>>);
 
@@ -243,7 +236,15 @@ impl SigningKeyCache {
             Some(hit) if hit.date == date && hit.service == service => hit.key,
             _ => {
                 let key = signing_key(secret_key, date, service);
-                *cached = Some(CachedKey { date: date.to_owned(), service: service.to_owned(), key });
+                let entry =
+                    cached.get_or_insert_with(|| CachedKey { date: String::new(), service: String::new(), key });
+                // The strings are kept: credentials that sign for two services in turn miss every
+                // time, and should cost no more than without a cache.
+                entry.date.clear();
+                entry.date.push_str(date);
+                entry.service.clear();
+                entry.service.push_str(service);
+                entry.key = key;
                 key
             }
         }
@@ -459,12 +460,14 @@ mod tests {
             (TIMESTAMP, "cvm"),
         ] {
             let params = SigningParams { timestamp, service, ..params };
-            assert_eq!(sign_cached(&request(&hash), &params, &cache), sign(&request(&hash), &params));
+            let cached = sign_with_key(&request(&hash), &params, |date| cache.signing_key(SECRET_KEY, date, service));
+            assert_eq!(cached, sign(&request(&hash), &params));
         }
-        // Held by another thread, the cache is passed by: the key is derived, not waited for.
+        // Held elsewhere, the cache is passed by: the key is derived, not waited for.
         let held = cache.0.lock().unwrap();
         let params = SigningParams { timestamp: TIMESTAMP + 2 * 86_400, ..params };
-        assert_eq!(sign_cached(&request(&hash), &params, &cache), sign(&request(&hash), &params));
+        let cached = sign_with_key(&request(&hash), &params, |date| cache.signing_key(SECRET_KEY, date, "cvm"));
+        assert_eq!(cached, sign(&request(&hash), &params));
         drop(held);
         assert!(cache.0.lock().unwrap().as_ref().is_some_and(|hit| hit.date == scope_date(TIMESTAMP)));
     }

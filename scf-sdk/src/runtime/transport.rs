@@ -298,7 +298,7 @@ fn header(
     // The names made at compile time (`from_static` is a `const fn`; at run time it would parse
     // each name again on every request), found by the spelling the signer gives them.
     macro_rules! known {
-        ($($name:literal),*) => { [$(($name, HeaderName::from_static($name))),*] };
+        ($($name:literal),* $(,)?) => { [$(($name, HeaderName::from_static($name))),*] };
     }
     static KNOWN: [(&str, HeaderName); 10] = known!(
         "content-type",
@@ -310,7 +310,7 @@ fn header(
         "x-tc-requestclient",
         "x-tc-token",
         "x-tc-language",
-        "x-tc-content-sha256"
+        "x-tc-content-sha256",
     );
     let invalid = |what: &dyn fmt::Display| {
         TransportError::new(TransportErrorKind::Io, true, format!("builder error: the header `{name}`: {what}"))

@@ -91,9 +91,10 @@ impl Credentials {
         &self.keys.secret_key
     }
 
-    /// The signing key these credentials derived last, shared by all their copies.
-    pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
-        &self.keys.signing_keys
+    /// The TC3 signing key for `date` (`YYYY-MM-DD`) and `service`, derived from the secret key
+    /// once a day and service and shared by all copies of these credentials.
+    pub(crate) fn signing_key(&self, date: &str, service: &str) -> [u8; 32] {
+        self.keys.signing_keys.signing_key(&self.keys.secret_key, date, service)
     }
 
     /// The session token of temporary credentials.
