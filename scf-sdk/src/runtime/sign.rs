@@ -118,22 +118,7 @@ pub fn string_to_sign(timestamp: i64, scope: &str, canonical_request: &str) -> S
 
 /// Stage 3: the signing key derived from the secret key, the date and the service.
 pub fn signing_key(secret_key: &str, date: &str, service: &str) -> [u8; 32] {
-    // `TC3` and the secret key, on the stack for any key of a usual length (every call signs).
-    const PREFIX: &[u8] = b"TC3";
-    let mut short = [0u8; 128];
-    let long: Vec<u8>;
-    let key: &[u8] = match short.get_mut(..PREFIX.len() + secret_key.len()) {
-        Some(key) => {
-            key[..PREFIX.len()].copy_from_slice(PREFIX);
-            key[PREFIX.len()..].copy_from_slice(secret_key.as_bytes());
-            key
-        }
-        None => {
-            long = [PREFIX, secret_key.as_bytes()].concat();
-            &long
-        }
-    };
-    let k_date = hmac_sha256(key, date.as_bytes());
+    let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     hmac_sha256(&k_service, b"tc3_request")
 }
